@@ -16,3 +16,30 @@ NUM_NODES="${KUBESIM_NUM_NODES:-2}"
 COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok)
 
 log() { echo "[$(date +%H:%M:%S)] $*"; }
+
+# pid_of NAME: the recorded PID of component NAME, if that process is still ours.
+pid_of() {
+  local f="${RUN_DIR}/pids/$1.pid" pid
+  [[ -f "${f}" ]] || return 1
+  pid="$(cat "${f}")"
+  [[ -n "${pid}" && -r "/proc/${pid}/cmdline" ]] || return 1
+  # Guard against PID reuse: the process must be running our binary.
+  tr '\0' ' ' < "/proc/${pid}/cmdline" | grep -q -- "${BIN_DIR}/$1 " || return 1
+  echo "${pid}"
+}
+pid_alive() { pid_of "$1" >/dev/null; }
+
+# cluster_running: every component has a live recorded PID.
+cluster_running() {
+  local c
+  for c in "${COMPONENTS[@]}"; do pid_alive "${c}" || return 1; done
+}
+
+port_in_use() {
+  # ss is in iproute2; fall back to bash's /dev/tcp.
+  if command -v ss >/dev/null 2>&1; then
+    ss -Htln "sport = :$1" 2>/dev/null | grep -q .
+  else
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+  fi
+}
