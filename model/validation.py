@@ -596,7 +596,7 @@ def regex_error(msg: str, fmt: str, *examples: str) -> str:
     """Mirror `RegexError`: the message, its examples and the regex (note the doubled space before "or")."""
     if not examples:
         return f"{msg} (regex used for validation is '{fmt}')"
-    return msg + " (e.g. " + " or ".join(f"'{e}'," for e in examples) + f" regex used for validation is '{fmt}')"
+    return msg + " (e.g. " + " or ".join(f"'{e}', " for e in examples) + f"regex used for validation is '{fmt}')"
 
 
 def max_len_error(length: int) -> str:
