@@ -337,7 +337,7 @@ def _decode_struct(value, typ, state, fields, struct, path):
     if not isinstance(value, dict):
         return _type_error(state, value, _go_struct_type(name), struct, fields)
     out = {}
-    for key in sorted(value, key=lambda k: k.encode("utf-8", "surrogatepass")):
+    for key in sorted(value, key=lambda k: str(k).encode("utf-8", "surrogatepass")):
         child_path = f"{path}.{key}" if path else key
         if key not in members:
             state.unknown.append(child_path)
@@ -352,7 +352,7 @@ def _decode_map(value, typ, state, fields, struct, path):
     if not isinstance(value, dict):
         return _type_error(state, value, typ[1], struct, fields)
     out = {}
-    for key in sorted(value, key=lambda k: k.encode("utf-8", "surrogatepass")):
+    for key in sorted(value, key=lambda k: str(k).encode("utf-8", "surrogatepass")):
         decoded = _decode_value(value[key], typ[2], state, fields, struct, f"{path}[{key}]")
         out[key] = _zero(typ[2]) if decoded is None else decoded
     return {key: out[key] for key in value}
@@ -766,7 +766,7 @@ def nonnegative(value: int, field: str) -> list[Cause]:
 
 
 def _sorted(mapping: dict) -> list:
-    return sorted(mapping.items(), key=lambda kv: kv[0].encode("utf-8", "surrogatepass"))
+    return sorted(mapping.items(), key=lambda kv: str(kv[0]).encode("utf-8", "surrogatepass"))
 
 
 def validate_labels(labels: dict | None, field: str) -> list[Cause]:
