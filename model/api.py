@@ -1,0 +1,23 @@
+"""Observations: the cluster as the Kubernetes API shows it (`kubectl get -o json`)."""
+
+from __future__ import annotations
+
+import json
+
+from .state import ClusterState
+
+OBSERVED_KINDS = ("Namespace", "ConfigMap", "Service", "Endpoints", "Deployment", "ReplicaSet", "Pod")
+
+
+def observe(st: ClusterState, namespace: str | None = None, kinds=OBSERVED_KINDS) -> dict:
+    """Return one consistent snapshot: ``{"time": ms, "objects": {kind: [API JSON, ...]}}``.
+
+    Objects are sorted by namespace and name; they are shared with the state, so treat
+    them as read-only (or go through `to_json`).
+    """
+    return {"time": st.now, "objects": {k: st.list(k, None if k == "Namespace" else namespace) for k in kinds}}
+
+
+def to_json(obj) -> str:
+    """Serialise deterministically (sorted keys): the same state gives the same bytes."""
+    return json.dumps(obj, sort_keys=True, indent=2)

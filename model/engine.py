@@ -1,0 +1,148 @@
+"""Running the cluster: controller work, timers, and the two ways to let time pass.
+
+`step(state, action)` applies one action and returns the new state; it is the only
+entry point that changes a state. Actions are small records (see `actions.py`):
+user requests, environment events, and `RunWork` / `Tick` for the control plane.
+`enabled(state)` lists the control-plane actions that could happen next, so a test can
+choose the interleaving; `settle` and `advance` pick the default order (FIFO queue,
+then the earliest timer).
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Iterator
+
+from .deployment import sync_deployment
+from .endpoints import sync_endpoints
+from .gc import collect
+from .kubelet import schedule_pod, sync_pod
+from .replicaset import sync_replicaset
+from .state import ClusterState, Work
+from .workqueue import dequeue, fire_timers
+
+CONTROLLERS: dict[str, Callable[..., ClusterState]] = {
+    "deployment": sync_deployment,
+    "replicaset": sync_replicaset,
+    "endpoints": sync_endpoints,
+    "scheduler": schedule_pod,
+    "kubelet": sync_pod,
+    "gc": collect,
+}
+
+
+class NotSettled(Exception):
+    """The cluster kept working past the step or time limit given to `settle`."""
+
+
+def run_work(st: ClusterState, work: Work) -> ClusterState:
+    """Take `work` off the queue and run its controller."""
+    st = dequeue(st, work)
+    return CONTROLLERS[work[0]](st, *work[1:])
+
+
+def run_queue(st: ClusterState, max_steps: int = 10_000_000, observe: Callable[[ClusterState], None] | None = None) -> ClusterState:
+    """Run queued work in FIFO order until the queue is empty (time does not move)."""
+    steps = 0
+    while st.queued:
+        work = st.queue[st.qhead]
+        st = run_work(st, work)
+        if observe is not None:
+            observe(st)
+        steps += 1
+        if steps >= max_steps:
+            raise NotSettled(f"Work was still queued after {steps} steps at t={st.now}ms: {list(st.pending_work())[:5]}.")
+    return st
+
+
+def tick(st: ClusterState) -> ClusterState:
+    """Move time to the earliest timer and queue its work (no-op without timers)."""
+    at = st.next_timer()
+    return st if at is None else fire_timers(st, at)
+
+
+def advance(st: ClusterState, ms: int, observe: Callable[[ClusterState], None] | None = None) -> ClusterState:
+    """Let `ms` milliseconds of logical time pass, running everything due on the way."""
+    until = st.now + ms
+    st = run_queue(st, observe=observe)
+    while st.timer_times and st.timer_times[0] <= until:
+        st = fire_timers(st, st.timer_times[0])
+        st = run_queue(st, observe=observe)
+    if st.now < until:
+        st = st.evolve(now=until)
+        if observe is not None:
+            observe(st)
+    return st
+
+
+def _wake(st: ClusterState, observe=None) -> tuple[ClusterState, bool]:
+    """Fire the earliest timer and run what it queued; say whether anything changed.
+
+    A wake-up that changes no object, no container and sets no new timer (a periodic
+    re-check that finds nothing to do) counts as no change.
+    """
+    at = st.timer_times[0]
+    after = run_queue(fire_timers(st, at), observe=observe)
+    changed = after.objects is not st.objects or after.runtime is not st.runtime or after.seq != st.seq
+    return after, changed
+
+
+def _drop_earliest_timer(st: ClusterState) -> ClusterState:
+    at = st.timer_times[0]
+    return st.evolve(timers=st.timers.delete(at), timer_times=st.timer_times[1:])
+
+
+def settle(
+    st: ClusterState,
+    *,
+    max_ms: int | None = 3_600_000,
+    observe: Callable[[ClusterState], None] | None = None,
+) -> ClusterState:
+    """Run until nothing more can happen, jumping from timer to timer.
+
+    Time stops at the last instant something changed: wake-ups that would find nothing
+    to do (e.g. the progress-deadline re-check of a Deployment that completed meanwhile)
+    are dropped rather than waited for. Stops early (without error) once the next timer
+    lies more than `max_ms` after the start: a crash-looping pod never settles.
+    None means no limit.
+    """
+    start = st.now
+    st = run_queue(st, observe=observe)
+    while st.timer_times:
+        if max_ms is not None and st.timer_times[0] - start > max_ms:
+            break
+        after, changed = _wake(st)
+        if not changed:
+            st = _drop_earliest_timer(st)
+            continue
+        if observe is not None:
+            for s in _replay(st):
+                observe(s)
+        st = after
+    return st
+
+
+def _replay(st: ClusterState) -> Iterator[ClusterState]:
+    """The intermediate states of one wake-up (for observers)."""
+    st = fire_timers(st, st.timer_times[0])
+    yield st
+    while st.queued:
+        st = run_work(st, st.queue[st.qhead])
+        yield st
+
+
+def history(st: ClusterState, max_ms: int | None = 3_600_000) -> Iterator[ClusterState]:
+    """Yield every intermediate state from `st` until it settles (as `settle` would run it)."""
+    yield st
+    while st.queued:
+        st = run_work(st, st.queue[st.qhead])
+        yield st
+    start = st.now
+    while st.timer_times:
+        if max_ms is not None and st.timer_times[0] - start > max_ms:
+            return
+        after, changed = _wake(st)
+        if not changed:
+            st = _drop_earliest_timer(st)
+            continue
+        yield from _replay(st)
+        st = after

@@ -1,0 +1,239 @@
+"""What `kubectl` does on the client side, as pure functions of the state.
+
+Each function takes the state and a request, and returns the new state and the line
+kubectl prints (``deployment.apps/mc-user configured``). Errors are `ApiError` (from
+the server) or `ControllerError` (kubectl's own ``error: ...``).
+
+Mirrors `k8s.io/kubectl`: `apply` (create, or three-way merge with the
+last-applied-configuration annotation), `scale`, `set image`, and the rollout verbs in
+`polymorphichelpers` (`DeploymentRollbacker`, `defaultObjectRestarter`,
+`defaultObjectPauser` / `Resumer`). `rollout undo` is client-side: it copies the chosen
+ReplicaSet's template (without pod-template-hash) and annotations into the Deployment.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+
+from .clock import rfc3339
+from .deployment import util as du
+from .errors import ApiError, ControllerError
+from .state import KINDS, ClusterState
+from .store import CLUSTER_SCOPED, create, delete, update
+from .validation import admit
+
+#: How kubectl names each kind in its output (`deployment.apps/web`).
+SHORT = {
+    "Pod": "pod",
+    "Service": "service",
+    "ConfigMap": "configmap",
+    "Namespace": "namespace",
+    "Endpoints": "endpoints",
+    "ReplicaSet": "replicaset.apps",
+    "Deployment": "deployment.apps",
+}
+_SERVER_FIELDS = ("uid", "resourceVersion", "creationTimestamp", "generation", "managedFields", "deletionTimestamp", "deletionGracePeriodSeconds", "selfLink")
+
+
+def ref(kind: str, name: str) -> str:
+    return f"{SHORT[kind]}/{name}"
+
+
+def _last_applied(obj: dict, namespace: str) -> str:
+    """The last-applied-configuration value: the manifest as kubectl sends it.
+
+    kubectl fills in the namespace and an (empty) annotations map before recording it.
+    """
+    clean = copy.deepcopy(obj)
+    md = clean.get("metadata")
+    if isinstance(md, dict):
+        ann = md.get("annotations")
+        if not isinstance(ann, dict):
+            ann = {} if ann is None else ann
+        elif du.LAST_APPLIED in ann:
+            del ann[du.LAST_APPLIED]
+        md["annotations"] = ann
+        if namespace:
+            md["namespace"] = namespace
+    return json.dumps(clean, sort_keys=True, separators=(",", ":")) + "\n"
+
+
+def _three_way(live, last, desired):
+    """Merge `desired` into `live`: fields dropped since `last` are removed, others set.
+
+    Maps merge key by key; lists are replaced whole (a simplification of strategic merge
+    patch, which merges lists such as `containers` by their `name`).
+    """
+    if not isinstance(live, dict) or not isinstance(desired, dict):
+        return copy.deepcopy(desired)
+    out = dict(live)
+    last = last if isinstance(last, dict) else {}
+    for k in last:
+        if k not in desired:
+            out.pop(k, None)
+    for k, v in desired.items():
+        out[k] = _three_way(live.get(k), last.get(k), v) if isinstance(v, dict) else copy.deepcopy(v)
+    return out
+
+
+def _strip_server_fields(obj: dict) -> dict:
+    out = {k: v for k, v in obj.items() if k != "status"}
+    out["metadata"] = {k: v for k, v in obj["metadata"].items() if k not in _SERVER_FIELDS}
+    return out
+
+
+def apply(st: ClusterState, manifest: dict) -> tuple[ClusterState, str]:
+    """`kubectl apply` of one object: create it, or patch it; say created/configured/unchanged."""
+    kind = manifest.get("kind")
+    md = manifest.get("metadata") or {}
+    ns = "" if kind in CLUSTER_SCOPED else (md.get("namespace") or "default")
+    name = md.get("name", "")
+    live = st.get(kind, ns, name) if kind in KINDS and isinstance(name, str) else None
+    last_applied = _last_applied(manifest, ns)
+    desired = copy.deepcopy(manifest)
+    desired.setdefault("metadata", {})
+    if not isinstance(desired["metadata"], dict):
+        admit(desired)  # raises the decoding error
+    desired["metadata"].setdefault("annotations", {})
+    if isinstance(desired["metadata"]["annotations"], dict):
+        desired["metadata"]["annotations"][du.LAST_APPLIED] = last_applied
+    if live is None:
+        obj = admit(desired)
+        obj["metadata"]["namespace"] = ns if kind not in CLUSTER_SCOPED else obj["metadata"].get("namespace")
+        if kind in CLUSTER_SCOPED:
+            obj["metadata"].pop("namespace", None)
+        st, _ = create(st, obj)
+        return st, f"{ref(kind, name)} created"
+    previous = json.loads((live["metadata"].get("annotations") or {}).get(du.LAST_APPLIED, "{}") or "{}")
+    merged = _three_way(_strip_server_fields(live), previous, desired)
+    obj = admit(merged, old=live)
+    if kind not in CLUSTER_SCOPED:
+        obj["metadata"]["namespace"] = ns
+    comparable = _strip_server_fields(live)
+    if obj == comparable:
+        return st, f"{ref(kind, name)} unchanged"
+    st, _ = update(st, {**obj, "metadata": {**obj["metadata"], "uid": live["metadata"]["uid"]}})
+    return st, f"{ref(kind, name)} configured"
+
+
+def _get(st: ClusterState, kind: str, ns: str, name: str) -> dict:
+    obj = st.get(kind, "" if kind in CLUSTER_SCOPED else ns, name)
+    if obj is None:
+        raise ApiError.not_found(KINDS[kind][1], name, ns)
+    return obj
+
+
+def delete_object(st: ClusterState, kind: str, ns: str, name: str, *, cascade: str = "background") -> tuple[ClusterState, str]:
+    """`kubectl delete KIND NAME [--cascade=background|orphan]`."""
+    _get(st, kind, ns, name)
+    propagation = {"background": "Background", "orphan": "Orphan", "foreground": "Background"}[cascade]
+    st = delete(st, kind, ns, name, propagation=propagation)
+    return st, f'{SHORT[kind]} "{name}" deleted'
+
+
+def scale(st: ClusterState, kind: str, ns: str, name: str, replicas: int) -> tuple[ClusterState, str]:
+    """`kubectl scale KIND/NAME --replicas=N` (the scale subresource)."""
+    if replicas < 0:
+        raise ControllerError("The --replicas=COUNT flag is required, and COUNT must be greater than or equal to 0")
+    obj = _get(st, kind, ns, name)
+    if kind not in ("Deployment", "ReplicaSet"):
+        raise ControllerError(f'no scaler has been implemented for {{"" "{kind}"}}')
+    st, _ = update(st, {**obj, "spec": {**obj["spec"], "replicas": replicas}})
+    return st, f"{ref(kind, name)} scaled"
+
+
+def set_image(st: ClusterState, kind: str, ns: str, name: str, images: dict[str, str]) -> tuple[ClusterState, str]:
+    """`kubectl set image KIND/NAME CONTAINER=IMAGE ...` (``*`` means every container)."""
+    obj = _get(st, kind, ns, name)
+    tmpl = obj["spec"]["template"]
+    containers = [dict(c) for c in tmpl["spec"]["containers"]]
+    for cname, image in images.items():
+        hit = False
+        for c in containers:
+            if cname in ("*", c["name"]):
+                c["image"] = image
+                hit = True
+        if not hit:
+            raise ControllerError(f'unable to find container named "{cname}"')
+    new = {**obj, "spec": {**obj["spec"], "template": {**tmpl, "spec": {**tmpl["spec"], "containers": containers}}}}
+    if new == obj:
+        return st, ref(kind, name)  # kubectl prints nothing new; "image updated" only on change
+    new = admit(_strip_server_fields(new), old=obj)
+    st, _ = update(st, {**new, "metadata": {**new["metadata"], "uid": obj["metadata"]["uid"]}})
+    return st, f"{ref(kind, name)} image updated"
+
+
+def _deployment_rss(st: ClusterState, d: dict) -> list[dict]:
+    """`deploymentutil.GetAllReplicaSets`: the RSs the Deployment controls."""
+    return st.dependents_of(d["metadata"]["uid"], "ReplicaSet")
+
+
+def rollout_undo(st: ClusterState, ns: str, name: str, to_revision: int = 0) -> tuple[ClusterState, str]:
+    """`kubectl rollout undo deployment/NAME [--to-revision=N]` (`DeploymentRollbacker.Rollback`).
+
+    Revision 0 means the RS with the second-highest revision number. The Deployment's
+    template becomes the RS's (without pod-template-hash), and its annotations become the
+    RS's, keeping the Deployment's own skip-listed ones.
+    """
+    if to_revision < 0:
+        raise ControllerError(f"unable to find specified revision {to_revision} in history")
+    d = _get(st, "Deployment", ns, name)
+    rss = _deployment_rss(st, d)
+    if to_revision == 0:
+        revs = sorted({du.revision(rs) for rs in rss})
+        if len(revs) < 2:
+            raise ControllerError(f'no rollout history found for deployment "{name}"')
+        target_rev = revs[-2]
+    else:
+        target_rev = to_revision
+    target = next((rs for rs in rss if du.revision(rs) == target_rev), None)
+    if target is None:
+        raise ControllerError(f"unable to find specified revision {to_revision} in history")
+    if d["spec"].get("paused"):
+        raise ControllerError(f"you cannot rollback a paused deployment; resume it first with 'kubectl rollout resume deployment/{name}' and try again")
+    if du.equal_ignore_hash(d["spec"]["template"], target["spec"]["template"]):
+        return st, f"{ref('Deployment', name)} skipped rollback (current template already matches revision {target_rev})"
+    keep = {k: v for k, v in (d["metadata"].get("annotations") or {}).items() if k in (du.LAST_APPLIED, du.REVISION, du.REVISION_HISTORY, du.DESIRED_REPLICAS, du.MAX_REPLICAS, du.ROLLBACK_TO)}
+    rs_ann = {k: v for k, v in (target["metadata"].get("annotations") or {}).items() if k not in (du.LAST_APPLIED, du.REVISION, du.REVISION_HISTORY, du.DESIRED_REPLICAS, du.MAX_REPLICAS, du.ROLLBACK_TO)}
+    annotations = {**rs_ann, **keep}
+    md = {**d["metadata"], "annotations": annotations}
+    if not annotations:
+        md.pop("annotations")
+    new = {**d, "metadata": md, "spec": {**d["spec"], "template": du.template_without_hash(target["spec"]["template"])}}
+    st, _ = update(st, new)
+    return st, f"{ref('Deployment', name)} rolled back"
+
+
+def rollout_restart(st: ClusterState, ns: str, name: str) -> tuple[ClusterState, str]:
+    """`kubectl rollout restart`: stamp `kubectl.kubernetes.io/restartedAt` on the template."""
+    d = _get(st, "Deployment", ns, name)
+    if d["spec"].get("paused"):
+        raise ControllerError("can't restart paused deployment (run rollout resume first)")
+    tmpl = d["spec"]["template"]
+    tmd = tmpl.get("metadata") or {}
+    ann = {**(tmd.get("annotations") or {}), "kubectl.kubernetes.io/restartedAt": rfc3339(st.config.epoch, st.now)}
+    new = {**d, "spec": {**d["spec"], "template": {**tmpl, "metadata": {**tmd, "annotations": ann}}}}
+    if new == d:
+        return st, f"{ref('Deployment', name)} restarted"
+    st, _ = update(st, new)
+    return st, f"{ref('Deployment', name)} restarted"
+
+
+def rollout_pause(st: ClusterState, ns: str, name: str) -> tuple[ClusterState, str]:
+    """`kubectl rollout pause`."""
+    d = _get(st, "Deployment", ns, name)
+    if d["spec"].get("paused"):
+        raise ControllerError(f"{ref('Deployment', name)} is already paused")
+    st, _ = update(st, {**d, "spec": {**d["spec"], "paused": True}})
+    return st, f"{ref('Deployment', name)} paused"
+
+
+def rollout_resume(st: ClusterState, ns: str, name: str) -> tuple[ClusterState, str]:
+    """`kubectl rollout resume`."""
+    d = _get(st, "Deployment", ns, name)
+    if not d["spec"].get("paused"):
+        raise ControllerError(f"{ref('Deployment', name)} is not paused")
+    spec = {k: v for k, v in d["spec"].items() if k != "paused"}
+    st, _ = update(st, {**d, "spec": spec})
+    return st, f"{ref('Deployment', name)} resumed"

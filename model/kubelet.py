@@ -1,0 +1,573 @@
+"""The node agent and the scheduler: what happens to a pod after it is created.
+
+The scheduler binds a pod to the least-loaded node. The kubelet stand-in then runs its
+containers: image pull and start take `Config.container_start_ms`; the environment is
+resolved once per container start from `env` / `envFrom` (`makeEnvironmentVariables`),
+so ConfigMap changes reach a container only when it (re)starts; a missing ConfigMap or
+key leaves the container waiting in `CreateContainerConfigError` until it appears;
+readiness follows after the image's or the pod's readiness delay; a crash restarts the
+container with back-off (immediately, then 10 s, 20 s, ... up to 5 min). ConfigMap
+volumes are refreshed `Config.configmap_sync_ms` after a change, except subPath mounts.
+
+Ways to ask for special behaviour, shared with the real-cluster node simulator:
+an image whose name contains ``never-ready``, or the pod annotation
+``kubesim.dev/never-ready: "true"``: the container runs but never becomes ready;
+``kubesim.dev/ready-after-seconds: "N"``: ready N seconds after the container starts;
+``Config.images``: per-image `ImageBehaviour` (delays, crashes, pull errors).
+
+Abstracts: container images' own environment (only PATH, HOSTNAME and HOME are
+added), probes (readiness = the delays above), resource accounting, and node failures.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, replace
+
+from .clock import rfc3339
+from .pmap import EMPTY
+from .state import ClusterState, ImageBehaviour
+from .store import record_event, remove, set_status, update
+from .workqueue import add_timer
+
+NEVER_READY_ANNOTATION = "kubesim.dev/never-ready"
+READY_AFTER_ANNOTATION = "kubesim.dev/ready-after-seconds"
+DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+
+@dataclass(frozen=True, slots=True)
+class ContainerRuntime:
+    """One container as the node sees it."""
+
+    name: str
+    image: str
+    state: str = "waiting"  # waiting | running
+    reason: str = "ContainerCreating"
+    message: str = ""
+    started_ms: int | None = None
+    ready: bool = False
+    restarts: int = 0
+    #: The environment the running container was started with, in order.
+    env: tuple = ()
+    #: When the next start attempt, readiness or crash is due.
+    start_at: int | None = None
+    ready_at: int | None = None
+    crash_at: int | None = None
+    last_terminated: tuple | None = None  # (exitCode, reason, startedAt ms, finishedAt ms)
+    #: subPath-mounted ConfigMap files as they were at container start: ((path, content), ...).
+    pinned: tuple = ()
+
+
+@dataclass(frozen=True, slots=True)
+class PodRuntime:
+    """The kubelet's private view of one pod."""
+
+    ip: str
+    host_ip: str
+    sandbox_ms: int
+    containers: tuple
+    ready_ms: int | None = None  # last transition of the Ready condition
+    ready: bool = False
+    #: A readiness override from the environment (a flapping probe), or None.
+    readiness_override: bool | None = None
+    stop_at: int | None = None
+    #: ConfigMap volume contents as projected on disk: volume name -> data dict.
+    volumes: tuple = ()
+    volume_refresh_at: int | None = None
+
+
+# ----- scheduler -------------------------------------------------------------------------
+
+
+def schedule_pod(st: ClusterState, ns: str, name: str) -> ClusterState:
+    """Bind an unscheduled pod to the node with the fewest active pods (ties: first by name)."""
+    pod = st.get("Pod", ns, name)
+    if pod is None or pod["spec"].get("nodeName") or pod["metadata"].get("deletionTimestamp"):
+        return st
+    nodes = st.config.nodes
+    if len(nodes) == 1:
+        node = nodes[0]
+    else:
+        load = {n: 0 for n in nodes}
+        for p in st.table("Pod").values():
+            n = p["spec"].get("nodeName")
+            if n in load and not p["metadata"].get("deletionTimestamp"):
+                load[n] += 1
+        node = min(nodes, key=lambda n: (load[n], n))
+    stamp = rfc3339(st.config.epoch, st.now)
+    status = {**pod["status"], "conditions": [{"type": "PodScheduled", "status": "True", "lastProbeTime": None, "lastTransitionTime": stamp}]}
+    st, pod = update(st, {**pod, "spec": {**pod["spec"], "nodeName": node}, "status": status}, with_status=True)
+    return record_event(st, pod, "Normal", "Scheduled", f"Successfully assigned {ns}/{name} to {node}", "default-scheduler")
+
+
+# ----- kubelet ---------------------------------------------------------------------------
+
+
+def image_behaviour(st: ClusterState, pod: dict, image: str) -> ImageBehaviour:
+    """The behaviour of `image` in `pod`: Config.images, then the shared conventions."""
+    b = st.config.images.get(image)
+    if b is None:
+        b = ImageBehaviour(never_ready="never-ready" in image)
+    ann = pod["metadata"].get("annotations") or {}
+    if ann.get(NEVER_READY_ANNOTATION) == "true":
+        b = replace(b, never_ready=True)
+    if READY_AFTER_ANNOTATION in ann:
+        try:
+            b = replace(b, ready_after_ms=int(float(ann[READY_AFTER_ANNOTATION]) * 1000))
+        except ValueError:
+            pass
+    return b
+
+
+def sync_pod(st: ClusterState, ns: str, name: str) -> ClusterState:
+    """Move one pod's containers forward to logical time `now` (the kubelet's `SyncPod`)."""
+    pod = st.get("Pod", ns, name)
+    if pod is None or not pod["spec"].get("nodeName"):
+        return st
+    key = (ns, name)
+    rt: PodRuntime | None = st.runtime.get(key)
+    now = st.now
+    if pod["metadata"].get("deletionTimestamp"):
+        return _terminate(st, pod, rt)
+    if rt is None:
+        rt = _new_runtime(st, pod)
+    containers = []
+    for c in rt.containers:
+        behaviour = image_behaviour(st, pod, c.image)
+        if c.state == "waiting" and c.start_at is not None and c.start_at <= now:
+            st, c = _start_container(st, pod, c, behaviour, rt)
+        elif c.state == "waiting" and c.reason in ("CreateContainerConfigError", "ContainerCreating") and c.start_at is None:
+            st, c = _start_container(st, pod, c, behaviour, rt)  # retried on a ConfigMap change
+        if c.state == "running" and c.crash_at is not None and c.crash_at <= now:
+            st, c = _crash(st, pod, c)
+        if c.state == "running" and c.ready_at is not None and c.ready_at <= now:
+            c = replace(c, ready=True, ready_at=None)
+        containers.append(c)
+    rt = replace(rt, containers=tuple(containers))
+    st, rt = _sync_volumes(st, pod, rt)
+    ready = all(c.ready for c in rt.containers) if rt.readiness_override is None else (rt.readiness_override and all(c.state == "running" for c in rt.containers))
+    if ready != rt.ready or rt.ready_ms is None:
+        rt = replace(rt, ready=ready, ready_ms=now)
+    st = st.evolve(runtime=st.runtime.set(key, rt))
+    st = set_status(st, pod, pod_status(st, pod, rt))
+    for c in rt.containers:
+        for at in (c.start_at, c.ready_at, c.crash_at):
+            if at is not None and at > now:
+                st = add_timer(st, at, ("kubelet", ns, name))
+    if rt.volume_refresh_at is not None and rt.volume_refresh_at > now:
+        st = add_timer(st, rt.volume_refresh_at, ("kubelet", ns, name))
+    return st
+
+
+def _new_runtime(st: ClusterState, pod: dict) -> PodRuntime:
+    n = st.seq + 1
+    node_index = st.config.nodes.index(pod["spec"]["nodeName"]) if pod["spec"]["nodeName"] in st.config.nodes else 0
+    start_at = st.now + st.config.container_start_ms
+    containers = tuple(ContainerRuntime(name=c["name"], image=c.get("image", ""), start_at=start_at) for c in pod["spec"].get("containers") or ())
+    return PodRuntime(
+        ip=f"10.244.{(n >> 8) % 256}.{n % 256}",
+        host_ip=f"172.18.0.{2 + node_index}",
+        sandbox_ms=st.now,
+        containers=containers,
+    )
+
+
+def _start_container(st: ClusterState, pod: dict, c: ContainerRuntime, behaviour: ImageBehaviour, rt: PodRuntime):
+    now = st.now
+    spec = next(x for x in pod["spec"]["containers"] if x["name"] == c.name)
+    if behaviour.pull_error:
+        reason = "ErrImagePull" if c.reason != "ErrImagePull" else "ImagePullBackOff"
+        msg = f'Back-off pulling image "{c.image}"' if reason == "ImagePullBackOff" else f'failed to pull and unpack image "{c.image}"'
+        return st, replace(c, reason=reason, message=msg, start_at=now + st.config.crash_backoff_initial_ms)
+    missing = _missing_volume(st, pod)
+    if missing is not None:
+        st = record_event(st, pod, "Warning", "FailedMount", f'MountVolume.SetUp failed for volume "{missing[0]}" : configmap "{missing[1]}" not found', "kubelet")
+        return st, replace(c, state="waiting", reason="ContainerCreating", message="", start_at=None)
+    env, err = resolve_env(st, pod, spec)
+    if err is not None:
+        if c.reason != "CreateContainerConfigError" or c.message != err:
+            st = record_event(st, pod, "Warning", "Failed", f"Error: {err}", "kubelet")
+        return st, replace(c, state="waiting", reason="CreateContainerConfigError", message=err, start_at=None)
+    ready_at = None if behaviour.never_ready else now + behaviour.ready_after_ms
+    crash_at = None if behaviour.crash_after_ms is None else now + behaviour.crash_after_ms
+    if c.restarts == 0:
+        st = record_event(st, pod, "Normal", "Started", f"Started container {c.name}", "kubelet")
+    started = replace(
+        c,
+        state="running",
+        reason="",
+        message="",
+        started_ms=now,
+        env=env,
+        start_at=None,
+        ready=False,
+        ready_at=ready_at,
+        crash_at=crash_at,
+        pinned=_subpath_files(st, pod, spec),
+    )
+    if ready_at is not None and ready_at <= now:
+        started = replace(started, ready=True, ready_at=None)
+    return st, started
+
+
+def _crash(st: ClusterState, pod: dict, c: ContainerRuntime):
+    """The container exits with code 1; restart at once the first time, then with back-off."""
+    now = st.now
+    restarts = c.restarts + 1
+    delay = 0 if restarts == 1 else min(st.config.crash_backoff_initial_ms * 2 ** (restarts - 2), st.config.crash_backoff_max_ms)
+    st = record_event(st, pod, "Warning", "BackOff", f"Back-off restarting failed container {c.name} in pod {pod['metadata']['name']}_{pod['metadata']['namespace']}({pod['metadata']['uid']})", "kubelet")
+    crashed = replace(
+        c,
+        state="waiting",
+        reason="CrashLoopBackOff",
+        message=f"back-off {delay // 1000}s restarting failed container={c.name} pod={pod['metadata']['name']}_{pod['metadata']['namespace']}({pod['metadata']['uid']})",
+        ready=False,
+        ready_at=None,
+        crash_at=None,
+        restarts=restarts,
+        start_at=now + delay,
+        last_terminated=(1, "Error", c.started_ms, now),
+    )
+    if delay == 0:
+        behaviour = image_behaviour(st, pod, c.image)
+        return _start_container(st, pod, crashed, behaviour, None)
+    return st, crashed
+
+
+def crash_container(st: ClusterState, ns: str, name: str, container: str | None = None) -> ClusterState:
+    """Make a running container exit with an error now (an environment event)."""
+    pod = st.get("Pod", ns, name)
+    rt = st.runtime.get((ns, name))
+    if pod is None or rt is None:
+        return st
+    containers = []
+    for c in rt.containers:
+        if (container is None or c.name == container) and c.state == "running":
+            c = replace(c, crash_at=st.now)
+        containers.append(c)
+    st = st.evolve(runtime=st.runtime.set((ns, name), replace(rt, containers=tuple(containers))))
+    return sync_pod(st, ns, name)
+
+
+def set_readiness(st: ClusterState, ns: str, name: str, ready: bool | None) -> ClusterState:
+    """Force a pod's readiness probe result (None returns to normal): a flapping probe."""
+    rt = st.runtime.get((ns, name))
+    if rt is None:
+        return st
+    st = st.evolve(runtime=st.runtime.set((ns, name), replace(rt, readiness_override=ready)))
+    return sync_pod(st, ns, name)
+
+
+def _terminate(st: ClusterState, pod: dict, rt: PodRuntime | None) -> ClusterState:
+    """Stop a deleted pod's containers; remove the pod once they have exited."""
+    md = pod["metadata"]
+    key = (md["namespace"], md["name"])
+    if rt is None or not rt.containers or all(c.state != "running" for c in rt.containers):
+        if rt is None or rt.stop_at is None or rt.stop_at <= st.now:
+            return remove(st, "Pod", *key)
+    if rt.stop_at is None:
+        grace = md.get("deletionGracePeriodSeconds", 30) * 1000
+        stop_at = st.now + min(st.config.shutdown_ms, grace)
+        st = st.evolve(runtime=st.runtime.set(key, replace(rt, stop_at=stop_at)))
+        for c in rt.containers:
+            if c.state == "running":
+                st = record_event(st, pod, "Normal", "Killing", f"Stopping container {c.name}", "kubelet")
+        if stop_at <= st.now:
+            return remove(st, "Pod", *key)
+        return add_timer(st, stop_at, ("kubelet", *key))
+    if rt.stop_at <= st.now:
+        return remove(st, "Pod", *key)
+    return st
+
+
+# ----- environment -----------------------------------------------------------------------
+
+_EXPANSION = re.compile(r"\$\$|\$\(([^)]*)\)")
+
+
+def _expand(value: str, env: dict) -> str:
+    """Expand ``$(VAR)`` against earlier variables; ``$$`` escapes; unknown refs stay as written."""
+
+    def sub(m: re.Match) -> str:
+        if m.group(0) == "$$":
+            return "$"
+        name = m.group(1)
+        return env[name] if name in env else m.group(0)
+
+    return _EXPANSION.sub(sub, value)
+
+
+def resolve_env(st: ClusterState, pod: dict, container: dict) -> tuple[tuple, str | None]:
+    """Return the container's environment at start, or the error that blocks the start.
+
+    Mirrors kubelet `makeEnvironmentVariables` (v1.34+: relaxed names, so every
+    ConfigMap key is injected): envFrom sources in order with their prefix, then `env`
+    entries (which win), `$(VAR)` expanded against earlier ones; then Service links for
+    Services that exist now (never overriding); image variables PATH/HOSTNAME/HOME.
+    """
+    ns = pod["metadata"]["namespace"]
+    env: dict[str, str] = {}
+    for src in container.get("envFrom") or ():
+        ref = src.get("configMapRef")
+        if ref is None:
+            continue
+        cm = st.get("ConfigMap", ns, ref.get("name", ""))
+        if cm is None:
+            if ref.get("optional"):
+                continue
+            return (), f'configmap "{ref.get("name", "")}" not found'
+        prefix = src.get("prefix", "")
+        for k, v in (cm.get("data") or {}).items():
+            env[prefix + k] = v
+    for e in container.get("env") or ():
+        name = e["name"]
+        if "valueFrom" not in e:
+            env[name] = _expand(e.get("value", ""), env)
+            continue
+        vf = e["valueFrom"]
+        if "configMapKeyRef" in vf:
+            ref = vf["configMapKeyRef"]
+            cm = st.get("ConfigMap", ns, ref.get("name", ""))
+            if cm is None:
+                if ref.get("optional"):
+                    continue
+                return (), f'configmap "{ref.get("name", "")}" not found'
+            data = cm.get("data") or {}
+            if ref["key"] not in data:
+                if ref.get("optional"):
+                    continue
+                return (), f"couldn't find key {ref['key']} in ConfigMap {ns}/{ref.get('name', '')}"
+            env[name] = data[ref["key"]]
+        elif "fieldRef" in vf:
+            env[name] = _field_ref(st, pod, vf["fieldRef"].get("fieldPath", ""))
+    out = [("PATH", DEFAULT_PATH), ("HOSTNAME", pod["metadata"]["name"])]
+    out += [(k, v) for k, v in env.items() if k not in ("PATH", "HOSTNAME")]
+    if pod["spec"].get("enableServiceLinks", True):
+        links = service_env(st, ns)
+    else:
+        links = service_env(st, ns, only_master=True)
+    out += [(k, v) for k, v in links if k not in env]
+    out.append(("HOME", "/root"))
+    return tuple(out), None
+
+
+def _field_ref(st: ClusterState, pod: dict, path: str) -> str:
+    md = pod["metadata"]
+    rt = st.runtime.get((md["namespace"], md["name"]))
+    values = {
+        "metadata.name": md["name"],
+        "metadata.namespace": md["namespace"],
+        "metadata.uid": md["uid"],
+        "spec.nodeName": pod["spec"].get("nodeName", ""),
+        "spec.serviceAccountName": pod["spec"].get("serviceAccountName", ""),
+        "status.podIP": rt.ip if rt else "",
+        "status.hostIP": rt.host_ip if rt else "",
+    }
+    return values.get(path, "")
+
+
+def service_env(st: ClusterState, ns: str, only_master: bool = False) -> list[tuple[str, str]]:
+    """Docker-link style variables for Services in `ns` (and `kubernetes` in default)."""
+    out: list[tuple[str, str]] = []
+    services = [] if only_master else [s for s in st.list("Service", ns)]
+    master = st.get("Service", "default", "kubernetes")
+    if master is not None and master not in services:
+        services.append(master)
+    for svc in sorted(services, key=lambda s: s["metadata"]["name"]):
+        ip = svc["spec"].get("clusterIP")
+        if not ip or ip == "None" or not svc["spec"].get("ports"):
+            continue
+        base = svc["metadata"]["name"].upper().replace("-", "_")
+        ports = svc["spec"]["ports"]
+        out.append((f"{base}_SERVICE_HOST", ip))
+        out.append((f"{base}_SERVICE_PORT", str(ports[0]["port"])))
+        for p in ports:
+            if p.get("name"):
+                out.append((f"{base}_SERVICE_PORT_{p['name'].upper().replace('-', '_')}", str(p["port"])))
+        first = ports[0]
+        out.append((f"{base}_PORT", f"{first.get('protocol', 'TCP').lower()}://{ip}:{first['port']}"))
+        for p in ports:
+            proto = p.get("protocol", "TCP")
+            pfx = f"{base}_PORT_{p['port']}_{proto}"
+            out += [(pfx, f"{proto.lower()}://{ip}:{p['port']}"), (f"{pfx}_PROTO", proto.lower()), (f"{pfx}_PORT", str(p["port"])), (f"{pfx}_ADDR", ip)]
+    return out
+
+
+# ----- ConfigMap volumes -----------------------------------------------------------------
+
+
+def _configmap_volumes(pod: dict) -> list[tuple[str, dict]]:
+    return [(v["name"], v["configMap"]) for v in pod["spec"].get("volumes") or () if v.get("configMap")]
+
+
+def _missing_volume(st: ClusterState, pod: dict) -> tuple[str, str] | None:
+    for vname, src in _configmap_volumes(pod):
+        if not src.get("optional") and st.get("ConfigMap", pod["metadata"]["namespace"], src.get("name", "")) is None:
+            return vname, src.get("name", "")
+    return None
+
+
+def _volume_data(st: ClusterState, pod: dict, src: dict) -> dict:
+    cm = st.get("ConfigMap", pod["metadata"]["namespace"], src.get("name", ""))
+    data = dict((cm or {}).get("data") or {})
+    if src.get("items"):
+        return {it["path"]: data[it["key"]] for it in src["items"] if it["key"] in data}
+    return data
+
+
+def _sync_volumes(st: ClusterState, pod: dict, rt: PodRuntime):
+    """Project ConfigMap volumes at start; later changes appear after `configmap_sync_ms`."""
+    vols = _configmap_volumes(pod)
+    if not vols or not any(c.state == "running" for c in rt.containers):
+        return st, rt
+    current = tuple((name, tuple(sorted(_volume_data(st, pod, src).items()))) for name, src in vols)
+    if not rt.volumes:
+        return st, replace(rt, volumes=current)
+    if current == rt.volumes:
+        return st, replace(rt, volume_refresh_at=None)
+    if rt.volume_refresh_at is None:
+        return st, replace(rt, volume_refresh_at=st.now + st.config.configmap_sync_ms)
+    if rt.volume_refresh_at <= st.now:
+        return st, replace(rt, volumes=current, volume_refresh_at=None)
+    return st, rt
+
+
+def container_files(st: ClusterState, ns: str, pod_name: str, container: str | None = None) -> dict[str, str]:
+    """Return path -> content of the ConfigMap files a container sees now.
+
+    A subPath mount shows the file as it was when the container started.
+    """
+    pod = st.get("Pod", ns, pod_name)
+    rt = st.runtime.get((ns, pod_name))
+    if pod is None or rt is None:
+        return {}
+    spec = next((c for c in pod["spec"]["containers"] if container in (None, c["name"])), None)
+    if spec is None:
+        return {}
+    cr = next(c for c in rt.containers if c.name == spec["name"])
+    projected = dict(rt.volumes)
+    files: dict[str, str] = {}
+    for m in spec.get("volumeMounts") or ():
+        data = dict(projected.get(m["name"], ()))
+        if m.get("subPath"):
+            pinned = dict(cr.pinned)
+            if m["mountPath"] in pinned:
+                files[m["mountPath"]] = pinned[m["mountPath"]]
+            continue
+        for k, v in data.items():
+            files[f"{m['mountPath'].rstrip('/')}/{k}"] = v
+    return files
+
+
+def _subpath_files(st: ClusterState, pod: dict, spec: dict) -> tuple:
+    """Files of subPath ConfigMap mounts, read once at container start (the bind mount pins them)."""
+    sources = dict(_configmap_volumes(pod))
+    out = []
+    for m in spec.get("volumeMounts") or ():
+        if m.get("subPath") and m["name"] in sources:
+            data = _volume_data(st, pod, sources[m["name"]])
+            if m["subPath"] in data:
+                out.append((m["mountPath"], data[m["subPath"]]))
+    return tuple(out)
+
+
+def container_env(st: ClusterState, ns: str, pod_name: str, container: str | None = None) -> tuple | None:
+    """Return the environment a running container was started with, or None if it is not running."""
+    rt = st.runtime.get((ns, pod_name))
+    if rt is None:
+        return None
+    for c in rt.containers:
+        if container in (None, c.name):
+            return c.env if c.state == "running" else None
+    return None
+
+
+# ----- status ----------------------------------------------------------------------------
+
+
+def _image_ref(image: str) -> str:
+    name = image if "/" in image.split(":")[0] or "." in image.split("/")[0] else f"library/{image}" if "/" not in image else image
+    if ":" not in name.split("/")[-1] and "@" not in name:
+        name += ":latest"
+    first = name.split("/")[0]
+    return name if ("." in first or ":" in first) else f"docker.io/{name}"
+
+
+def pod_status(st: ClusterState, pod: dict, rt: PodRuntime) -> dict:
+    """The pod status the kubelet reports for `rt` (`generateAPIPodStatus`)."""
+    epoch = st.config.epoch
+    old = pod["status"]
+    sched = next((c for c in old.get("conditions") or () if c.get("type") == "PodScheduled"), None)
+    sandbox = rfc3339(epoch, rt.sandbox_ms)
+    ready_stamp = rfc3339(epoch, rt.ready_ms if rt.ready_ms is not None else rt.sandbox_ms)
+    unready = [c.name for c in rt.containers if not c.ready]
+    ready_cond = {"type": "Ready", "status": "True" if rt.ready else "False", "lastProbeTime": None, "lastTransitionTime": ready_stamp}
+    cready_cond = {"type": "ContainersReady", "status": "True" if rt.ready else "False", "lastProbeTime": None, "lastTransitionTime": ready_stamp}
+    if not rt.ready:
+        msg = f"containers with unready status: [{' '.join(unready)}]" if unready else "readiness probe failed"
+        ready_cond.update(reason="ContainersNotReady", message=msg)
+        cready_cond.update(reason="ContainersNotReady", message=msg)
+    conditions = [
+        {"type": "PodReadyToStartContainers", "status": "True", "lastProbeTime": None, "lastTransitionTime": sandbox},
+        {"type": "Initialized", "status": "True", "lastProbeTime": None, "lastTransitionTime": sandbox},
+        ready_cond,
+        cready_cond,
+    ]
+    if sched is not None:
+        conditions.append(sched)
+    statuses = []
+    all_started = True
+    for c in rt.containers:
+        cid = hashlib.blake2b(f"{pod['metadata']['uid']}:{c.name}:{c.restarts}".encode(), digest_size=32).hexdigest()
+        ref = _image_ref(c.image)
+        cs = {
+            "containerID": f"containerd://{cid}" if c.started_ms is not None else None,
+            "image": ref,
+            "imageID": f"{ref.rsplit(':', 1)[0]}@sha256:{hashlib.sha256(c.image.encode()).hexdigest()}",
+            "lastState": {},
+            "name": c.name,
+            "ready": c.ready,
+            "restartCount": c.restarts,
+            "started": c.state == "running",
+            "state": {},
+        }
+        if cs["containerID"] is None:
+            del cs["containerID"]
+            cs["imageID"] = ""
+        if c.state == "running":
+            cs["state"] = {"running": {"startedAt": rfc3339(epoch, c.started_ms)}}
+        else:
+            waiting = {"reason": c.reason}
+            if c.message:
+                waiting["message"] = c.message
+            cs["state"] = {"waiting": waiting}
+        if c.last_terminated is not None:
+            code, reason, started, finished = c.last_terminated
+            cs["lastState"] = {
+                "terminated": {
+                    "containerID": f"containerd://{cid}",
+                    "exitCode": code,
+                    "finishedAt": rfc3339(epoch, finished),
+                    "reason": reason,
+                    "startedAt": rfc3339(epoch, started if started is not None else finished),
+                }
+            }
+        if c.started_ms is None and c.last_terminated is None:
+            all_started = False
+        statuses.append(cs)
+    status = {
+        "conditions": conditions,
+        "containerStatuses": statuses,
+        "hostIP": rt.host_ip,
+        "hostIPs": [{"ip": rt.host_ip}],
+        "phase": "Running" if all_started else "Pending",
+        "podIP": rt.ip,
+        "podIPs": [{"ip": rt.ip}],
+        "qosClass": old.get("qosClass", "BestEffort"),
+        "startTime": sandbox,
+    }
+    return status
+
+
+__all__ = ["sync_pod", "schedule_pod", "crash_container", "set_readiness", "container_env", "container_files", "resolve_env", "PodRuntime", "ContainerRuntime", "EMPTY"]

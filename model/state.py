@@ -1,0 +1,231 @@
+"""The cluster state: one immutable value holding every object, index, queue and timer.
+
+Objects are stored as Kubernetes API JSON (plain dicts) and are never mutated after they
+are stored: every change builds a new dict and a new `ClusterState` (see `store.py`).
+`immutables.Map` keeps each change O(log n). The kubelet's private view of a pod (what
+the container saw at start, timers) lives in `runtime`, outside the API objects, as it
+does on a real node.
+
+Abstracts: informer caches. Every controller reads the state as it is now, so the
+"expectations" of the ReplicaSet controller are always satisfied at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field, replace
+from typing import Any, Iterator
+
+from .clock import DEFAULT_EPOCH
+from .pmap import EMPTY, Map, pmap
+
+# Kinds the model serves, with their API group/version and plural resource name.
+KINDS: dict[str, tuple[str, str]] = {
+    "Pod": ("v1", "pods"),
+    "Service": ("v1", "services"),
+    "Endpoints": ("v1", "endpoints"),
+    "ConfigMap": ("v1", "configmaps"),
+    "Namespace": ("v1", "namespaces"),
+    "Event": ("v1", "events"),
+    "ReplicaSet": ("apps/v1", "replicasets.apps"),
+    "Deployment": ("apps/v1", "deployments.apps"),
+}
+
+Key = tuple  # (namespace, name); ("", name) for cluster-scoped kinds
+Work = tuple  # (controller, namespace, name) or ("gc", uid, propagation, ...)
+
+
+@dataclass(frozen=True, slots=True)
+class ImageBehaviour:
+    """How the node simulator runs an image.
+
+    `ready_after_ms`: readiness delay after the container starts. `never_ready`: it runs
+    but never passes readiness. `crash_after_ms`: it exits with code 1 that long after each
+    start. `pull_error`: the image cannot be pulled (ErrImagePull / ImagePullBackOff).
+    """
+
+    ready_after_ms: int = 0
+    never_ready: bool = False
+    crash_after_ms: int | None = None
+    pull_error: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """Fixed settings of a simulated cluster; all durations are logical milliseconds."""
+
+    epoch: int = DEFAULT_EPOCH
+    seed: int = 0
+    nodes: tuple[str, ...] = ("kubesim-worker",)
+    #: Image pull and container creation, from binding to the container running.
+    container_start_ms: int = 1000
+    #: From SIGTERM to the container exiting, capped by the grace period.
+    shutdown_ms: int = 1000
+    #: kubelet `--sync-frequency`: how long a ConfigMap volume update takes to appear.
+    configmap_sync_ms: int = 60_000
+    crash_backoff_initial_ms: int = 10_000
+    crash_backoff_max_ms: int = 300_000
+    #: Images with special behaviour; others start and become ready normally.
+    images: Map = EMPTY
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterState:
+    """Everything a simulated cluster knows at logical time `now` (milliseconds)."""
+
+    config: Config = field(default_factory=Config)
+    now: int = 0
+    #: Source of uids, generated names, IPs and resourceVersions.
+    seq: int = 0
+    objects: Map = EMPTY  # kind -> Map[(ns, name) -> dict]
+    # Indices (derived from objects, kept in step by store.py).
+    uids: Map = EMPTY  # uid -> (kind, ns, name)
+    dependents: Map = EMPTY  # owner uid -> Map[(kind, ns, name) -> None]  (controller refs only)
+    orphans: Map = EMPTY  # (kind, ns) -> Map[name -> None]  (no controller ref)
+    node_ports: Map = EMPTY  # nodePort -> (ns, service name)
+    cluster_ips: Map = EMPTY  # ip -> (ns, service name)
+    # The kubelet's private state per pod.
+    runtime: Map = EMPTY  # (ns, name) -> PodRuntime
+    # Work queue (FIFO with de-duplication, like client-go's workqueue).
+    queue: Map = EMPTY  # position -> work
+    queued: Map = EMPTY  # work -> position
+    qhead: int = 0
+    qtail: int = 0
+    # Timers: time -> Map[seq -> work], and the sorted distinct times.
+    timers: Map = EMPTY
+    timer_times: tuple = ()
+    event_count: int = 0
+
+    # ----- reads -------------------------------------------------------------------
+    def table(self, kind: str) -> Map:
+        """Return the map (namespace, name) -> object of one kind."""
+        return self.objects.get(kind, EMPTY)
+
+    def get(self, kind: str, namespace: str, name: str) -> dict | None:
+        """Return one object as API JSON, or None."""
+        return self.objects.get(kind, EMPTY).get((namespace, name))
+
+    def list(self, kind: str, namespace: str | None = None) -> list[dict]:
+        """Return the objects of a kind (in one namespace, or all), sorted by namespace and name."""
+        table = self.objects.get(kind, EMPTY)
+        keys = sorted(k for k in table.keys() if namespace is None or k[0] == namespace)
+        return [table[k] for k in keys]
+
+    def by_uid(self, uid: str) -> dict | None:
+        """Return the object with `uid`, or None."""
+        where = self.uids.get(uid)
+        return None if where is None else self.get(*where)
+
+    def dependents_of(self, uid: str, kind: str) -> list[dict]:
+        """Return the objects of `kind` whose controller reference points at `uid`."""
+        out = []
+        for k, ns, name in self.dependents.get(uid, EMPTY).keys():
+            if k == kind:
+                obj = self.get(k, ns, name)
+                if obj is not None:
+                    out.append(obj)
+        return out
+
+    def dependent_keys(self, uid: str) -> Iterator[tuple]:
+        """Yield (kind, ns, name) of every object controlled by `uid`."""
+        return iter(self.dependents.get(uid, EMPTY).keys())
+
+    def orphans_of(self, kind: str, namespace: str) -> list[dict]:
+        """Return objects of `kind` in `namespace` that have no controller reference."""
+        table = self.table(kind)
+        return [table[(namespace, n)] for n in sorted(self.orphans.get((kind, namespace), EMPTY).keys())]
+
+    @property
+    def namespaces(self) -> list[str]:
+        return sorted(k[1] for k in self.table("Namespace").keys())
+
+    def pending_work(self) -> Iterator[Work]:
+        """Yield the queued work items in FIFO order."""
+        for pos in range(self.qhead, self.qtail):
+            w = self.queue.get(pos)
+            if w is not None:
+                yield w
+
+    def next_timer(self) -> int | None:
+        """Return the time of the earliest timer, or None."""
+        return self.timer_times[0] if self.timer_times else None
+
+    @property
+    def idle(self) -> bool:
+        """True when no work is queued at this instant."""
+        return not len(self.queued)
+
+    @property
+    def settled(self) -> bool:
+        """True when nothing more can happen: no work and no timers."""
+        return not len(self.queued) and not self.timer_times
+
+    def evolve(self, **changes: Any) -> "ClusterState":
+        return replace(self, **changes)
+
+
+def controller_ref(obj: dict) -> dict | None:
+    """Return the ownerReference with `controller: true`, if any (`metav1.GetControllerOf`)."""
+    for ref in obj["metadata"].get("ownerReferences") or ():
+        if ref.get("controller"):
+            return ref
+    return None
+
+
+def key_of(obj: dict) -> Key:
+    md = obj["metadata"]
+    return (md.get("namespace", ""), md["name"])
+
+
+def make_uid(seed: int, n: int) -> str:
+    """Return a UUID-shaped id derived from the state's seed and counter (no randomness)."""
+    h = hashlib.blake2b(f"{seed}:{n}".encode(), digest_size=16).hexdigest()
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) % 4]}{h[17:20]}-{h[20:32]}"
+
+
+#: The alphabet of `rand.String` / `SafeEncodeString` (no vowels, no confusable digits).
+ALPHANUMS = "bcdfghjklmnpqrstvwxz2456789"
+
+
+def name_suffix(seed: int, n: int) -> str:
+    """Return 5 characters from the apiserver's generateName alphabet, derived from the counter."""
+    h = hashlib.blake2b(f"name:{seed}:{n}".encode(), digest_size=8).digest()
+    return "".join(ALPHANUMS[b % len(ALPHANUMS)] for b in h[:5])
+
+
+def initial_state(config: Config | None = None) -> ClusterState:
+    """Return a fresh cluster: namespaces default/kube-system and the `kubernetes` Service."""
+    from . import store  # local import: store builds on this module
+
+    st = ClusterState(config=config or Config())
+    for ns in ("default", "kube-node-lease", "kube-public", "kube-system"):
+        st, _ = store.create(st, {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}, "spec": {}})
+    st, _ = store.create(
+        st,
+        {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": {"name": "kubernetes", "namespace": "default", "labels": {"component": "apiserver", "provider": "kubernetes"}},
+            "spec": {
+                "type": "ClusterIP",
+                "clusterIP": "10.96.0.1",
+                "ports": [{"name": "https", "port": 443, "protocol": "TCP", "targetPort": 6443}],
+                "sessionAffinity": "None",
+            },
+        },
+    )
+    return st
+
+
+__all__ = [
+    "KINDS",
+    "ClusterState",
+    "Config",
+    "ImageBehaviour",
+    "controller_ref",
+    "initial_state",
+    "key_of",
+    "make_uid",
+    "name_suffix",
+    "pmap",
+]

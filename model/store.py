@@ -1,0 +1,439 @@
+"""The API server's storage layer: create, update, delete, and the watch fan-out.
+
+Every write returns a new state. A write also plays the part of the informers: it
+enqueues the controllers whose event handlers would fire for that change
+(`notify`). Server-side behaviour that is not validation lives here: metadata
+(uid, resourceVersion, generation, creationTimestamp, generateName), ClusterIP and
+NodePort allocation (`pkg/registry/core/service/portallocator`), graceful pod deletion,
+and handing deletions to the garbage collector.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .clock import rfc3339
+from .errors import ApiError, Cause
+from .labels import map_selector_matches, selector_matches
+from .pmap import EMPTY, delete_in, set_in
+from .state import KINDS, ClusterState, controller_ref, make_uid, name_suffix
+from .workqueue import add_timer, enqueue, enqueue_many
+
+NODE_PORT_RANGE = (30000, 32767)
+#: Since v1.29 (ServiceNodePortStaticSubrange GA) dynamic allocation prefers the band above
+#: min(max(16, size/32), 128) ports from the bottom, which stays free for static requests.
+NODE_PORT_STATIC_BAND = min(max(16, (NODE_PORT_RANGE[1] - NODE_PORT_RANGE[0] + 1) // 32), 128)
+CLUSTER_SCOPED = {"Namespace"}
+GENERATION_KINDS = {"Deployment", "ReplicaSet"}
+
+
+def resource_of(kind: str) -> str:
+    """Return the qualified resource (``deployments.apps``) of a kind."""
+    return KINDS[kind][1]
+
+
+def _namespace_of(kind: str, obj: dict) -> str:
+    return "" if kind in CLUSTER_SCOPED else obj["metadata"].get("namespace") or "default"
+
+
+# ----- writes ----------------------------------------------------------------------------
+
+
+def create(st: ClusterState, obj: dict) -> tuple[ClusterState, dict]:
+    """Store a new object, filling in server-set metadata; return the state and the stored object.
+
+    Raises `ApiError` AlreadyExists, NotFound (namespace) or Invalid (nodePort).
+    """
+    kind = obj["kind"]
+    md = dict(obj["metadata"])
+    ns = _namespace_of(kind, obj)
+    if kind not in CLUSTER_SCOPED:
+        md["namespace"] = ns
+        if st.get("Namespace", "", ns) is None:
+            raise ApiError.not_found("namespaces", ns)
+    table = st.table(kind)
+    seq = st.seq
+    if not md.get("name") and md.get("generateName"):
+        prefix = md["generateName"][:58]
+        while True:
+            seq += 1
+            name = prefix + name_suffix(st.config.seed, seq)
+            if (ns, name) not in table:
+                break
+        md["name"] = name
+    name = md["name"]
+    if (ns, name) in table:
+        raise ApiError.already_exists(resource_of(kind), name, ns)
+    seq += 1
+    md["uid"] = make_uid(st.config.seed, seq)
+    md["resourceVersion"] = str(seq)
+    md["creationTimestamp"] = rfc3339(st.config.epoch, st.now)
+    if kind in GENERATION_KINDS:
+        md["generation"] = 1
+    new = {**obj, "metadata": md}
+    st = st.evolve(seq=seq)
+    if kind == "Service":
+        st, new = _allocate_service(st, new, None)
+    if kind in ("Deployment", "ReplicaSet") and "status" not in new:
+        new["status"] = {}
+    st = _put(st, kind, (ns, name), None, new)
+    return notify(st, kind, None, new), new
+
+
+def update(st: ClusterState, new: dict, *, status_only: bool = False, with_status: bool = False) -> tuple[ClusterState, dict]:
+    """Replace a stored object; keep server-set metadata; bump resourceVersion and generation.
+
+    A `status_only` write (the status subresource) keeps spec, labels and annotations
+    from the stored object; any other write keeps the stored status.
+    """
+    kind = new["kind"]
+    ns = _namespace_of(kind, new)
+    name = new["metadata"]["name"]
+    old = st.get(kind, ns, name)
+    if old is None:
+        raise ApiError.not_found(resource_of(kind), name, ns)
+    seq = st.seq + 1
+    omd = old["metadata"]
+    if status_only:
+        # The status strategies keep the stored spec and labels; annotations written
+        # through /status persist (the controller sets the revision annotation that way).
+        out = {**old, "status": new.get("status", {})}
+        out["metadata"] = {**omd, "resourceVersion": str(seq)}
+        ann = new["metadata"].get("annotations")
+        if ann:
+            out["metadata"]["annotations"] = ann
+        else:
+            out["metadata"].pop("annotations", None)
+    else:
+        md = dict(new["metadata"])
+        for k in ("uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation"):
+            if k in omd:
+                md[k] = omd[k]
+            else:
+                md.pop(k, None)
+        md["namespace"] = omd.get("namespace", "") if kind not in CLUSTER_SCOPED else md.get("namespace")
+        if kind not in CLUSTER_SCOPED:
+            md["namespace"] = ns
+        else:
+            md.pop("namespace", None)
+        md["resourceVersion"] = str(seq)
+        if kind in GENERATION_KINDS:
+            changed = new.get("spec") != old.get("spec")
+            if kind == "Deployment":  # annotations reach the ReplicaSets, so they count (strategy.go)
+                changed = changed or (md.get("annotations") or {}) != (omd.get("annotations") or {})
+            md["generation"] = omd.get("generation", 1) + (1 if changed else 0)
+        out = {**new, "metadata": md}
+        if "status" in old and not with_status:
+            out["status"] = old["status"]
+    st = st.evolve(seq=seq)
+    if kind == "Service" and not status_only:
+        st, out = _allocate_service(st, out, old)
+    st = _put(st, kind, (ns, name), old, out)
+    return notify(st, kind, old, out, status_only=status_only), out
+
+
+def set_status(st: ClusterState, obj: dict, status: dict, annotations: dict | None = None) -> ClusterState:
+    """Write `status` (and `annotations`, if given) through the status subresource, unless unchanged."""
+    md = obj["metadata"]
+    if annotations is None or annotations == (md.get("annotations") or {}):
+        if obj.get("status") == status:
+            return st
+        annotations = md.get("annotations")
+    st, _ = update(st, {**obj, "metadata": {**md, "annotations": annotations}, "status": status}, status_only=True)
+    return st
+
+
+def delete(st: ClusterState, kind: str, namespace: str, name: str, *, propagation: str = "Background", grace_seconds: int | None = None) -> ClusterState:
+    """Delete an object as `DELETE` does.
+
+    A pod bound to a node is only marked (deletionTimestamp + grace period); the kubelet
+    removes it when its containers have stopped. A pod not bound to a node, or a grace
+    period of 0, goes at once. Any other object goes at once and its dependents are handed
+    to the garbage collector with `propagation` ("Background" or "Orphan").
+    """
+    ns = "" if kind in CLUSTER_SCOPED else namespace
+    obj = st.get(kind, ns, name)
+    if obj is None:
+        raise ApiError.not_found(resource_of(kind), name, ns)
+    md = obj["metadata"]
+    if kind == "Pod":
+        grace = obj["spec"].get("terminationGracePeriodSeconds", 30) if grace_seconds is None else grace_seconds
+        if md.get("deletionTimestamp"):
+            return st  # already terminating
+        if not obj["spec"].get("nodeName") or grace == 0:
+            return remove(st, kind, ns, name)
+        seq = st.seq + 1
+        newmd = {**md, "deletionTimestamp": rfc3339(st.config.epoch, st.now), "deletionGracePeriodSeconds": grace, "resourceVersion": str(seq)}
+        new = {**obj, "metadata": newmd}
+        st = st.evolve(seq=seq)
+        st = _put(st, kind, (ns, name), obj, new)
+        return notify(st, kind, obj, new)
+    st = remove(st, kind, ns, name)
+    if any(True for _ in st.dependent_keys(md["uid"])) or propagation == "Orphan":
+        st = enqueue(st, ("gc", md["uid"], propagation))
+    return st
+
+
+def remove(st: ClusterState, kind: str, namespace: str, name: str) -> ClusterState:
+    """Remove an object from storage for good (the end of a deletion)."""
+    obj = st.get(kind, namespace, name)
+    if obj is None:
+        return st
+    st = _put(st, kind, (namespace, name), obj, None)
+    if kind == "Service":
+        st = _release_service(st, obj)
+    if kind == "Pod":
+        st = st.evolve(runtime=st.runtime.delete((namespace, name))) if (namespace, name) in st.runtime else st
+        uid = obj["metadata"]["uid"]
+        if uid in st.dependents:
+            st = enqueue(st, ("gc", uid, "Background"))
+    return notify(st, kind, obj, None)
+
+
+def _put(st: ClusterState, kind: str, key: tuple, old: dict | None, new: dict | None) -> ClusterState:
+    """Store `new` at `key` (None removes) and keep the uid/owner/orphan indices in step."""
+    table = st.objects.get(kind, EMPTY)
+    table = table.delete(key) if new is None else table.set(key, new)
+    objects = st.objects.set(kind, table)
+    uids, dependents, orphans = st.uids, st.dependents, st.orphans
+    oref = controller_ref(old) if old is not None else None
+    nref = controller_ref(new) if new is not None else None
+    ikey = (kind, key[0], key[1])
+    if old is not None and (new is None or oref != nref):
+        if oref is not None:
+            dependents = delete_in(dependents, oref["uid"], ikey)
+        else:
+            orphans = delete_in(orphans, (kind, key[0]), key[1])
+    if new is not None and (old is None or oref != nref):
+        if nref is not None:
+            dependents = set_in(dependents, nref["uid"], ikey, None)
+        elif kind in ("Pod", "ReplicaSet"):
+            orphans = set_in(orphans, (kind, key[0]), key[1], None)
+    if old is None and new is not None:
+        uids = uids.set(new["metadata"]["uid"], ikey)
+    elif new is None and old is not None:
+        uids = uids.delete(old["metadata"]["uid"])
+    return st.evolve(objects=objects, uids=uids, dependents=dependents, orphans=orphans)
+
+
+# ----- services: ClusterIP and NodePort allocation --------------------------------------
+
+
+def _allocate_service(st: ClusterState, svc: dict, old: dict | None) -> tuple[ClusterState, dict]:
+    ns, name = svc["metadata"]["namespace"], svc["metadata"]["name"]
+    spec = dict(svc.get("spec") or {})
+    owner = (ns, name)
+    node_ports = st.node_ports
+    if old is not None:  # release what the old object held; re-take below what is kept
+        for p in (old.get("spec") or {}).get("ports") or ():
+            if p.get("nodePort") and node_ports.get(p["nodePort"]) == owner:
+                node_ports = node_ports.delete(p["nodePort"])
+    stype = spec.get("type", "ClusterIP")
+    cluster_ips = st.cluster_ips
+    if not spec.get("clusterIP"):
+        if old is not None and (old.get("spec") or {}).get("clusterIP"):
+            spec["clusterIP"] = old["spec"]["clusterIP"]
+        else:
+            n = len(cluster_ips) + 1
+            while True:
+                n += 1
+                ip = f"10.{96 + (n >> 16) % 16}.{(n >> 8) % 256}.{n % 256}"
+                if ip not in cluster_ips:
+                    break
+            spec["clusterIP"] = ip
+            cluster_ips = cluster_ips.set(ip, owner)
+        spec.setdefault("clusterIPs", [spec["clusterIP"]])
+    elif spec["clusterIP"] not in cluster_ips:
+        cluster_ips = cluster_ips.set(spec["clusterIP"], owner)
+    causes: list[Cause] = []
+    if stype in ("NodePort", "LoadBalancer"):
+        ports = []
+        old_ports = {(p.get("port"), p.get("protocol", "TCP")): p.get("nodePort") for p in ((old or {}).get("spec") or {}).get("ports") or ()}
+        for i, p in enumerate(spec.get("ports") or ()):
+            p = dict(p)
+            want = p.get("nodePort")
+            if not want:
+                want = old_ports.get((p.get("port"), p.get("protocol", "TCP")))
+                if want and node_ports.get(want) not in (None, owner):
+                    want = None
+                if not want:
+                    want = _free_node_port(node_ports)
+                    if want is None:
+                        causes.append(Cause(f"spec.ports[{i}].nodePort", "Invalid value", "range is full", 0, True))
+                        ports.append(p)
+                        continue
+            elif not NODE_PORT_RANGE[0] <= want <= NODE_PORT_RANGE[1]:
+                causes.append(
+                    Cause(
+                        f"spec.ports[{i}].nodePort",
+                        "Invalid value",
+                        f"provided port is not in the valid range. The range of valid ports is {NODE_PORT_RANGE[0]}-{NODE_PORT_RANGE[1]}",
+                        want,
+                        True,
+                    )
+                )
+                ports.append(p)
+                continue
+            elif node_ports.get(want) not in (None, owner):
+                causes.append(Cause(f"spec.ports[{i}].nodePort", "Invalid value", "provided port is already allocated", want, True))
+                ports.append(p)
+                continue
+            p["nodePort"] = want
+            node_ports = node_ports.set(want, owner)
+            ports.append(p)
+        spec["ports"] = ports
+    if causes:
+        raise ApiError.invalid("Service", name, causes, resource="services", namespace=ns)
+    return st.evolve(node_ports=node_ports, cluster_ips=cluster_ips), {**svc, "spec": spec}
+
+
+def _free_node_port(node_ports) -> int | None:
+    """Pick the lowest free port of the dynamic band, then of the static band (deterministic)."""
+    lo, hi = NODE_PORT_RANGE
+    for port in list(range(lo + NODE_PORT_STATIC_BAND, hi + 1)) + list(range(lo, lo + NODE_PORT_STATIC_BAND)):
+        if port not in node_ports:
+            return port
+    return None
+
+
+def _release_service(st: ClusterState, svc: dict) -> ClusterState:
+    owner = (svc["metadata"]["namespace"], svc["metadata"]["name"])
+    node_ports, cluster_ips = st.node_ports, st.cluster_ips
+    for p in (svc.get("spec") or {}).get("ports") or ():
+        if p.get("nodePort") and node_ports.get(p["nodePort"]) == owner:
+            node_ports = node_ports.delete(p["nodePort"])
+    ip = (svc.get("spec") or {}).get("clusterIP")
+    if ip and cluster_ips.get(ip) == owner:
+        cluster_ips = cluster_ips.delete(ip)
+    return st.evolve(node_ports=node_ports, cluster_ips=cluster_ips)
+
+
+# ----- events ----------------------------------------------------------------------------
+
+
+def record_event(st: ClusterState, obj: dict, etype: str, reason: str, message: str, component: str) -> ClusterState:
+    """Store a `v1.Event` about `obj` (as `record.EventRecorder.Eventf` would)."""
+    md = obj["metadata"]
+    n = st.event_count + 1
+    ns = md.get("namespace", "default")
+    stamp = rfc3339(st.config.epoch, st.now)
+    name = f"{md['name']}.{n:016x}"
+    ev = {
+        "apiVersion": "v1",
+        "kind": "Event",
+        "metadata": {"name": name, "namespace": ns, "creationTimestamp": stamp},
+        "involvedObject": {
+            "apiVersion": obj.get("apiVersion", "v1"),
+            "kind": obj["kind"],
+            "name": md["name"],
+            "namespace": ns,
+            "uid": md.get("uid", ""),
+        },
+        "reason": reason,
+        "message": message,
+        "type": etype,
+        "source": {"component": component},
+        "firstTimestamp": stamp,
+        "lastTimestamp": stamp,
+        "count": 1,
+        "reportingComponent": component,
+    }
+    table = st.objects.get("Event", EMPTY).set((ns, name), ev)
+    return st.evolve(objects=st.objects.set("Event", table), event_count=n)
+
+
+# ----- watch fan-out ---------------------------------------------------------------------
+
+
+def _labels(obj: dict | None) -> dict:
+    return (obj or {}).get("metadata", {}).get("labels") or {}
+
+
+def notify(st: ClusterState, kind: str, old: dict | None, new: dict | None, *, status_only: bool = False) -> ClusterState:
+    """Enqueue the controllers whose informer handlers react to this change."""
+    obj = new if new is not None else old
+    md = obj["metadata"]
+    ns = md.get("namespace", "")
+    name = md["name"]
+    works: list[tuple] = []
+    if kind == "Pod":
+        ref = controller_ref(obj)
+        if ref is not None:
+            owner = st.uids.get(ref["uid"])
+            if owner is not None and owner[0] == "ReplicaSet":
+                works.append(("replicaset", owner[1], owner[2]))
+                if new is None:  # Recreate waits for old pods to be gone (deletePod handler)
+                    rs = st.get(*owner)
+                    dref = controller_ref(rs) if rs else None
+                    if dref is not None:
+                        d = st.by_uid(dref["uid"])
+                        if d is not None and d["spec"].get("strategy", {}).get("type") == "Recreate":
+                            works.append(("deployment", ns, d["metadata"]["name"]))
+        elif new is not None:  # an orphan: every ReplicaSet that might adopt it
+            for rs in st.list("ReplicaSet", ns):
+                if selector_matches(rs["spec"].get("selector"), _labels(new)):
+                    works.append(("replicaset", ns, rs["metadata"]["name"]))
+        if old is None or new is None or _labels(old) != _labels(new) or _endpoint_relevant(old) != _endpoint_relevant(new):
+            for svc in st.table("Service").values():
+                if svc["metadata"]["namespace"] != ns:
+                    continue
+                sel = svc["spec"].get("selector")
+                if map_selector_matches(sel, _labels(old)) or map_selector_matches(sel, _labels(new)):
+                    works.append(("endpoints", ns, svc["metadata"]["name"]))
+        if new is not None and not status_only:
+            works.append(("kubelet" if new["spec"].get("nodeName") else "scheduler", ns, name))
+    elif kind == "ReplicaSet":
+        if new is not None and not status_only:
+            works.append(("replicaset", ns, name))
+        ref = controller_ref(obj)
+        if ref is not None:
+            owner = st.uids.get(ref["uid"])
+            if owner is not None and owner[0] == "Deployment":
+                works.append(("deployment", owner[1], owner[2]))
+        elif new is not None:
+            for d in st.list("Deployment", ns):
+                if selector_matches(d["spec"].get("selector"), _labels(new)):
+                    works.append(("deployment", ns, d["metadata"]["name"]))
+    elif kind == "Deployment":
+        if new is not None and not status_only:
+            works.append(("deployment", ns, name))
+    elif kind == "Service":
+        works.append(("endpoints", ns, name))
+    elif kind == "ConfigMap":
+        for pod in st.list("Pod", ns):
+            if name in configmaps_used_by(pod) and pod["spec"].get("nodeName"):
+                works.append(("kubelet", ns, pod["metadata"]["name"]))
+    return enqueue_many(st, works) if works else st
+
+
+def _endpoint_relevant(pod: dict | None) -> Any:
+    """The parts of a pod the endpoints controller looks at."""
+    if pod is None:
+        return None
+    status = pod.get("status") or {}
+    ready = any(c.get("type") == "Ready" and c.get("status") == "True" for c in status.get("conditions") or ())
+    return (status.get("podIP"), ready, status.get("phase"), pod["metadata"].get("deletionTimestamp") is not None, pod["spec"].get("nodeName"))
+
+
+def configmaps_used_by(pod: dict) -> set[str]:
+    """Return the names of the ConfigMaps a pod's containers or volumes reference."""
+    names: set[str] = set()
+    spec = pod["spec"]
+    for c in list(spec.get("containers") or ()) + list(spec.get("initContainers") or ()):
+        for src in c.get("envFrom") or ():
+            if src.get("configMapRef"):
+                names.add(src["configMapRef"].get("name", ""))
+        for e in c.get("env") or ():
+            ref = (e.get("valueFrom") or {}).get("configMapKeyRef")
+            if ref:
+                names.add(ref.get("name", ""))
+    for v in spec.get("volumes") or ():
+        if v.get("configMap"):
+            names.add(v["configMap"].get("name", ""))
+        for src in (v.get("projected") or {}).get("sources") or ():
+            if src.get("configMap"):
+                names.add(src["configMap"].get("name", ""))
+    return names
+
+
+__all__ = ["create", "update", "set_status", "delete", "remove", "record_event", "notify", "add_timer", "resource_of"]

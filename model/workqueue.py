@@ -1,0 +1,73 @@
+"""The work queue and timers, as pure functions over `ClusterState`.
+
+Like client-go's workqueue, a queued item is not queued twice; `AddAfter` becomes a
+timer that, when logical time reaches it, puts the item on the queue.
+"""
+
+from __future__ import annotations
+
+from bisect import insort
+
+from .pmap import EMPTY
+from .state import ClusterState, Work
+
+
+def enqueue(st: ClusterState, work: Work) -> ClusterState:
+    """Return `st` with `work` at the tail of the queue, unless it is already queued."""
+    if work in st.queued:
+        return st
+    pos = st.qtail
+    return st.evolve(queue=st.queue.set(pos, work), queued=st.queued.set(work, pos), qtail=pos + 1)
+
+
+def enqueue_many(st: ClusterState, works) -> ClusterState:
+    """Return `st` with every item of `works` enqueued, in order (one bulk update)."""
+    queue, queued, tail = st.queue, st.queued, st.qtail
+    qm, dm = queue.mutate(), queued.mutate()
+    for w in works:
+        if w in dm:
+            continue
+        qm[tail] = w
+        dm[w] = tail
+        tail += 1
+    return st.evolve(queue=qm.finish(), queued=dm.finish(), qtail=tail)
+
+
+def dequeue(st: ClusterState, work: Work) -> ClusterState:
+    """Return `st` without `work` in the queue."""
+    pos = st.queued.get(work)
+    if pos is None:
+        return st
+    queue = st.queue.delete(pos)
+    head = st.qhead
+    while head < st.qtail and head not in queue:
+        head += 1
+    return st.evolve(queue=queue, queued=st.queued.delete(work), qhead=head)
+
+
+def add_timer(st: ClusterState, at_ms: int, work: Work) -> ClusterState:
+    """Return `st` with a timer that enqueues `work` at logical time `at_ms` (at least now)."""
+    at_ms = max(at_ms, st.now)
+    slot = st.timers.get(at_ms)
+    times = st.timer_times
+    if slot is None:
+        slot = EMPTY
+        times = list(times)
+        insort(times, at_ms)
+        times = tuple(times)
+    seq = st.seq + 1
+    return st.evolve(timers=st.timers.set(at_ms, slot.set(seq, work)), timer_times=times, seq=seq)
+
+
+def fire_timers(st: ClusterState, at_ms: int) -> ClusterState:
+    """Move logical time to `at_ms` and enqueue the work of every timer due then.
+
+    `at_ms` must not pass a pending timer: time only moves from timer to timer.
+    """
+    assert st.timer_times == () or at_ms <= st.timer_times[0], "time may not skip a timer"
+    st = st.evolve(now=at_ms)
+    if not st.timer_times or st.timer_times[0] != at_ms:
+        return st
+    slot = st.timers[at_ms]
+    st = st.evolve(timers=st.timers.delete(at_ms), timer_times=st.timer_times[1:])
+    return enqueue_many(st, (slot[s] for s in sorted(slot.keys())))
