@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# Smoke test against a running local cluster (cluster/up.sh):
+#   1. a 3-replica Deployment becomes available
+#   2. changing its image rolls it out (new ReplicaSet, revision 2)
+#   3. `kubectl rollout undo` rolls back (image restored, revision 3)
+#   4. the kwok pod conventions: default ~1 s to Ready, kubesim.dev/ready-after-seconds,
+#      kubesim.dev/never-ready annotation and a "never-ready" image
+# Prints the time each step took; exits non-zero on the first failure.
+set -euo pipefail
+
+CLUSTER_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+source "${CLUSTER_DIR}/lib.sh"
+
+K=("${BIN_DIR}/kubectl" --kubeconfig="${KUBECONFIG_PATH}")
+NS=kubesim-smoke
+DEP=smoke-web
+
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+T0=$(now_ms)
+step_start=${T0}
+step() { local t; t=$(now_ms); log "$1: $(( t - step_start )) ms"; step_start=$(now_ms); }
+fail() { echo "SMOKE FAILED: $*" >&2; "${K[@]}" -n "${NS}" get deploy,rs,pods -o wide >&2 || true; exit 1; }
+expect_eq() { [[ "$1" == "$2" ]] || fail "$3: expected '$2', got '$1'"; }
+
+"${K[@]}" get --raw=/readyz >/dev/null || fail "cluster is not up (run cluster/up.sh)"
+"${K[@]}" delete namespace "${NS}" --ignore-not-found --wait=true >/dev/null
+"${K[@]}" create namespace "${NS}" >/dev/null
+until "${K[@]}" -n "${NS}" get serviceaccount default >/dev/null 2>&1; do sleep 0.2; done
+step "namespace ${NS} ready"
+
+# 1. create ---------------------------------------------------------------------
+"${K[@]}" -n "${NS}" create deployment "${DEP}" --image=registry.k8s.io/pause:3.9 --replicas=3 >/dev/null
+"${K[@]}" -n "${NS}" rollout status "deployment/${DEP}" --timeout=60s >/dev/null || fail "initial rollout"
+expect_eq "$("${K[@]}" -n "${NS}" get deploy "${DEP}" -o jsonpath='{.status.availableReplicas}')" 3 "available replicas"
+step "3-replica deployment available"
+
+# 2. change the image --------------------------------------------------------------
+"${K[@]}" -n "${NS}" set image "deployment/${DEP}" pause=registry.k8s.io/pause:3.10 >/dev/null
+"${K[@]}" -n "${NS}" rollout status "deployment/${DEP}" --timeout=60s | sed 's/^/    /'
+expect_eq "$("${K[@]}" -n "${NS}" get deploy "${DEP}" -o jsonpath='{.metadata.annotations.deployment\.kubernetes\.io/revision}')" 2 "revision after set image"
+images="$("${K[@]}" -n "${NS}" get pods -l "app=${DEP}" -o jsonpath='{range .items[*]}{.spec.containers[0].image}{"\n"}{end}' | sort -u)"
+expect_eq "${images}" "registry.k8s.io/pause:3.10" "pod images after rollout"
+expect_eq "$("${K[@]}" -n "${NS}" get rs -l "app=${DEP}" --no-headers | wc -l | tr -d ' ')" 2 "replica sets after rollout"
+step "rolled out new image (revision 2)"
+
+# 3. undo -------------------------------------------------------------------------
+"${K[@]}" -n "${NS}" rollout history "deployment/${DEP}" | sed 's/^/    /'
+"${K[@]}" -n "${NS}" rollout undo "deployment/${DEP}" >/dev/null
+"${K[@]}" -n "${NS}" rollout status "deployment/${DEP}" --timeout=60s >/dev/null || fail "undo rollout"
+expect_eq "$("${K[@]}" -n "${NS}" get deploy "${DEP}" -o jsonpath='{.spec.template.spec.containers[0].image}')" "registry.k8s.io/pause:3.9" "image after undo"
+expect_eq "$("${K[@]}" -n "${NS}" get deploy "${DEP}" -o jsonpath='{.metadata.annotations.deployment\.kubernetes\.io/revision}')" 3 "revision after undo"
+images="$("${K[@]}" -n "${NS}" get pods -l "app=${DEP}" -o jsonpath='{range .items[*]}{.spec.containers[0].image}{"\n"}{end}' | sort -u)"
+expect_eq "${images}" "registry.k8s.io/pause:3.9" "pod images after undo"
+"${K[@]}" -n "${NS}" get deploy,rs -o wide | sed 's/^/    /'
+step "rollout undo complete (revision 3)"
+
+# 4. pod conventions ----------------------------------------------------------------
+pod() {  # pod NAME IMAGE [ANNOTATION=VALUE]
+  local ann=""
+  [[ -n "${3:-}" ]] && ann="  annotations: {\"${3%%=*}\": \"${3#*=}\"}"
+  cat <<EOF | "${K[@]}" -n "${NS}" apply -f - >/dev/null
+apiVersion: v1
+kind: Pod
+metadata:
+  name: $1
+${ann}
+spec:
+  containers:
+  - name: c
+    image: $2
+EOF
+}
+ready_ms() {  # ms between Running (containers started) and Ready of pod $1
+  "${K[@]}" -n "${NS}" get pod "$1" -o json | python3 -c '
+import json, sys, datetime
+p = json.load(sys.stdin)
+c = {x["type"]: x for x in p["status"]["conditions"]}
+ts = lambda s: datetime.datetime.fromisoformat(s.replace("Z", "+00:00")).timestamp()
+print(int(1000 * (ts(c["Ready"]["lastTransitionTime"]) - ts(p["status"]["startTime"]))))'
+}
+pod p-default registry.k8s.io/pause:3.10
+pod p-delayed registry.k8s.io/pause:3.10 kubesim.dev/ready-after-seconds=3
+pod p-never-ann registry.k8s.io/pause:3.10 kubesim.dev/never-ready=true
+pod p-never-img example.com/never-ready:1
+t=$(now_ms)
+"${K[@]}" -n "${NS}" wait --for=condition=Ready pod/p-default --timeout=30s >/dev/null || fail "p-default not Ready"
+log "    p-default Ready $(( $(now_ms) - t )) ms after creation"
+"${K[@]}" -n "${NS}" wait --for=condition=Ready pod/p-delayed --timeout=30s >/dev/null || fail "p-delayed not Ready"
+log "    p-delayed Ready $(( $(now_ms) - t )) ms after creation"
+d=$(ready_ms p-delayed)
+(( d >= 2000 )) || fail "p-delayed became Ready only ${d} ms after start (want ~3000)"
+sleep 2
+for p in p-never-ann p-never-img; do
+  expect_eq "$("${K[@]}" -n "${NS}" get pod "${p}" -o jsonpath='{.status.phase}')" Running "${p} phase"
+  expect_eq "$("${K[@]}" -n "${NS}" get pod "${p}" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}')" False "${p} Ready"
+done
+"${K[@]}" -n "${NS}" get pods -o wide | sed 's/^/    /'
+step "pod conventions hold (default, ready-after-seconds=3, never-ready x2)"
+
+# cleanup -------------------------------------------------------------------------
+"${K[@]}" delete namespace "${NS}" --wait=true --timeout=60s >/dev/null || fail "namespace deletion"
+step "namespace deleted (pods removed by kwok, namespace controller finished)"
+log "smoke test passed in $(( $(now_ms) - T0 )) ms"
