@@ -108,12 +108,12 @@ def settle(
     start = st.now
     st = run_queue(st, observe=observe)
     while st.timer_times:
-        if max_ms is not None and st.timer_times[0] - start > max_ms:
-            break
         after, changed = _wake(st)
-        if not changed:
+        if not changed:  # a no-op wake-up is dropped even past the limit: it costs no time
             st = _drop_earliest_timer(st)
             continue
+        if max_ms is not None and st.timer_times[0] - start > max_ms:
+            break
         if observe is not None:
             for s in _replay(st):
                 observe(s)
@@ -138,11 +138,11 @@ def history(st: ClusterState, max_ms: int | None = 3_600_000) -> Iterator[Cluste
         yield st
     start = st.now
     while st.timer_times:
-        if max_ms is not None and st.timer_times[0] - start > max_ms:
-            return
         after, changed = _wake(st)
         if not changed:
             st = _drop_earliest_timer(st)
             continue
+        if max_ms is not None and st.timer_times[0] - start > max_ms:
+            return
         yield from _replay(st)
         st = after

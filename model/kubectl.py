@@ -180,13 +180,9 @@ def rollout_undo(st: ClusterState, ns: str, name: str, to_revision: int = 0) -> 
         raise ControllerError(f"unable to find specified revision {to_revision} in history")
     d = _get(st, "Deployment", ns, name)
     rss = _deployment_rss(st, d)
-    if to_revision == 0:
-        revs = sorted({du.revision(rs) for rs in rss})
-        if len(revs) < 2:
-            raise ControllerError(f'no rollout history found for deployment "{name}"')
-        target_rev = revs[-2]
-    else:
-        target_rev = to_revision
+    target_rev = undo_target_revision(sorted({du.revision(rs) for rs in rss}), to_revision)
+    if target_rev is None:
+        raise ControllerError(f'no rollout history found for deployment "{name}"')
     target = next((rs for rs in rss if du.revision(rs) == target_rev), None)
     if target is None:
         raise ControllerError(f"unable to find specified revision {to_revision} in history")
@@ -203,6 +199,13 @@ def rollout_undo(st: ClusterState, ns: str, name: str, to_revision: int = 0) -> 
     new = {**d, "metadata": md, "spec": {**d["spec"], "template": du.template_without_hash(target["spec"]["template"])}}
     st, _ = update(st, new)
     return st, f"{ref('Deployment', name)} rolled back"
+
+
+def undo_target_revision(revisions: list[int], to_revision: int) -> int | None:
+    """The revision `rollout undo` goes to: `to_revision`, or (0) the second-highest number."""
+    if to_revision:
+        return to_revision
+    return revisions[-2] if len(revisions) >= 2 else None
 
 
 def rollout_restart(st: ClusterState, ns: str, name: str) -> tuple[ClusterState, str]:

@@ -1,0 +1,1 @@
+"""kubesim: the kit around the model — drivers, invariants, the CLI, the report."""

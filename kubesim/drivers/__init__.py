@@ -1,0 +1,1 @@
+"""Built-in drivers: `model` (embedded, in-process) and `cluster` (any real cluster)."""

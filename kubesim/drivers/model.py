@@ -1,0 +1,147 @@
+"""The embedded driver: the pure model, run in-process.
+
+It keeps the current `ClusterState` and replaces it after each request; observers see
+every intermediate state the engine passes through (each controller step).
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import model as m
+
+from ..driver import KINDS, NotSettledError, Observation
+
+
+class ModelDriver:
+    """`Driver` over `model`. Time is logical; `settle` runs the engine until nothing changes."""
+
+    name = "model"
+    capabilities = frozenset({"time", "faults", "images", "interleave"})
+
+    def __init__(self, namespace: str = "default", config: m.Config | None = None, settle_limit_s: float = 3600.0) -> None:
+        self.namespace = namespace
+        self.config = config
+        self.settle_limit_ms = int(settle_limit_s * 1000)
+        self.state = m.new_cluster(config)
+        self._subscribers: list[Callable[[Observation], None]] = []
+
+    # ----- lifecycle
+    def start(self) -> None:
+        self.state = m.new_cluster(self.config)
+        if self.namespace != "default":
+            self.apply(f"apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {self.namespace}\n")
+
+    def stop(self) -> None:
+        self._subscribers.clear()
+
+    # ----- requests
+    def _do(self, action) -> str:
+        st, line = m.perform(self.state, action)
+        self._set(st)
+        return line
+
+    def _set(self, st: m.ClusterState) -> None:
+        self.state = st
+        if self._subscribers:
+            obs = self._observation(st)
+            for cb in list(self._subscribers):
+                cb(obs)
+
+    def apply(self, text: str, source: str = "-") -> list[str]:
+        lines = []
+        for doc in m.load_documents(text, source):
+            obj = doc.obj
+            md = obj.get("metadata")
+            if isinstance(md, dict) and obj.get("kind") != "Namespace" and not md.get("namespace"):
+                obj = {**obj, "metadata": {**md, "namespace": self.namespace}}
+            try:
+                lines.append(self._do(m.Apply(obj)))
+            except (m.ApiError, m.ManifestError) as err:
+                err.source, err.document_index = source, doc.index
+                raise
+        return lines
+
+    def delete(self, kind: str, name: str, cascade: str = "background") -> str:
+        return self._do(m.Delete(kind, name, self.namespace, cascade))
+
+    def get(self, kind: str, name: str) -> dict | None:
+        return self.state.get(kind, "" if kind == "Namespace" else self.namespace, name)
+
+    def list(self, kind: str) -> list[dict]:
+        return self.state.list(kind, None if kind == "Namespace" else self.namespace)
+
+    def scale(self, kind: str, name: str, replicas: int) -> str:
+        return self._do(m.Scale(kind, name, replicas, self.namespace))
+
+    def set_image(self, name: str, container: str, image: str) -> str:
+        return self._do(m.SetImage(name, container, image, self.namespace))
+
+    def rollout_undo(self, name: str, to_revision: int = 0) -> str:
+        return self._do(m.RolloutUndo(name, to_revision, self.namespace))
+
+    def rollout_restart(self, name: str) -> str:
+        return self._do(m.RolloutRestart(name, self.namespace))
+
+    def rollout_pause(self, name: str) -> str:
+        return self._do(m.RolloutPause(name, self.namespace))
+
+    def rollout_resume(self, name: str) -> str:
+        return self._do(m.RolloutResume(name, self.namespace))
+
+    def exec_env(self, pod: str, container: str | None = None) -> dict[str, str]:
+        obj = self.get("Pod", pod)
+        if obj is None:
+            raise m.ApiError.not_found("pods", pod, self.namespace)
+        env = m.container_env(self.state, self.namespace, pod, container)
+        if env is None:
+            cname = container or obj["spec"]["containers"][0]["name"]
+            raise m.ControllerError(f'unable to upgrade connection: container not found ("{cname}")')
+        return dict(env)
+
+    def read_file(self, pod: str, path: str, container: str | None = None) -> str | None:
+        return m.container_files(self.state, self.namespace, pod, container).get(path)
+
+    # ----- time
+    def settle(self, timeout: float = 600.0) -> None:
+        """Run until nothing changes; `timeout` is logical seconds here."""
+        limit = int(min(timeout, self.settle_limit_ms / 1000) * 1000)
+        observe = self._set if self._subscribers else None
+        st = m.settle(self.state, max_ms=limit, observe=observe)
+        self.state = st
+        if not st.settled:
+            pending = [w for w in st.pending_work()][:3]
+            raise NotSettledError(
+                f"The model did not settle within {limit / 1000:g}s of logical time (t={st.now / 1000:g}s): "
+                f"queued {pending}, next timer at t={st.next_timer() / 1000 if st.next_timer() is not None else None}s."
+            )
+
+    def advance(self, seconds: float) -> None:
+        ms = int(round(seconds * 1000))
+        if self._subscribers:
+            obs_cb = lambda s: self._set(s)  # noqa: E731
+            self._set(m.advance(self.state, ms, observe=obs_cb))
+        else:
+            self.state = m.advance(self.state, ms)
+
+    # ----- observation
+    def _observation(self, st: m.ClusterState) -> Observation:
+        ns = self.namespace
+        return Observation(time=st.now / 1000, objects={k: st.list(k, None if k == "Namespace" else ns) for k in KINDS})
+
+    def observe(self) -> Observation:
+        return self._observation(self.state)
+
+    def subscribe(self, callback: Callable[[Observation], None]) -> Callable[[], None]:
+        self._subscribers.append(callback)
+        return lambda: self._subscribers.remove(callback) if callback in self._subscribers else None
+
+    # ----- faults
+    def crash(self, pod: str, container: str | None = None) -> None:
+        self._do(m.CrashContainer(pod, container, self.namespace))
+
+    def set_readiness(self, pod: str, ready: bool | None) -> None:
+        self._do(m.SetReadiness(pod, ready, self.namespace))
+
+    def set_image_behaviour(self, image: str, behaviour: m.ImageBehaviour) -> None:
+        self._do(m.SetImageBehaviour(image, behaviour))

@@ -1,0 +1,191 @@
+"""Deliberately broken variants of the model, to prove the suite catches real bugs.
+
+Each mutant is a context manager that swaps one rule of the model for a wrong one
+(the kind of mistake a hand-written Kubernetes clone makes) and restores it on exit.
+The scenario and stateful test suites must fail under every one of them; see
+`tests/test_mutants.py` and `features/test_mutants.py`.
+"""
+
+from __future__ import annotations
+
+from contextlib import ExitStack, contextmanager
+from typing import Callable, Iterator
+from unittest import mock
+
+import model
+import model.deployment.recreate as recreate_mod
+import model.deployment.rolling as rolling_mod
+import model.deployment.sync as sync_mod
+import model.deployment.util as du
+import model.endpoints as endpoints_mod
+import model.kubectl as kubectl_mod
+import model.kubelet as kubelet_mod
+import model.pods as pods_mod
+import model.replicaset as rs_mod
+from model.labels import selector_matches
+
+
+def _patch(stack: ExitStack, target, name: str, value) -> None:
+    stack.enter_context(mock.patch.object(target, name, value))
+
+
+def _surge_off_by_one(stack: ExitStack) -> None:
+    real = du.new_rs_new_replicas
+
+    def broken(d, all_rss, new_rs):
+        if du.is_rolling_update(d):
+            surge = du.max_surge(d) + 1
+            current = du.replica_count(all_rss)
+            max_total = du.replicas(d) + surge
+            if current >= max_total:
+                return du.spec_replicas(new_rs)
+            return du.spec_replicas(new_rs) + min(max_total - current, du.replicas(d) - du.spec_replicas(new_rs))
+        return real(d, all_rss, new_rs)
+
+    _patch(stack, du, "new_rs_new_replicas", broken)
+
+
+def _unavailable_off_by_one(stack: ExitStack) -> None:
+    real = du.max_unavailable
+    _patch(stack, du, "max_unavailable", lambda d: min(real(d) + 1, du.replicas(d)) if du.is_rolling_update(d) and du.replicas(d) else real(d))
+
+
+def _scale_down_oldest_first(stack: ExitStack) -> None:
+    """Delete the oldest, ready pods first instead of upstream's ranking."""
+
+    def broken(st, rs, pods, n):
+        return sorted(pods, key=lambda p: (p["metadata"]["creationTimestamp"], p["metadata"]["name"]))[:n]
+
+    _patch(stack, rs_mod, "pods_to_delete", broken)
+
+
+def _min_ready_ignored(stack: ExitStack) -> None:
+    _patch(stack, rs_mod, "is_available", lambda pod, min_ready, now, epoch: pods_mod.is_ready(pod))
+
+
+def _rollback_wrong_revision(stack: ExitStack) -> None:
+    """`rollout undo` goes to the oldest revision instead of the previous one."""
+    _patch(stack, kubectl_mod, "undo_target_revision", lambda revs, to: to or (revs[0] if len(revs) >= 2 else None))
+
+
+def _env_updated_live(stack: ExitStack) -> None:
+    """A running container sees ConfigMap changes in its environment at once."""
+
+    def broken(st, ns, pod_name, container=None):
+        pod = st.get("Pod", ns, pod_name)
+        rt = st.runtime.get((ns, pod_name))
+        if pod is None or rt is None:
+            return None
+        for c in rt.containers:
+            if container in (None, c.name):
+                if c.state != "running":
+                    return None
+                spec = next(x for x in pod["spec"]["containers"] if x["name"] == c.name)
+                env, err = kubelet_mod.resolve_env(st, pod, spec)
+                return c.env if err else env
+        return None
+
+    _patch(stack, kubelet_mod, "container_env", broken)
+    _patch(stack, model, "container_env", broken)
+
+
+def _adopt_owned_by_others(stack: ExitStack) -> None:
+    """The ReplicaSet also takes pods controlled by another ReplicaSet."""
+    real = rs_mod.claim_pods
+
+    def broken(st, rs, _real=real):
+        st, owned = _real(st, rs)
+        ns = rs["metadata"]["namespace"]
+        names = {p["metadata"]["name"] for p in owned}
+        for pod in st.list("Pod", ns):
+            if pod["metadata"]["name"] in names or not pods_mod.is_active(pod):
+                continue
+            if selector_matches(rs["spec"].get("selector"), pod["metadata"].get("labels")):
+                ref = rs_mod.owner_reference(rs, "ReplicaSet")
+                md = {**pod["metadata"], "ownerReferences": [ref]}
+                st, pod = rs_mod.update(st, {**pod, "metadata": md})
+                owned.append(pod)
+        return st, owned
+
+    _patch(stack, rs_mod, "claim_pods", broken)
+
+
+def _endpoints_include_terminating(stack: ExitStack) -> None:
+    import model.engine as engine_mod
+
+    real = endpoints_mod.sync_endpoints
+    broken = lambda st, ns, name: _sync_with_terminating(st, ns, name, real)  # noqa: E731
+    _patch(stack, engine_mod, "CONTROLLERS", {**engine_mod.CONTROLLERS, "endpoints": broken})
+
+
+def _sync_with_terminating(st, ns, name, real):
+    """Run the real endpoints sync on a view where terminating pods look alive."""
+    pods = st.table("Pod")
+    view = pods
+    for key, pod in pods.items():
+        if key[0] == ns and pod["metadata"].get("deletionTimestamp"):
+            md = {k: v for k, v in pod["metadata"].items() if k != "deletionTimestamp"}
+            view = view.set(key, {**pod, "metadata": md})
+    shadow = st.evolve(objects=st.objects.set("Pod", view))
+    out = real(shadow, ns, name)
+    return out.evolve(objects=out.objects.set("Pod", st.table("Pod")))
+
+
+def _routes_to_not_ready(stack: ExitStack) -> None:
+    import model.engine as engine_mod
+
+    real = endpoints_mod.sync_endpoints
+
+    def broken(st, ns, name):
+        svc = st.get("Service", ns, name)
+        if svc is None or not svc["spec"].get("selector"):
+            return real(st, ns, name)
+        patched = {**svc, "spec": {**svc["spec"], "publishNotReadyAddresses": True}}
+        shadow = st.evolve(objects=st.objects.set("Service", st.table("Service").set((ns, name), patched)))
+        out = real(shadow, ns, name)
+        return out.evolve(objects=out.objects.set("Service", st.table("Service")))
+
+    _patch(stack, engine_mod, "CONTROLLERS", {**engine_mod.CONTROLLERS, "endpoints": broken})
+
+
+def _history_limit_ignored(stack: ExitStack) -> None:
+    noop = lambda st, old_rss, d: st  # noqa: E731
+    for mod in (rolling_mod, recreate_mod, sync_mod):
+        _patch(stack, mod, "cleanup_deployment", noop)
+
+
+def _replicaset_does_not_replace(stack: ExitStack) -> None:
+    """The ReplicaSet creates pods only when it has none (no self-healing)."""
+    real = rs_mod.manage_replicas
+
+    def broken(st, rs, pods):
+        if pods and len(pods) < rs["spec"].get("replicas", 1):
+            return st
+        return real(st, rs, pods)
+
+    _patch(stack, rs_mod, "manage_replicas", broken)
+
+
+MUTANTS: dict[str, Callable[[ExitStack], None]] = {
+    "surge_off_by_one": _surge_off_by_one,
+    "unavailable_off_by_one": _unavailable_off_by_one,
+    "scale_down_oldest_first": _scale_down_oldest_first,
+    "min_ready_seconds_ignored": _min_ready_ignored,
+    "rollback_to_wrong_revision": _rollback_wrong_revision,
+    "env_updated_live": _env_updated_live,
+    "adopts_pods_of_other_controllers": _adopt_owned_by_others,
+    "endpoints_include_terminating": _endpoints_include_terminating,
+    "routes_to_not_ready_pods": _routes_to_not_ready,
+    "history_limit_ignored": _history_limit_ignored,
+    "replicaset_does_not_replace_pods": _replicaset_does_not_replace,
+}
+
+
+@contextmanager
+def mutant(name: str) -> Iterator[None]:
+    """Run the enclosed code with the model broken as `name` says."""
+    if name not in MUTANTS:
+        raise KeyError(f"Unknown mutant {name!r}; known: {', '.join(sorted(MUTANTS))}.")
+    with ExitStack() as stack:
+        MUTANTS[name](stack)
+        yield
