@@ -170,16 +170,28 @@ def _deployment_rss(st: ClusterState, d: dict) -> list[dict]:
 
 
 def rollout_undo(st: ClusterState, ns: str, name: str, to_revision: int = 0) -> tuple[ClusterState, str]:
-    """`kubectl rollout undo deployment/NAME [--to-revision=N]` (`DeploymentRollbacker.Rollback`).
+    """`kubectl rollout undo deployment/NAME [--to-revision=N]` (`DeploymentRollbacker.Rollback`)."""
+    d = _get(st, "Deployment", ns, name)
+    new, line = undo_plan(d, _deployment_rss(st, d), to_revision)
+    if new is not None:
+        st, _ = update(st, new)
+    return st, line
 
-    Revision 0 means the RS with the second-highest revision number. The Deployment's
-    template becomes the RS's (without pod-template-hash), and its annotations become the
-    RS's, keeping the Deployment's own skip-listed ones.
+
+_UNDO_KEEP = (du.LAST_APPLIED, du.REVISION, du.REVISION_HISTORY, du.DESIRED_REPLICAS, du.MAX_REPLICAS, du.ROLLBACK_TO)
+
+
+def undo_plan(d: dict, rss: list[dict], to_revision: int = 0) -> tuple[dict | None, str]:
+    """What `rollout undo` writes: the Deployment with the chosen RS's template, or None.
+
+    Revision 0 means the RS with the second-highest revision number. The template loses
+    its pod-template-hash label; the annotations become the RS's, except the skip-listed
+    ones the Deployment keeps (`getDeploymentPatch`). Shared by the model and the
+    cluster driver, which sends the result as kubectl's JSON patch would.
     """
+    name = d["metadata"]["name"]
     if to_revision < 0:
         raise ControllerError(f"unable to find specified revision {to_revision} in history")
-    d = _get(st, "Deployment", ns, name)
-    rss = _deployment_rss(st, d)
     target_rev = undo_target_revision(sorted({du.revision(rs) for rs in rss}), to_revision)
     if target_rev is None:
         raise ControllerError(f'no rollout history found for deployment "{name}"')
@@ -189,16 +201,15 @@ def rollout_undo(st: ClusterState, ns: str, name: str, to_revision: int = 0) -> 
     if d["spec"].get("paused"):
         raise ControllerError(f"you cannot rollback a paused deployment; resume it first with 'kubectl rollout resume deployment/{name}' and try again")
     if du.equal_ignore_hash(d["spec"]["template"], target["spec"]["template"]):
-        return st, f"{ref('Deployment', name)} skipped rollback (current template already matches revision {target_rev})"
-    keep = {k: v for k, v in (d["metadata"].get("annotations") or {}).items() if k in (du.LAST_APPLIED, du.REVISION, du.REVISION_HISTORY, du.DESIRED_REPLICAS, du.MAX_REPLICAS, du.ROLLBACK_TO)}
-    rs_ann = {k: v for k, v in (target["metadata"].get("annotations") or {}).items() if k not in (du.LAST_APPLIED, du.REVISION, du.REVISION_HISTORY, du.DESIRED_REPLICAS, du.MAX_REPLICAS, du.ROLLBACK_TO)}
+        return None, f"{ref('Deployment', name)} skipped rollback (current template already matches revision {target_rev})"
+    keep = {k: v for k, v in (d["metadata"].get("annotations") or {}).items() if k in _UNDO_KEEP}
+    rs_ann = {k: v for k, v in (target["metadata"].get("annotations") or {}).items() if k not in _UNDO_KEEP}
     annotations = {**rs_ann, **keep}
     md = {**d["metadata"], "annotations": annotations}
     if not annotations:
         md.pop("annotations")
     new = {**d, "metadata": md, "spec": {**d["spec"], "template": du.template_without_hash(target["spec"]["template"])}}
-    st, _ = update(st, new)
-    return st, f"{ref('Deployment', name)} rolled back"
+    return new, f"{ref('Deployment', name)} rolled back"
 
 
 def undo_target_revision(revisions: list[int], to_revision: int) -> int | None:
