@@ -2,8 +2,9 @@
 # Build the local control plane binaries from upstream Go modules.
 #   etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kubectl  (cluster/go.mod)
 #   kwok                                                                     (cluster/kwok/go.mod)
-# Idempotent: a binary is rebuilt only when it is missing or older than the
-# go.mod/go.sum that pins it (or this script).  FORCE=1 rebuilds everything.
+# Idempotent: a binary is rebuilt only when it is missing or its inputs
+# (go.mod/go.sum, ldflags, Go version) changed.  FORCE=1 rebuilds everything.
+# `build.sh kubectl,kwok` builds only the named binaries.
 # Output: cluster/_output/bin (override with KUBESIM_BIN_DIR).
 set -euo pipefail
 
@@ -12,49 +13,66 @@ source "${CLUSTER_DIR}/lib.sh"
 
 mkdir -p "${BIN_DIR}"
 export CGO_ENABLED="${CGO_ENABLED:-0}"
-GOFLAGS_BUILD=(-trimpath "-ldflags=-s -w")
+LDFLAGS_BASE="-s -w"
+
+# Kubernetes binaries report their version from variables that upstream's
+# hack/lib/version.sh fills in with -X; without them they say
+# "v0.0.0-master+$Format:%H$", which kubectl and clients cannot parse.
+k8s_ldflags() {
+  local info ver date major minor x
+  info="$(cd "${CLUSTER_DIR}" && go list -m -f '{{.Version}} {{if .Time}}{{.Time.UTC.Format "2006-01-02T15:04:05Z"}}{{end}}' k8s.io/kubernetes)"
+  ver="${info%% *}"; date="${info#* }"
+  major="${ver#v}"; major="${major%%.*}"
+  minor="${ver#v*.}"; minor="${minor%%.*}"
+  x=""
+  for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    x+=" -X ${pkg}.gitVersion=${ver} -X ${pkg}.gitMajor=${major} -X ${pkg}.gitMinor=${minor}"
+    x+=" -X ${pkg}.gitTreeState=clean -X ${pkg}.buildDate=${date} -X ${pkg}.gitCommit=module-${ver}"
+  done
+  echo "${LDFLAGS_BASE}${x}"
+}
+K8S_LDFLAGS="$(k8s_ldflags)"
 NICE=(nice -n 10)
 
 total_start=$(date +%s)
 built=()
 skipped=()
 
-# needs_build BINARY DEP...
-needs_build() {
-  local bin="$1"; shift
-  [[ "${FORCE:-0}" == 1 ]] && return 0
-  [[ -x "${bin}" ]] || return 0
-  local dep
-  for dep in "$@"; do
-    [[ "${dep}" -nt "${bin}" ]] && return 0
-  done
-  return 1
+# A binary is rebuilt when its stamp (a hash of everything that determines it:
+# go.mod, go.sum, package, ldflags, Go version) differs from the one recorded
+# next to it.  Hashing contents rather than comparing mtimes keeps a fresh
+# checkout or a `touch` from triggering a rebuild.
+GO_VERSION="$(go env GOVERSION)"
+stamp_of() {  # stamp_of MODULE_DIR PACKAGE LDFLAGS
+  { cat "$1/go.mod" "$1/go.sum"; echo "$2|$3|${GO_VERSION}|${CGO_ENABLED}"; } | sha256sum | cut -d' ' -f1
 }
 
-# build_one NAME MODULE_DIR PACKAGE
+# build_one NAME MODULE_DIR PACKAGE [LDFLAGS]
 build_one() {
-  local name="$1" moddir="$2" pkg="$3"
-  local out="${BIN_DIR}/${name}"
-  if needs_build "${out}" "${moddir}/go.mod" "${moddir}/go.sum" "${CLUSTER_DIR}/build.sh"; then
-    local t0; t0=$(date +%s)
-    echo "==> building ${name} (${pkg})"
-    (cd "${moddir}" && "${NICE[@]}" go build "${GOFLAGS_BUILD[@]}" -o "${out}.tmp" "${pkg}")
-    mv -f "${out}.tmp" "${out}"
-    echo "    ${name}: $(( $(date +%s) - t0 ))s, $(du -h "${out}" | cut -f1)"
-    built+=("${name}")
-  else
+  local name="$1" moddir="$2" pkg="$3" ldflags="${4:-${LDFLAGS_BASE}}"
+  local out="${BIN_DIR}/${name}" stamp
+  stamp="$(stamp_of "${moddir}" "${pkg}" "${ldflags}")"
+  if [[ "${FORCE:-0}" != 1 && -x "${out}" && "$(cat "${out}.stamp" 2>/dev/null)" == "${stamp}" ]]; then
     skipped+=("${name}")
+    return 0
   fi
+  local t0; t0=$(date +%s)
+  echo "==> building ${name} (${pkg})"
+  (cd "${moddir}" && "${NICE[@]}" go build -trimpath -ldflags="${ldflags}" -o "${out}.tmp" "${pkg}")
+  mv -f "${out}.tmp" "${out}"
+  echo "${stamp}" > "${out}.stamp"
+  echo "    ${name}: $(( $(date +%s) - t0 ))s, $(du -h "${out}" | cut -f1)"
+  built+=("${name}")
 }
 
 only="${1:-all}"
 want() { [[ "${only}" == all || " ${only} " == *" $1 "* || ",${only}," == *",$1,"* ]]; }
 
 want etcd                    && build_one etcd                    "${CLUSTER_DIR}" go.etcd.io/etcd/server/v3
-want kube-apiserver          && build_one kube-apiserver          "${CLUSTER_DIR}" k8s.io/kubernetes/cmd/kube-apiserver
-want kube-controller-manager && build_one kube-controller-manager "${CLUSTER_DIR}" k8s.io/kubernetes/cmd/kube-controller-manager
-want kube-scheduler          && build_one kube-scheduler          "${CLUSTER_DIR}" k8s.io/kubernetes/cmd/kube-scheduler
-want kubectl                 && build_one kubectl                 "${CLUSTER_DIR}" k8s.io/kubernetes/cmd/kubectl
+want kube-apiserver          && build_one kube-apiserver          "${CLUSTER_DIR}" k8s.io/kubernetes/cmd/kube-apiserver "${K8S_LDFLAGS}"
+want kube-controller-manager && build_one kube-controller-manager "${CLUSTER_DIR}" k8s.io/kubernetes/cmd/kube-controller-manager "${K8S_LDFLAGS}"
+want kube-scheduler          && build_one kube-scheduler          "${CLUSTER_DIR}" k8s.io/kubernetes/cmd/kube-scheduler "${K8S_LDFLAGS}"
+want kubectl                 && build_one kubectl                 "${CLUSTER_DIR}" k8s.io/kubernetes/cmd/kubectl "${K8S_LDFLAGS}"
 if want kwok && [[ -f "${CLUSTER_DIR}/kwok/go.mod" ]]; then
   build_one kwok "${CLUSTER_DIR}/kwok" sigs.k8s.io/kwok/cmd/kwok
 fi

@@ -194,11 +194,11 @@ start kwok \
   --config="${CLUSTER_DIR}/kwok/stages.yaml" \
   --manage-all-nodes=true \
   --cidr=10.244.0.0/16 \
-  --node-ip=10.255.0.1 \
   --node-lease-duration-seconds=40 \
   --server-address="127.0.0.1:${KWOK_PORT}"
 
 # Register the fake nodes (kwok manages every node in this cluster).
+K8S_VERSION="$("${BIN_DIR}/kube-apiserver" --version | awk '{print $2}')"
 for i in $(seq 0 $(( NUM_NODES - 1 ))); do
   cat <<EOF
 apiVersion: v1
@@ -218,6 +218,11 @@ metadata:
     node-role.kubernetes.io/agent: ""
     type: kwok
 status:
+  addresses:
+  - address: 10.255.0.$(( i + 1 ))
+    type: InternalIP
+  - address: kwok-node-${i}
+    type: Hostname
   allocatable:
     cpu: "32"
     memory: 256Gi
@@ -226,6 +231,11 @@ status:
     cpu: "32"
     memory: 256Gi
     pods: "110"
+  nodeInfo:
+    kubeletVersion: ${K8S_VERSION}
+    osImage: kubesim fake node (kwok)
+    operatingSystem: linux
+    architecture: amd64
 ---
 EOF
 done | "${KUBECTL[@]}" apply -f - >/dev/null
