@@ -50,7 +50,10 @@ def sync_rollout_status(st: ClusterState, all_rss: list, new_rs: dict | None, d:
     if (d.get("status") or {}) == new_status:
         return requeue_stuck_deployment(st, d, new_status)
     st, d = write_status(st, d, new_status)
-    return st
+    # Upstream's `updateDeployment` handler enqueues the Deployment on this status write too;
+    # that next sync finds nothing new and calls `requeueStuckDeployment`. The model's status
+    # writes enqueue nothing, so it arms the progress check here, as that sync would.
+    return requeue_stuck_deployment(st, d, new_status)
 
 
 def replica_failure(all_rss: list, new_rs: dict | None) -> dict | None:
