@@ -4,7 +4,8 @@
 #   2. changing its image rolls it out (new ReplicaSet, revision 2)
 #   3. `kubectl rollout undo` rolls back (image restored, revision 3)
 #   4. the kwok pod conventions: default ~1 s to Ready, kubesim.dev/ready-after-seconds,
-#      kubesim.dev/never-ready annotation and a "never-ready" image
+#      kubesim.dev/never-ready annotation, a "never-ready" image,
+#      kubesim.dev/terminate-after-seconds
 # Prints the time each step took; exits non-zero on the first failure.
 set -euo pipefail
 
@@ -95,7 +96,17 @@ for p in p-never-ann p-never-img; do
   expect_eq "$("${K[@]}" -n "${NS}" get pod "${p}" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}')" False "${p} Ready"
 done
 "${K[@]}" -n "${NS}" get pods -o wide | sed 's/^/    /'
-step "pod conventions hold (default, ready-after-seconds=3, never-ready x2)"
+pod p-slow-stop registry.k8s.io/pause:3.10 kubesim.dev/terminate-after-seconds=2
+"${K[@]}" -n "${NS}" wait --for=condition=Ready pod/p-slow-stop --timeout=30s >/dev/null || fail "p-slow-stop not Ready"
+t=$(now_ms)
+"${K[@]}" -n "${NS}" delete pod p-slow-stop --wait=false >/dev/null
+sleep 1
+"${K[@]}" -n "${NS}" get pod p-slow-stop >/dev/null 2>&1 || fail "p-slow-stop vanished before terminate-after-seconds=2"
+"${K[@]}" -n "${NS}" wait --for=delete pod/p-slow-stop --timeout=30s >/dev/null || fail "p-slow-stop not deleted"
+d=$(( $(now_ms) - t ))
+(( d >= 1800 )) || fail "p-slow-stop deleted after ${d} ms (want ~2000)"
+log "    p-slow-stop gone ${d} ms after the delete request"
+step "pod conventions hold (default, ready-after-seconds=3, never-ready x2, terminate-after-seconds=2)"
 
 # cleanup -------------------------------------------------------------------------
 "${K[@]}" delete namespace "${NS}" --wait=true --timeout=60s >/dev/null || fail "namespace deletion"
