@@ -83,7 +83,7 @@ def replicaset(name: str = "rs", *, replicas: int = 3, labels: dict | None = Non
     return {
         "apiVersion": "apps/v1",
         "kind": "ReplicaSet",
-        "metadata": {"name": name, "namespace": NS},
+        "metadata": {"name": name, "namespace": NS, "labels": dict(labels)},
         "spec": {
             "replicas": replicas,
             "selector": {"matchLabels": dict(selector or labels)},
