@@ -1,0 +1,218 @@
+"""Tests for model/kubelet.py: ConfigMaps as a container sees them, and pod termination.
+
+Expectations come from upstream kubelet `makeEnvironmentVariables` (`pkg/kubelet/kubelet_pods.go`,
+and its test cases in `kubelet_pods_test.go`: envFrom in order, `env` overriding, `$(VAR)`
+expansion by `third_party/forked/golang/expansion`), kuberuntime `startContainer` (the environment
+is resolved at every container creation), the configMap volume plugin (eventual update after the
+sync period; subPath bind mounts never update), and graceful deletion (`deletionGracePeriodSeconds`).
+Model timings: container start 1 s after binding, ConfigMap volume refresh 60 s after the change.
+"""
+
+from __future__ import annotations
+
+import model as m
+from simkit import NS, configmap, run
+
+
+def _pod(name="p", *, env=None, env_from=None, volumes=None, mounts=None, grace=None, image="nginx:1"):
+    c = {"name": "app", "image": image}
+    if env is not None:
+        c["env"] = env
+    if env_from is not None:
+        c["envFrom"] = env_from
+    if mounts is not None:
+        c["volumeMounts"] = mounts
+    spec = {"containers": [c]}
+    if volumes is not None:
+        spec["volumes"] = volumes
+    if grace is not None:
+        spec["terminationGracePeriodSeconds"] = grace
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": NS, "labels": {"app": name}}, "spec": spec}
+
+
+def _env(st, pod="p"):
+    env = m.container_env(st, NS, pod)
+    return None if env is None else dict(env)
+
+
+def _container_status(st, pod="p"):
+    return st.get("Pod", NS, pod)["status"]["containerStatuses"][0]
+
+
+# ----- environment -------------------------------------------------------------------------------
+
+
+def test_env_is_a_snapshot_taken_at_start():
+    """On a ConfigMap change, a running container keeps the old value; a pod started after the change sees the new one."""
+    st = run(m.Apply(configmap("cfg", {"A": "1"})), m.Apply(_pod("p1", env_from=[{"configMapRef": {"name": "cfg"}}])))
+    assert _env(st, "p1")["A"] == "1"
+    st = run(m.Apply(configmap("cfg", {"A": "2"})), st=st)
+    assert _env(st, "p1")["A"] == "1"
+    st = run(m.Apply(_pod("p2", env_from=[{"configMapRef": {"name": "cfg"}}])), st=st)
+    assert (_env(st, "p1")["A"], _env(st, "p2")["A"]) == ("1", "2")
+
+
+def test_env_from_in_order_then_env_wins():
+    """On two envFrom sources and an `env` entry, later sources overwrite earlier ones and `env` overrides both; the prefix applies."""
+    st = run(
+        m.Apply(configmap("one", {"X": "one", "Y": "one", "DUPE_TEST": "CONFIG_MAP"})),
+        m.Apply(configmap("two", {"Y": "two"})),
+        m.Apply(
+            _pod(
+                env_from=[{"configMapRef": {"name": "one"}}, {"configMapRef": {"name": "two"}}, {"prefix": "P_", "configMapRef": {"name": "two"}}],
+                env=[{"name": "DUPE_TEST", "value": "ENV_VAR"}],
+            )
+        ),
+    )
+    env = _env(st)
+    assert (env["X"], env["Y"], env["P_Y"], env["DUPE_TEST"]) == ("one", "two", "two", "ENV_VAR")
+
+
+def test_dollar_expansion():
+    """On `$(VAR)` in env values: expanded against earlier variables (envFrom included); `$$` escapes; unknown refs stay."""
+    st = run(
+        m.Apply(configmap("cfg", {"REPLACE_ME": "FROM_CONFIG_MAP"})),
+        m.Apply(
+            _pod(
+                env_from=[{"configMapRef": {"name": "cfg"}}],
+                env=[
+                    {"name": "EXPANSION_TEST", "value": "$(REPLACE_ME)"},
+                    {"name": "ESCAPED", "value": "$$(REPLACE_ME)"},
+                    {"name": "UNKNOWN", "value": "$(NOPE)-x"},
+                    {"name": "CHAINED", "value": "<$(EXPANSION_TEST)>"},
+                ],
+            )
+        ),
+    )
+    env = _env(st)
+    assert (env["EXPANSION_TEST"], env["ESCAPED"], env["UNKNOWN"], env["CHAINED"]) == ("FROM_CONFIG_MAP", "$(REPLACE_ME)", "$(NOPE)-x", "<FROM_CONFIG_MAP>")
+
+
+def test_every_configmap_key_is_injected_since_v1_34():
+    """On envFrom keys such as `1badkey` and `p_1234.name`, all are injected (relaxed env var names, GA in v1.34); no event."""
+    st = run(m.Apply(configmap("cfg", {"1badkey": "a", "p_1234.name": "b"})), m.Apply(_pod(env_from=[{"configMapRef": {"name": "cfg"}}])))
+    env = _env(st)
+    assert (env["1badkey"], env["p_1234.name"]) == ("a", "b")
+    assert not [e for e in st.list("Event", NS) if e["reason"] == "InvalidEnvironmentVariableNames"]
+
+
+def test_missing_configmap_then_recovery_in_the_same_pod():
+    """On envFrom a missing ConfigMap, the container waits in CreateContainerConfigError (phase Pending); creating the ConfigMap starts it, same pod."""
+    st = run(m.Apply(_pod(env_from=[{"configMapRef": {"name": "cfg"}}])))
+    pod = st.get("Pod", NS, "p")
+    assert pod["status"]["phase"] == "Pending"
+    waiting = _container_status(st)["state"]["waiting"]
+    assert waiting == {"reason": "CreateContainerConfigError", "message": 'configmap "cfg" not found'}
+    failed = [e for e in st.list("Event", NS) if e["reason"] == "Failed"]
+    assert [(e["type"], e["message"]) for e in failed] == [("Warning", 'Error: configmap "cfg" not found')]
+    assert _env(st) is None
+    uid = pod["metadata"]["uid"]
+    st = run(m.Apply(configmap("cfg", {"A": "1"})), st=st)
+    pod = st.get("Pod", NS, "p")
+    assert pod["metadata"]["uid"] == uid
+    assert pod["status"]["phase"] == "Running" and "running" in _container_status(st)["state"]
+    assert _container_status(st)["restartCount"] == 0
+    assert _env(st)["A"] == "1"
+
+
+def test_missing_key():
+    """On a configMapKeyRef to a missing key: CreateContainerConfigError "couldn't find key LOGLEVEL in ConfigMap default/app-config"."""
+    ref = {"name": "LOG", "valueFrom": {"configMapKeyRef": {"name": "app-config", "key": "LOGLEVEL"}}}
+    st = run(m.Apply(configmap("app-config", {"OTHER": "x"})), m.Apply(_pod(env=[ref])))
+    waiting = _container_status(st)["state"]["waiting"]
+    assert waiting == {"reason": "CreateContainerConfigError", "message": "couldn't find key LOGLEVEL in ConfigMap default/app-config"}
+
+
+def test_optional_references_are_skipped():
+    """On `optional: true` envFrom / keyRef to a missing ConfigMap or key, the container starts and the variables are unset."""
+    env = [
+        {"name": "K1", "valueFrom": {"configMapKeyRef": {"name": "absent", "key": "k", "optional": True}}},
+        {"name": "K2", "valueFrom": {"configMapKeyRef": {"name": "present", "key": "missing", "optional": True}}},
+    ]
+    st = run(m.Apply(configmap("present", {"k": "v"})), m.Apply(_pod(env=env, env_from=[{"configMapRef": {"name": "gone", "optional": True}}])))
+    e = _env(st)
+    assert e is not None and "K1" not in e and "K2" not in e
+
+
+def test_crash_restart_rereads_the_configmap():
+    """On a container crash after a ConfigMap change, the restarted container sees the new value (new container, new env)."""
+    st = run(m.Apply(configmap("cfg", {"A": "1"})), m.Apply(_pod(env_from=[{"configMapRef": {"name": "cfg"}}])))
+    st = run(m.Apply(configmap("cfg", {"A": "2"})), st=st)
+    assert _env(st)["A"] == "1"
+    st = m.step(st, m.CrashContainer("p"))
+    st = m.settle(st, max_ms=60_000)
+    assert _env(st)["A"] == "2"
+    cs = _container_status(st)
+    assert cs["restartCount"] == 1 and cs["lastState"]["terminated"]["exitCode"] == 1
+
+
+# ----- volumes -----------------------------------------------------------------------------------
+
+VOL = [{"name": "cfg", "configMap": {"name": "cfg"}}]
+
+
+def test_volume_files_update_after_the_sync_delay():
+    """On a ConfigMap change, mounted files show the old content until 60 s later, then the new (kubelet sync period)."""
+    st = run(m.Apply(configmap("cfg", {"a.conf": "1"})), m.Apply(_pod(volumes=VOL, mounts=[{"name": "cfg", "mountPath": "/etc/cfg"}])))
+    assert m.container_files(st, NS, "p") == {"/etc/cfg/a.conf": "1"}
+    st = m.step(st, m.Apply(configmap("cfg", {"a.conf": "2"})))
+    changed_at = st.now
+    st = m.advance(st, 59_999)
+    assert m.container_files(st, NS, "p") == {"/etc/cfg/a.conf": "1"}
+    st = m.advance(st, 1)
+    assert st.now == changed_at + 60_000
+    assert m.container_files(st, NS, "p") == {"/etc/cfg/a.conf": "2"}
+    assert _env(st) is not None  # the container kept running
+
+
+def test_subpath_mount_never_updates():
+    """On a subPath mount of a ConfigMap key, the file keeps its start-time content, even long after a change."""
+    mounts = [{"name": "cfg", "mountPath": "/etc/app.conf", "subPath": "a.conf"}]
+    st = run(m.Apply(configmap("cfg", {"a.conf": "1"})), m.Apply(_pod(volumes=VOL, mounts=mounts)))
+    assert m.container_files(st, NS, "p") == {"/etc/app.conf": "1"}
+    st = m.step(st, m.Apply(configmap("cfg", {"a.conf": "2"})))
+    st = m.advance(st, 300_000)
+    assert m.container_files(st, NS, "p") == {"/etc/app.conf": "1"}
+
+
+def test_missing_configmap_volume_blocks_in_container_creating():
+    """On a volume of a missing ConfigMap, the container stays ContainerCreating with a FailedMount event."""
+    st = run(m.Apply(_pod(volumes=VOL, mounts=[{"name": "cfg", "mountPath": "/etc/cfg"}])))
+    assert _container_status(st)["state"]["waiting"]["reason"] == "ContainerCreating"
+    assert any(e["reason"] == "FailedMount" and 'configmap "cfg" not found' in e["message"] for e in st.list("Event", NS))
+
+
+# ----- termination ---------------------------------------------------------------------------------
+
+
+def test_deleted_pod_goes_after_its_shutdown():
+    """On deleting a running pod (grace 30 s, shutdown 1 s), it is Terminating for 1 s and then gone."""
+    st = run(m.Apply(_pod()))
+    st = m.step(st, m.Delete("Pod", "p"))
+    t0 = st.now
+    p = st.get("Pod", NS, "p")
+    assert p["metadata"]["deletionGracePeriodSeconds"] == 30 and p["metadata"]["deletionTimestamp"]
+    st = m.advance(st, 999)
+    assert st.get("Pod", NS, "p") is not None
+    st = m.advance(st, 1)
+    assert st.now == t0 + 1000 and st.get("Pod", NS, "p") is None
+
+
+def test_grace_period_caps_a_slow_shutdown():
+    """On a container that needs 5 s to stop and terminationGracePeriodSeconds 2, the pod is gone after 2 s (killed)."""
+    st = run(m.Apply(_pod(grace=2)), config=m.Config(shutdown_ms=5_000))
+    st = m.step(st, m.Delete("Pod", "p"))
+    t0 = st.now
+    assert st.get("Pod", NS, "p")["metadata"]["deletionGracePeriodSeconds"] == 2
+    st = m.advance(st, 1_999)
+    assert st.get("Pod", NS, "p") is not None
+    st = m.advance(st, 1)
+    assert st.now == t0 + 2_000 and st.get("Pod", NS, "p") is None
+
+
+def test_unscheduled_pod_is_removed_at_once():
+    """On deleting a pod not yet bound to a node, it is removed immediately (no kubelet to wait for)."""
+    st = m.step(m.new_cluster(), m.Apply(_pod()))
+    assert not st.get("Pod", NS, "p")["spec"].get("nodeName")
+    st = m.step(st, m.Delete("Pod", "p"))
+    assert st.get("Pod", NS, "p") is None
