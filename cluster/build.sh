@@ -5,7 +5,7 @@
 # Idempotent: a binary is rebuilt only when it is missing or its inputs
 # (go.mod/go.sum, ldflags, Go version) changed.  FORCE=1 rebuilds everything.
 # `build.sh kubectl,kwok` builds only the named binaries.
-# Output: cluster/_output/bin (override with KUBESIM_BIN_DIR).
+# Output: ~/.cache/kubesim/bin (override with KUBESIM_BIN_DIR).
 set -euo pipefail
 
 CLUSTER_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"

@@ -1,6 +1,8 @@
 # Shared settings for cluster/*.sh (sourced, not executed).
 CLUSTER_DIR="${CLUSTER_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)}"
-BIN_DIR="${KUBESIM_BIN_DIR:-${CLUSTER_DIR}/_output/bin}"
+# Binaries live outside the checkout so that every clone (and CI's fresh clone)
+# reuses them; build.sh's stamps say whether they match this checkout's go.mod.
+BIN_DIR="${KUBESIM_BIN_DIR:-${XDG_CACHE_HOME:-${HOME}/.cache}/kubesim/bin}"
 RUN_DIR="${KUBESIM_RUN_DIR:-${CLUSTER_DIR}/_run}"
 KUBECONFIG_PATH="${RUN_DIR}/kubeconfig"
 
@@ -23,8 +25,13 @@ pid_of() {
   [[ -f "${f}" ]] || return 1
   pid="$(cat "${f}")"
   [[ -n "${pid}" && -r "/proc/${pid}/cmdline" ]] || return 1
-  # Guard against PID reuse: the process must be running our binary.
-  tr '\0' ' ' < "/proc/${pid}/cmdline" | grep -q -- "${BIN_DIR}/$1 " || return 1
+  # Guard against PID reuse: the process must be the component's binary
+  # (argv[0] ends in /NAME) and one of ours (it runs with our run dir in its flags).
+  local argv0 args
+  argv0="$(tr '\0' '\n' < "/proc/${pid}/cmdline" | head -n 1)"
+  [[ "${argv0}" == */"$1" ]] || return 1
+  args="$(tr '\0' ' ' < "/proc/${pid}/cmdline")"
+  [[ "${args}" == *"${RUN_DIR}/"* || "${args}" == *"${CLUSTER_DIR}/"* ]] || return 1
   echo "${pid}"
 }
 pid_alive() { pid_of "$1" >/dev/null; }

@@ -259,4 +259,4 @@ wait_for "test deployment available" 90 deploy_available
 log "cluster up in $(elapsed)"
 echo "kubeconfig: ${KUBECONFIG_PATH}   (context kubesim-local)"
 echo "  export KUBECONFIG=${KUBECONFIG_PATH}"
-echo "  ${BIN_DIR}/kubectl get nodes"
+echo "  ${CLUSTER_DIR}/kubectl get nodes      # or ${BIN_DIR}/kubectl"
