@@ -1,0 +1,113 @@
+"""Tests for model/store.py: server-side metadata, NodePort allocation and the API's error messages.
+
+Expectations from upstream `pkg/registry/core/service/portallocator` (`ErrNotInRange`,
+`ErrAllocated`), `pkg/registry/apps/deployment/strategy.go` (`PrepareForUpdate`: generation bumps on
+spec or annotation changes), and apimachinery `errors.NewAlreadyExists` / `NewNotFound` messages.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+import model as m
+from simkit import NS, deployment, run, service
+
+
+def _svc(name, node_port=None):
+    return service(name, type_="NodePort", node_port=node_port)
+
+
+def test_explicit_node_port_is_kept():
+    """On a NodePort Service asking for 31000, it gets 31000."""
+    st = run(m.Apply(_svc("a", 31000)))
+    assert st.get("Service", NS, "a")["spec"]["ports"][0]["nodePort"] == 31000
+
+
+def test_node_port_out_of_range():
+    """On nodePort 80: Invalid, "provided port is not in the valid range. The range of valid ports is 30000-32767"."""
+    with pytest.raises(m.ApiError) as info:
+        m.step(m.new_cluster(), m.Apply(_svc("x", 80)))
+    err = info.value
+    assert err.reason == "Invalid" and err.code == 422
+    assert err.kubectl_message() == 'The Service "x" is invalid: spec.ports[0].nodePort: Invalid value: 80: provided port is not in the valid range. The range of valid ports is 30000-32767'
+
+
+def test_node_port_conflict():
+    """On a second Service asking for a taken nodePort: Invalid, "provided port is already allocated"."""
+    st = run(m.Apply(_svc("a", 31000)))
+    with pytest.raises(m.ApiError) as info:
+        m.step(st, m.Apply(_svc("b", 31000)))
+    assert info.value.kubectl_message() == 'The Service "b" is invalid: spec.ports[0].nodePort: Invalid value: 31000: provided port is already allocated'
+
+
+def test_node_port_freed_on_delete_and_auto_allocated_in_range():
+    """On deleting the holder, the port can be taken again; an unspecified nodePort is allocated within 30000-32767."""
+    st = run(m.Apply(_svc("a", 31000)))
+    st = run(m.Delete("Service", "a"), st=st)
+    st = run(m.Apply(_svc("b", 31000)), m.Apply(_svc("c")), st=st)
+    port = st.get("Service", NS, "c")["spec"]["ports"][0]["nodePort"]
+    assert 30000 <= port <= 32767 and port != 31000
+
+
+@pytest.mark.parametrize(
+    "change, bumps",
+    [
+        (lambda d: d["spec"].update(replicas=5), True),
+        (lambda d: d["metadata"].setdefault("annotations", {}).update({"kubernetes.io/change-cause": "x"}), True),
+        # kubectl apply records the manifest in last-applied-configuration: that annotation changes too.
+        (lambda d: d["metadata"].setdefault("labels", {}).update({"tier": "web"}), True),
+    ],
+    ids=["spec", "annotation", "label-through-apply"],
+)
+def test_deployment_generation_bumps(change, bumps):
+    """On an update of spec or annotations, metadata.generation goes 1 -> 2; a label-only change keeps 1 (`PrepareForUpdate`)."""
+    st = run(m.Apply(deployment(replicas=2)))
+    assert st.get("Deployment", NS, "web")["metadata"]["generation"] == 1
+    d = deployment(replicas=2)
+    change(d)
+    st = run(m.Apply(d), st=st)
+    got = st.get("Deployment", NS, "web")
+    assert got["metadata"]["generation"] == (2 if bumps else 1)
+    assert got["status"]["observedGeneration"] == got["metadata"]["generation"]
+
+
+def test_label_only_update_keeps_generation():
+    """On an update that changes only labels (no annotation, no spec), generation stays 1 (`PrepareForUpdate`)."""
+    from model.store import update
+
+    st = run(m.Apply(deployment(replicas=2)))
+    d = st.get("Deployment", NS, "web")
+    st, out = update(st, {**d, "metadata": {**d["metadata"], "labels": {"tier": "web"}}})
+    assert out["metadata"]["generation"] == 1
+
+
+def test_status_writes_do_not_bump_generation():
+    """On a whole rollout (many status writes), generation only counts the one spec change."""
+    st = run(m.Apply(deployment(replicas=2)))
+    st = run(m.SetImage("web", "app", "nginx:2"), st=st)
+    assert st.get("Deployment", NS, "web")["metadata"]["generation"] == 2
+
+
+def test_already_exists_and_not_found_messages():
+    """On creating a duplicate name and deleting a missing object, the API's messages (`NewAlreadyExists`, `NewNotFound`)."""
+    from model.store import create
+
+    st = run(m.Apply(deployment()))
+    with pytest.raises(m.ApiError) as info:
+        create(st, deployment())
+    assert (info.value.reason, info.value.code) == ("AlreadyExists", 409)
+    assert info.value.kubectl_message() == 'Error from server (AlreadyExists): deployments.apps "web" already exists'
+    with pytest.raises(m.ApiError) as info:
+        m.step(st, m.Delete("Deployment", "nope"))
+    assert info.value.kubectl_message() == 'Error from server (NotFound): deployments.apps "nope" not found'
+    with pytest.raises(m.ApiError) as info:
+        m.step(st, m.Delete("Pod", "nope"))
+    assert info.value.kubectl_message() == 'Error from server (NotFound): pods "nope" not found'
+
+
+def test_uids_and_creation_metadata():
+    """On create, the server fills uid, resourceVersion, creationTimestamp (logical time) and generation 1."""
+    st = m.step(m.new_cluster(), m.Apply(deployment()))
+    md = st.get("Deployment", NS, "web")["metadata"]
+    assert md["creationTimestamp"] == "2026-01-01T00:00:00Z" and md["generation"] == 1
+    assert len(md["uid"]) == 36 and md["resourceVersion"].isdigit()
