@@ -7,7 +7,8 @@
 #   apiserver-etcd-client.{crt,key}
 #   admin / kube-controller-manager / kube-scheduler / kwok .{crt,key}
 #                                client certs, all in group system:masters
-#   sa.{key,pub}                 service-account token signing key pair
+#   sa.{key,pub}                 service-account token signing key pair (ES256)
+# All keys are ECDSA P-256: generating them takes milliseconds (RSA took ~3 s).
 set -euo pipefail
 
 DIR="${1:?usage: certs.sh DIR}"
@@ -22,7 +23,7 @@ fi
 DAYS=3650
 
 if [[ ! -f ca.crt ]]; then
-  openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -days "${DAYS}" \
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout ca.key -out ca.crt -days "${DAYS}" \
     -subj "/CN=kubesim-ca" \
     -addext "basicConstraints=critical,CA:TRUE" \
     -addext "keyUsage=critical,keyCertSign,cRLSign,digitalSignature" 2>/dev/null
@@ -35,11 +36,11 @@ issue() {
   local ext="${name}.ext"
   {
     echo "basicConstraints=critical,CA:FALSE"
-    echo "keyUsage=critical,digitalSignature,keyEncipherment"
+    echo "keyUsage=critical,digitalSignature"
     echo "extendedKeyUsage=${eku}"
     [[ -n "${san}" ]] && echo "subjectAltName=${san}"
   } > "${ext}"
-  openssl req -new -newkey rsa:2048 -nodes -keyout "${name}.key" -out "${name}.csr" -subj "${subj}" 2>/dev/null
+  openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "${name}.key" -out "${name}.csr" -subj "${subj}" 2>/dev/null
   openssl x509 -req -in "${name}.csr" -CA ca.crt -CAkey ca.key -CAcreateserial \
     -out "${name}.crt" -days "${DAYS}" -extfile "${ext}" 2>/dev/null
   rm -f "${name}.csr" "${ext}"
@@ -55,7 +56,7 @@ issue kube-scheduler "/O=system:masters/CN=system:kube-scheduler" clientAuth
 issue kwok "/O=system:masters/CN=kwok-controller" clientAuth
 
 if [[ ! -f sa.key ]]; then
-  openssl genrsa -out sa.key 2048 2>/dev/null
-  openssl rsa -in sa.key -pubout -out sa.pub 2>/dev/null
+  openssl ecparam -name prime256v1 -genkey -noout -out sa.key 2>/dev/null
+  openssl ec -in sa.key -pubout -out sa.pub 2>/dev/null
 fi
 chmod 600 ./*.key
