@@ -13,6 +13,8 @@ Ways to ask for special behaviour, shared with the real-cluster node simulator:
 an image whose name contains ``never-ready``, or the pod annotation
 ``kubesim.dev/never-ready: "true"``: the container runs but never becomes ready;
 ``kubesim.dev/ready-after-seconds: "N"``: ready N seconds after the container starts;
+``kubesim.dev/terminate-after-seconds: "N"``: a deleted pod's containers take N seconds to
+stop (capped by the grace period; default `Config.shutdown_ms`);
 ``Config.images``: per-image `ImageBehaviour` (delays, crashes, pull errors).
 
 Abstracts: container images' own environment (only PATH, HOSTNAME and HOME are
@@ -33,6 +35,7 @@ from .workqueue import add_timer
 
 NEVER_READY_ANNOTATION = "kubesim.dev/never-ready"
 READY_AFTER_ANNOTATION = "kubesim.dev/ready-after-seconds"
+TERMINATE_AFTER_ANNOTATION = "kubesim.dev/terminate-after-seconds"
 DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 
@@ -268,7 +271,14 @@ def _terminate(st: ClusterState, pod: dict, rt: PodRuntime | None) -> ClusterSta
             return remove(st, "Pod", *key)
     if rt.stop_at is None:
         grace = md.get("deletionGracePeriodSeconds", 30) * 1000
-        stop_at = st.now + min(st.config.shutdown_ms, grace)
+        shutdown = st.config.shutdown_ms
+        raw = (md.get("annotations") or {}).get(TERMINATE_AFTER_ANNOTATION)
+        if raw is not None:
+            try:
+                shutdown = int(float(raw) * 1000)
+            except ValueError:
+                shutdown = 0
+        stop_at = st.now + min(shutdown, grace)
         st = st.evolve(runtime=st.runtime.set(key, replace(rt, stop_at=stop_at)))
         for c in rt.containers:
             if c.state == "running":
