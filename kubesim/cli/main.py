@@ -608,12 +608,16 @@ def main(argv: list[str] | None = None) -> int:
             if args.command in READ_ONLY:
                 return 1 if ctx.failed else 0
             st = ctx.st
-            if not args.no_settle:
+            # `rollout status` returns when kubectl would: time stops where the watch ended.
+            # `advance` stops at the instant asked for.
+            status_cmd = args.command == "rollout" and args.action == "status"
+            if not args.no_settle and not status_cmd and args.command != "advance":
                 st = m.settle(st, observe=ctx.recorder.observe)
             ctx.recorder.observe(st)
             ctx.session.pop("_status_stopped_at", None)
             code = ctx.session.pop("_exit", None)
-            if st is not before:
+            # Nothing accepted on a cluster not yet saved: leave no file behind.
+            if st is not before and (ctx.st is not before or sf.exists()):
                 ctx.recorder.trim(MAX_TIMELINE)
                 sf.save(st, ctx.session)
             if args.timeline:
