@@ -1,0 +1,5 @@
+"""Bind `rolling_update.feature` to pytest (steps come from the `steps` plugins in the root conftest)."""
+
+from pytest_bdd import scenarios
+
+scenarios("rolling_update.feature")

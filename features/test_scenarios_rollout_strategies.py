@@ -1,0 +1,5 @@
+"""Bind `rollout_strategies.feature` to pytest (steps come from the `steps` plugins in the root conftest)."""
+
+from pytest_bdd import scenarios
+
+scenarios("rollout_strategies.feature")
