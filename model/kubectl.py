@@ -129,7 +129,13 @@ def delete_object(st: ClusterState, kind: str, ns: str, name: str, *, cascade: s
     _get(st, kind, ns, name)
     propagation = {"background": "Background", "orphan": "Orphan", "foreground": "Background"}[cascade]
     st = delete(st, kind, ns, name, propagation=propagation)
-    return st, f'{SHORT[kind]} "{name}" deleted'
+    return st, deleted_line(kind, name, ns)
+
+
+def deleted_line(kind: str, name: str, ns: str) -> str:
+    """What `kubectl delete` prints (v1.36 names the namespace of a namespaced object)."""
+    what = f'{SHORT[kind]} "{name}" deleted'
+    return what if kind in CLUSTER_SCOPED else f"{what} from {ns} namespace"
 
 
 def scale(st: ClusterState, kind: str, ns: str, name: str, replicas: int) -> tuple[ClusterState, str]:
@@ -238,7 +244,7 @@ def rollout_pause(st: ClusterState, ns: str, name: str) -> tuple[ClusterState, s
     """`kubectl rollout pause`."""
     d = _get(st, "Deployment", ns, name)
     if d["spec"].get("paused"):
-        raise ControllerError(f"{ref('Deployment', name)} is already paused")
+        raise ControllerError(f'deployments.apps "{name}" is already paused')
     st, _ = update(st, {**d, "spec": {**d["spec"], "paused": True}})
     return st, f"{ref('Deployment', name)} paused"
 
@@ -247,7 +253,7 @@ def rollout_resume(st: ClusterState, ns: str, name: str) -> tuple[ClusterState, 
     """`kubectl rollout resume`."""
     d = _get(st, "Deployment", ns, name)
     if not d["spec"].get("paused"):
-        raise ControllerError(f"{ref('Deployment', name)} is not paused")
+        raise ControllerError(f'deployments.apps "{name}" is not paused')
     spec = {k: v for k, v in d["spec"].items() if k != "paused"}
     st, _ = update(st, {**d, "spec": spec})
     return st, f"{ref('Deployment', name)} resumed"

@@ -141,7 +141,7 @@ def get_new_replica_set(st: ClusterState, d: dict, rs_list: list[dict], old_rss:
         st, d = write_status(st, d, status)
         return st, d, None  # requeued: the next sync hashes with the new collisionCount
     if count > 0:
-        st = record_event(st, d, "Normal", "ScalingReplicaSet", f"Scaled up replica set {name} to {count}", COMPONENT)
+        st = record_event(st, d, "Normal", "ScalingReplicaSet", f"Scaled up replica set {name} from 0 to {count}", COMPONENT)
     annotations = with_revision(d, str(new_revision))
     status = d.get("status") or {}
     if u.has_progress_deadline(d):
@@ -163,7 +163,7 @@ def scale_replica_set(st: ClusterState, rs: dict, new_scale: int, d: dict, opera
     st, rs = update(st, {**rs, "metadata": {**rs["metadata"], "annotations": ann}, "spec": {**rs["spec"], "replicas": new_scale}})
     if size_changes:
         op = operation or ("up" if old_scale < new_scale else "down")
-        msg = f"Scaled {op} replica set {rs['metadata']['name']} to {new_scale} from {old_scale}"
+        msg = f"Scaled {op} replica set {rs['metadata']['name']} from {old_scale} to {new_scale}"
         st = record_event(st, d, "Normal", "ScalingReplicaSet", msg, COMPONENT)
     return st, size_changes, rs
 

@@ -232,7 +232,7 @@ NewReplicaSet:   mc-user-864fdcb6b7 (3/3 replicas created)
 Events:
   Type    Reason             Age   From                   Message
   ----    ------             ----  ----                   -------
-  Normal  ScalingReplicaSet  11s   deployment-controller  Scaled up replica set mc-user-864fdcb6b7 to 3
+  Normal  ScalingReplicaSet  11s   deployment-controller  Scaled up replica set mc-user-864fdcb6b7 from 0 to 3
 """
     svc = kubesim("describe", "svc", "mc-user").out
     assert "Port:                     http  8080/TCP\nTargetPort:               8080/TCP\nNodePort:                 http  31000/TCP\n" in svc

@@ -40,7 +40,7 @@ def test_new_deployment_creates_its_replica_set_at_full_size():
     ann = rs["metadata"]["annotations"]
     assert (ann["deployment.kubernetes.io/desired-replicas"], ann["deployment.kubernetes.io/max-replicas"]) == ("3", "4")
     (ev,) = [e for e in st.list("Event", NS) if e["reason"] == "ScalingReplicaSet"]
-    assert ev["message"] == f"Scaled up replica set {rs['metadata']['name']} to 3"
+    assert ev["message"] == f"Scaled up replica set {rs['metadata']['name']} from 0 to 3"
     d = st.get("Deployment", NS, "web")
     assert d["metadata"]["annotations"][REV] == "1"
 

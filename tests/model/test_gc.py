@@ -14,7 +14,7 @@ def test_deleting_a_deployment_cascades_to_rs_and_pods():
     """On `kubectl delete deployment` (background), its ReplicaSet and then its pods go (e2e "deployment reaping")."""
     st = run(m.Apply(deployment(replicas=2)))
     st, line = m.perform(st, m.Delete("Deployment", "web"))
-    assert line == 'deployment.apps "web" deleted'
+    assert line == 'deployment.apps "web" deleted from default namespace'
     st = m.settle(st)
     assert st.list("ReplicaSet", NS) == [] and st.list("Pod", NS) == []
 
