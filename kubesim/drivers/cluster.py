@@ -1,0 +1,410 @@
+"""The cluster driver: the same requests, against a real Kubernetes API server.
+
+It uses the official `kubernetes` client with an explicit kubeconfig context (it never
+guesses which cluster to write to). Each scenario runs in a fresh namespace the driver
+creates (``kubesim-xxxxxxxx``, labelled ``app.kubernetes.io/managed-by=kubesim``) and
+deletes afterwards, also after failures, timeouts and Ctrl-C; every write is confined to
+that namespace. Observations come from watch streams on every kind, so monitors see each
+intermediate state the API server publishes. Objects are read as raw API JSON, and
+refusals are turned into the model's `ApiError`, so scenarios compare like with like.
+
+kubectl's client-side parts are done the way kubectl does them: `apply` is a three-way
+merge with the last-applied-configuration annotation, `rollout undo` copies the chosen
+ReplicaSet's template and annotations with a JSON patch (`model.kubectl.undo_plan`),
+`rollout restart` stamps `kubectl.kubernetes.io/restartedAt`.
+
+Abstracts: watches of different kinds are merged in arrival order, so one observation
+may show, say, a pod a moment before its Endpoints catch up (the API offers no
+cross-kind snapshot).
+"""
+
+from __future__ import annotations
+
+import atexit
+import datetime as _dt
+import json
+import threading
+import time
+import uuid
+from typing import Callable
+
+from model import kubectl as mk
+from model.errors import ApiError, Cause, ControllerError
+from model.manifest import load_documents
+
+from ..driver import KINDS, CapabilityMissing, NotSettledError, Observation
+
+_PATHS = {
+    "Pod": ("/api/v1", "pods"),
+    "Service": ("/api/v1", "services"),
+    "Endpoints": ("/api/v1", "endpoints"),
+    "ConfigMap": ("/api/v1", "configmaps"),
+    "Event": ("/api/v1", "events"),
+    "ReplicaSet": ("/apis/apps/v1", "replicasets"),
+    "Deployment": ("/apis/apps/v1", "deployments"),
+}
+_WATCHED = ("Pod", "Service", "Endpoints", "ConfigMap", "ReplicaSet", "Deployment")
+MANAGED_BY = {"app.kubernetes.io/managed-by": "kubesim"}
+
+
+def _api_error(code: int, body: bytes | str | None) -> ApiError:
+    """Turn an API server `Status` answer into the model's `ApiError` (same fields, same messages)."""
+    try:
+        status = json.loads(body or "{}")
+    except (TypeError, ValueError):
+        status = {}
+    details = status.get("details") or {}
+    causes = []
+    for c in details.get("causes") or ():
+        msg = c.get("message", "")
+        ctype, _, rest = msg.partition(": ")
+        causes.append(Cause(c.get("field", ""), ctype, rest))
+    group = details.get("group", "")
+    kind = details.get("kind", "")
+    resource = f"{kind}.{group}" if group and kind and kind.islower() else kind
+    err = ApiError(
+        status.get("reason") or "InternalError",
+        status.get("message") or f"the server answered HTTP {code}",
+        kind={"deployments": "Deployment", "replicasets": "ReplicaSet"}.get(kind, kind),
+        resource=resource,
+        name=details.get("name", ""),
+        causes=tuple(causes),
+    )
+    err.code = code
+    return err
+
+
+class ClusterDriver:
+    """`Driver` over a real cluster reached through a kubeconfig context."""
+
+    name = "cluster"
+
+    def __init__(
+        self,
+        kube_context: str | None = None,
+        kubeconfig: str | None = None,
+        namespace: str | None = None,
+        quiet_seconds: float = 2.0,
+        request_timeout: float = 30.0,
+    ) -> None:
+        if not kube_context:
+            raise ValueError("The cluster driver needs an explicit context (--kube-context NAME); it never picks one for you.")
+        from kubernetes import client, config
+
+        self._client_mod = client
+        self.api = config.new_client_from_config(config_file=kubeconfig, context=kube_context)
+        self.context = kube_context
+        self.namespace = namespace or f"kubesim-{uuid.uuid4().hex[:8]}"
+        self.quiet_seconds = quiet_seconds
+        self.request_timeout = request_timeout
+        self._lock = threading.RLock()
+        self._cache: dict[str, dict[str, dict]] = {k: {} for k in _WATCHED}
+        self._subscribers: list[Callable[[Observation], None]] = []
+        self._threads: list[threading.Thread] = []
+        self._stopping = threading.Event()
+        self._last_event = time.monotonic()
+        self._t0 = time.monotonic()
+        self._started = False
+        self.capabilities = frozenset()
+
+    # ----- raw REST ----------------------------------------------------------------------
+    def _request(self, method: str, path: str, body=None, query=None, content_type: str = "application/json", stream: bool = False):
+        """One API call; returns parsed JSON (or the raw streaming response); raises `ApiError`."""
+        method, url, headers, body, _ = self.api.param_serialize(
+            method=method,
+            resource_path=path,
+            query_params=query or [],
+            header_params={"Accept": "application/json", "Content-Type": content_type},
+            body=body,
+            auth_settings=["BearerToken"],
+        )
+        resp = self.api.call_api(method, url, header_params=headers, body=body, _request_timeout=None if stream else self.request_timeout)
+        if resp.status >= 400:
+            raise _api_error(resp.status, resp.read())
+        if stream:
+            return resp.response
+        data = resp.read()
+        return json.loads(data) if data else {}
+
+    def _path(self, kind: str, name: str | None = None, sub: str | None = None) -> str:
+        prefix, plural = _PATHS[kind]
+        path = f"{prefix}/namespaces/{self.namespace}/{plural}"
+        if name:
+            path += f"/{name}"
+        if sub:
+            path += f"/{sub}"
+        return path
+
+    # ----- lifecycle ---------------------------------------------------------------------
+    def start(self) -> None:
+        """Create the scenario's namespace and start watching it."""
+        body = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": self.namespace, "labels": MANAGED_BY}}
+        self._request("POST", "/api/v1/namespaces", body)
+        self._started = True
+        atexit.register(self.stop)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:  # pods are refused until the default ServiceAccount exists
+            try:
+                self._request("GET", f"/api/v1/namespaces/{self.namespace}/serviceaccounts/default")
+                break
+            except ApiError:
+                time.sleep(0.2)
+        nodes = self._request("GET", "/api/v1/nodes").get("items", [])
+        kwok = nodes and all((n["metadata"].get("annotations") or {}).get("kwok.x-k8s.io/node") == "fake" for n in nodes)
+        self.capabilities = frozenset() if kwok else frozenset({"exec"})
+        self._t0 = time.monotonic()
+        for kind in _WATCHED:
+            t = threading.Thread(target=self._watch, args=(kind,), name=f"watch-{kind}", daemon=True)
+            t.start()
+            self._threads.append(t)
+
+    def stop(self) -> None:
+        """Stop watching and delete the namespace (bounded wait); never raises."""
+        if not self._started:
+            return
+        self._started = False
+        self._stopping.set()
+        try:
+            self._request("DELETE", f"/api/v1/namespaces/{self.namespace}", {"propagationPolicy": "Background"})
+        except Exception:  # noqa: BLE001 - teardown must not mask the scenario's own error
+            pass
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                self._request("GET", f"/api/v1/namespaces/{self.namespace}")
+            except ApiError as err:
+                if err.reason == "NotFound":
+                    break
+            except Exception:  # noqa: BLE001
+                break
+            time.sleep(0.5)
+        self._subscribers.clear()
+        try:
+            atexit.unregister(self.stop)
+        except Exception:  # noqa: BLE001
+            pass
+
+    # ----- watches -----------------------------------------------------------------------
+    def _watch(self, kind: str) -> None:
+        while not self._stopping.is_set():
+            try:
+                listing = self._request("GET", self._path(kind))
+                with self._lock:
+                    self._cache[kind] = {o["metadata"]["name"]: {**o, "kind": kind, "apiVersion": listing.get("apiVersion", "v1")} for o in listing.get("items", [])}
+                self._changed()
+                rv = listing["metadata"].get("resourceVersion")
+                resp = self._request("GET", self._path(kind), query=[("watch", "1"), ("resourceVersion", rv), ("allowWatchBookmarks", "false"), ("timeoutSeconds", "300")], stream=True)
+                for line in resp:
+                    if self._stopping.is_set():
+                        break
+                    if not line.strip():
+                        continue
+                    event = json.loads(line)
+                    obj = event.get("object") or {}
+                    if event.get("type") == "ERROR":
+                        break
+                    name = obj.get("metadata", {}).get("name")
+                    with self._lock:
+                        if event["type"] == "DELETED":
+                            self._cache[kind].pop(name, None)
+                        else:
+                            self._cache[kind][name] = obj
+                    self._changed()
+                resp.release_conn()
+            except Exception:  # noqa: BLE001 - a broken watch is re-listed
+                if self._stopping.wait(0.5):
+                    return
+
+    def _changed(self) -> None:
+        self._last_event = time.monotonic()
+        if self._subscribers:
+            obs = self.observe()
+            for cb in list(self._subscribers):
+                cb(obs)
+
+    def observe(self) -> Observation:
+        with self._lock:
+            objects = {k: sorted(self._cache.get(k, {}).values(), key=lambda o: o["metadata"]["name"]) for k in _WATCHED}
+        objects.setdefault("Namespace", [])
+        objects.setdefault("Event", [])
+        return Observation(time=round(time.monotonic() - self._t0, 3), objects={k: objects.get(k, []) for k in KINDS})
+
+    def subscribe(self, callback: Callable[[Observation], None]) -> Callable[[], None]:
+        self._subscribers.append(callback)
+        return lambda: self._subscribers.remove(callback) if callback in self._subscribers else None
+
+    # ----- requests ----------------------------------------------------------------------
+    def apply(self, text: str, source: str = "-") -> list[str]:
+        """`kubectl apply -f`: client-side three-way merge, then create or replace."""
+        lines = []
+        for doc in load_documents(text, source):
+            obj = doc.obj
+            kind = obj.get("kind")
+            if kind == "Namespace" or kind not in _PATHS:
+                raise ControllerError(f"the cluster driver only writes namespaced objects in {self.namespace}; refusing {kind}")
+            md = obj.setdefault("metadata", {})
+            if md.get("namespace") not in (None, "", self.namespace):
+                raise ControllerError(f'the namespace from the provided object "{md["namespace"]}" does not match the namespace "{self.namespace}". You must pass \'--namespace={md["namespace"]}\' to perform this operation.')
+            md["namespace"] = self.namespace
+            try:
+                lines.append(self._apply_one(obj))
+            except ApiError as err:
+                err.source, err.document_index = source, doc.index
+                raise
+        return lines
+
+    def _apply_one(self, manifest: dict) -> str:
+        kind, name = manifest["kind"], manifest["metadata"]["name"]
+        desired = json.loads(json.dumps(manifest))
+        desired["metadata"].setdefault("annotations", {})[mk.du.LAST_APPLIED] = mk._last_applied(manifest, self.namespace)
+        try:
+            live = self._request("GET", self._path(kind, name))
+        except ApiError as err:
+            if err.reason != "NotFound":
+                raise
+            self._request("POST", self._path(kind), desired)
+            return f"{mk.ref(kind, name)} created"
+        previous = json.loads((live["metadata"].get("annotations") or {}).get(mk.du.LAST_APPLIED, "{}") or "{}")
+        merged = mk._three_way(mk._strip_server_fields(live), previous, desired)
+        if merged == mk._strip_server_fields(live):
+            return f"{mk.ref(kind, name)} unchanged"
+        merged["metadata"]["resourceVersion"] = live["metadata"]["resourceVersion"]
+        self._request("PUT", self._path(kind, name), merged)
+        return f"{mk.ref(kind, name)} configured"
+
+    def delete(self, kind: str, name: str, cascade: str = "background") -> str:
+        policy = {"background": "Background", "orphan": "Orphan", "foreground": "Foreground"}[cascade]
+        self._request("DELETE", self._path(kind, name), {"propagationPolicy": policy})
+        return mk.deleted_line(kind, name, self.namespace)
+
+    def get(self, kind: str, name: str) -> dict | None:
+        try:
+            obj = self._request("GET", self._path(kind, name))
+        except ApiError as err:
+            if err.reason == "NotFound":
+                return None
+            raise
+        return obj
+
+    def list(self, kind: str) -> list[dict]:
+        listing = self._request("GET", self._path(kind))
+        api_version = listing.get("apiVersion", "v1")
+        return sorted(({**o, "kind": kind, "apiVersion": api_version} for o in listing.get("items", [])), key=lambda o: o["metadata"]["name"])
+
+    def scale(self, kind: str, name: str, replicas: int) -> str:
+        self._request("PATCH", self._path(kind, name, "scale"), {"spec": {"replicas": replicas}}, content_type="application/merge-patch+json")
+        return f"{mk.ref(kind, name)} scaled"
+
+    def set_image(self, name: str, container: str, image: str) -> str:
+        d = self._request("GET", self._path("Deployment", name))
+        names = [c["name"] for c in d["spec"]["template"]["spec"]["containers"]]
+        if container != "*" and container not in names:
+            raise ControllerError(f'unable to find container named "{container}"')
+        patch = {"spec": {"template": {"spec": {"containers": [{"name": n, "image": image} for n in names if container in ("*", n)]}}}}
+        self._request("PATCH", self._path("Deployment", name), patch, content_type="application/strategic-merge-patch+json")
+        return f"{mk.ref('Deployment', name)} image updated"
+
+    def rollout_undo(self, name: str, to_revision: int = 0) -> str:
+        d = self._request("GET", self._path("Deployment", name))
+        uid = d["metadata"]["uid"]
+        rss = [rs for rs in self.list("ReplicaSet") if any(r.get("uid") == uid and r.get("controller") for r in rs["metadata"].get("ownerReferences") or ())]
+        new, line = mk.undo_plan(d, rss, to_revision)
+        if new is not None:
+            patch = [
+                {"op": "replace", "path": "/spec/template", "value": new["spec"]["template"]},
+                {"op": "replace", "path": "/metadata/annotations", "value": new["metadata"].get("annotations") or {}},
+            ]
+            self._request("PATCH", self._path("Deployment", name), patch, content_type="application/json-patch+json")
+        return line
+
+    def rollout_restart(self, name: str) -> str:
+        d = self._request("GET", self._path("Deployment", name))
+        if d["spec"].get("paused"):
+            raise ControllerError("can't restart paused deployment (run rollout resume first)")
+        stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        patch = {"spec": {"template": {"metadata": {"annotations": {"kubectl.kubernetes.io/restartedAt": stamp}}}}}
+        self._request("PATCH", self._path("Deployment", name), patch, content_type="application/strategic-merge-patch+json")
+        return f"{mk.ref('Deployment', name)} restarted"
+
+    def rollout_pause(self, name: str) -> str:
+        d = self._request("GET", self._path("Deployment", name))
+        if d["spec"].get("paused"):
+            raise ControllerError(f'deployments.apps "{name}" is already paused')
+        self._request("PATCH", self._path("Deployment", name), {"spec": {"paused": True}}, content_type="application/merge-patch+json")
+        return f"{mk.ref('Deployment', name)} paused"
+
+    def rollout_resume(self, name: str) -> str:
+        d = self._request("GET", self._path("Deployment", name))
+        if not d["spec"].get("paused"):
+            raise ControllerError(f'deployments.apps "{name}" is not paused')
+        self._request("PATCH", self._path("Deployment", name), {"spec": {"paused": None}}, content_type="application/merge-patch+json")
+        return f"{mk.ref('Deployment', name)} resumed"
+
+    def exec_env(self, pod: str, container: str | None = None) -> dict[str, str]:
+        if "exec" not in self.capabilities:
+            raise CapabilityMissing("The cluster's nodes are simulated (KWOK) and run no containers, so a container's environment cannot be read.")
+        from kubernetes.stream import stream
+
+        core = self._client_mod.CoreV1Api(self.api)
+        kwargs = {"container": container} if container else {}
+        out = stream(core.connect_get_namespaced_pod_exec, pod, self.namespace, command=["printenv"], stderr=True, stdin=False, stdout=True, tty=False, **kwargs)
+        return dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
+
+    def read_file(self, pod: str, path: str, container: str | None = None) -> str | None:
+        if "exec" not in self.capabilities:
+            raise CapabilityMissing("The cluster's nodes are simulated (KWOK) and run no containers, so a container's files cannot be read.")
+        from kubernetes.stream import stream
+
+        core = self._client_mod.CoreV1Api(self.api)
+        kwargs = {"container": container} if container else {}
+        return stream(core.connect_get_namespaced_pod_exec, pod, self.namespace, command=["cat", path], stderr=False, stdin=False, stdout=True, tty=False, **kwargs)
+
+    # ----- time --------------------------------------------------------------------------
+    def unsettled(self) -> list[str]:
+        """What is still moving: rollouts not complete, pods not ready or terminating."""
+        obs = self.observe()
+        out = []
+        for d in obs.of("Deployment"):
+            st, spec = d.get("status") or {}, d["spec"]
+            n = spec.get("replicas", 1)
+            reasons = {c.get("type"): c.get("reason") for c in st.get("conditions") or ()}
+            if spec.get("paused") or reasons.get("Progressing") == "ProgressDeadlineExceeded":
+                continue
+            if st.get("observedGeneration", 0) < d["metadata"].get("generation", 1):
+                out.append(f"Deployment/{d['metadata']['name']}: generation {d['metadata'].get('generation')} not observed yet")
+            elif not (st.get("updatedReplicas", 0) == n and st.get("replicas", 0) == n and st.get("availableReplicas", 0) == n):
+                out.append(
+                    f"Deployment/{d['metadata']['name']}: {st.get('updatedReplicas', 0)} updated, {st.get('availableReplicas', 0)} available, "
+                    f"{st.get('replicas', 0)} total of {n}"
+                )
+        for rs in obs.of("ReplicaSet"):
+            st = rs.get("status") or {}
+            if st.get("replicas", 0) != rs["spec"].get("replicas", 1):
+                out.append(f"ReplicaSet/{rs['metadata']['name']}: {st.get('replicas', 0)} pods of {rs['spec'].get('replicas', 1)}")
+        for p in obs.of("Pod"):
+            if p["metadata"].get("deletionTimestamp"):
+                out.append(f"Pod/{p['metadata']['name']}: terminating")
+        return out
+
+    def settle(self, timeout: float = 600.0) -> None:
+        """Wait until no watch event arrived for `quiet_seconds` and nothing is still rolling."""
+        deadline = time.monotonic() + timeout
+        time.sleep(0.2)
+        while True:
+            quiet = time.monotonic() - self._last_event >= self.quiet_seconds
+            pending = self.unsettled()
+            if quiet and not pending:
+                return
+            if time.monotonic() > deadline:
+                raise NotSettledError(f"The cluster did not settle within {timeout:g}s: " + ("; ".join(pending) or "watch events kept arriving"))
+            time.sleep(0.2)
+
+    def advance(self, seconds: float) -> None:
+        """Real time passes: the cluster has no logical clock."""
+        time.sleep(seconds)
+
+    def crash(self, pod: str, container: str | None = None) -> None:
+        raise CapabilityMissing("A real cluster cannot crash a container on request.")
+
+    def set_readiness(self, pod: str, ready: bool | None) -> None:
+        raise CapabilityMissing("A real cluster cannot force a pod's readiness on request.")
