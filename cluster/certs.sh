@@ -7,6 +7,7 @@
 #   apiserver-etcd-client.{crt,key}
 #   admin / kube-controller-manager / kube-scheduler / kwok .{crt,key}
 #                                client certs, all in group system:masters
+#   front-proxy-client.{crt,key} the apiserver's aggregation-layer client cert
 #   sa.{key,pub}                 service-account token signing key pair (ES256)
 # All keys are ECDSA P-256: generating them takes milliseconds (RSA took ~3 s).
 set -euo pipefail
@@ -54,6 +55,10 @@ issue admin "/O=system:masters/CN=kubesim-admin" clientAuth
 issue kube-controller-manager "/O=system:masters/CN=system:kube-controller-manager" clientAuth
 issue kube-scheduler "/O=system:masters/CN=system:kube-scheduler" clientAuth
 issue kwok "/O=system:masters/CN=kwok-controller" clientAuth
+# Aggregation-layer client (front proxy).  Configuring it also gives the
+# extension-apiserver-authentication ConfigMap its requestheader CA, without
+# which kube-controller-manager and kube-scheduler log an error every few seconds.
+issue front-proxy-client "/CN=front-proxy-client" clientAuth
 
 if [[ ! -f sa.key ]]; then
   openssl ecparam -name prime256v1 -genkey -noout -out sa.key 2>/dev/null

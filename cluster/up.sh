@@ -154,6 +154,13 @@ start kube-apiserver \
   --service-account-signing-key-file="${PKI}/sa.key" \
   --service-cluster-ip-range=10.96.0.0/12 \
   --authorization-mode=RBAC \
+  --requestheader-client-ca-file="${PKI}/ca.crt" \
+  --requestheader-allowed-names=front-proxy-client \
+  --requestheader-username-headers=X-Remote-User \
+  --requestheader-group-headers=X-Remote-Group \
+  --requestheader-extra-headers-prefix=X-Remote-Extra- \
+  --proxy-client-cert-file="${PKI}/front-proxy-client.crt" \
+  --proxy-client-key-file="${PKI}/front-proxy-client.key" \
   --endpoint-reconciler-type=none \
   --allow-privileged=true \
   --profiling=false
