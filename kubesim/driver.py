@@ -12,7 +12,9 @@ scenarios can assert on the same messages whatever the system.
 
 Capabilities say what a driver can do beyond the API: ``time`` (advance logical time
 on request), ``faults`` (crash a container, force readiness), ``images`` (declare how
-an image behaves), ``interleave`` (let the caller choose which controller acts next).
+an image behaves), ``interleave`` (let the caller choose which controller acts next),
+``kubelet`` (nodes run real containers: environment and files can be read with exec,
+and a missing ConfigMap blocks a container; simulated KWOK nodes cannot).
 Scenarios that need one carry the matching tag and are skipped, with the reason, on
 drivers without it.
 """

@@ -21,6 +21,7 @@ cross-kind snapshot).
 from __future__ import annotations
 
 import atexit
+import os
 import datetime as _dt
 import json
 import threading
@@ -83,10 +84,13 @@ class ClusterDriver:
         self,
         kube_context: str | None = None,
         kubeconfig: str | None = None,
+        context: str | None = None,
         namespace: str | None = None,
         quiet_seconds: float = 2.0,
         request_timeout: float = 30.0,
     ) -> None:
+        kube_context = kube_context or context
+        kubeconfig = kubeconfig or os.environ.get("KUBECONFIG") or None
         if not kube_context:
             raise ValueError("The cluster driver needs an explicit context (--kube-context NAME); it never picks one for you.")
         from kubernetes import client, config
@@ -151,7 +155,7 @@ class ClusterDriver:
                 time.sleep(0.2)
         nodes = self._request("GET", "/api/v1/nodes").get("items", [])
         kwok = nodes and all((n["metadata"].get("annotations") or {}).get("kwok.x-k8s.io/node") == "fake" for n in nodes)
-        self.capabilities = frozenset() if kwok else frozenset({"exec"})
+        self.capabilities = frozenset() if kwok else frozenset({"kubelet"})
         self._t0 = time.monotonic()
         for kind in _WATCHED:
             t = threading.Thread(target=self._watch, args=(kind,), name=f"watch-{kind}", daemon=True)
@@ -341,7 +345,7 @@ class ClusterDriver:
         return f"{mk.ref('Deployment', name)} resumed"
 
     def exec_env(self, pod: str, container: str | None = None) -> dict[str, str]:
-        if "exec" not in self.capabilities:
+        if "kubelet" not in self.capabilities:
             raise CapabilityMissing("The cluster's nodes are simulated (KWOK) and run no containers, so a container's environment cannot be read.")
         from kubernetes.stream import stream
 
@@ -351,7 +355,7 @@ class ClusterDriver:
         return dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
 
     def read_file(self, pod: str, path: str, container: str | None = None) -> str | None:
-        if "exec" not in self.capabilities:
+        if "kubelet" not in self.capabilities:
             raise CapabilityMissing("The cluster's nodes are simulated (KWOK) and run no containers, so a container's files cannot be read.")
         from kubernetes.stream import stream
 

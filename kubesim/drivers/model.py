@@ -17,7 +17,7 @@ class ModelDriver:
     """`Driver` over `model`. Time is logical; `settle` runs the engine until nothing changes."""
 
     name = "model"
-    capabilities = frozenset({"time", "faults", "images", "interleave"})
+    capabilities = frozenset({"time", "faults", "images", "interleave", "kubelet"})
 
     def __init__(self, namespace: str = "default", config: m.Config | None = None, settle_limit_s: float = 3600.0) -> None:
         self.namespace = namespace
