@@ -13,3 +13,8 @@ cluster-down:
 
 cluster-smoke:
 	cluster/smoke.sh
+
+.PHONY: conformance
+# Every scenario on the model and on the local control plane, side by side (kubesim/conformance.py).
+conformance:
+	python3 -m kubesim.conformance

@@ -12,7 +12,11 @@ APISERVER_PORT="${KUBESIM_APISERVER_PORT:-16443}"
 KCM_PORT="${KUBESIM_KCM_PORT:-10257}"
 SCHED_PORT="${KUBESIM_SCHED_PORT:-10259}"
 KWOK_PORT="${KUBESIM_KWOK_PORT:-10247}"
-NUM_NODES="${KUBESIM_NUM_NODES:-2}"
+# Fake nodes: kubesim-worker, kubesim-worker2, kubesim-worker3, ... (kind's naming),
+# InternalIP 172.18.0.2, .3, ...  The Python model's default is the single node
+# "kubesim-worker" at 172.18.0.2, so one node keeps the two comparable.
+NUM_NODES="${KUBESIM_NUM_NODES:-1}"
+node_name() { if (( $1 == 0 )); then echo kubesim-worker; else echo "kubesim-worker$(( $1 + 1 ))"; fi; }
 
 # Components, in start order (stopped in reverse).
 COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok)

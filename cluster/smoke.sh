@@ -23,6 +23,15 @@ step() { local t; t=$(now_ms); log "$1: $(( t - step_start )) ms"; step_start=$(
 fail() { echo "SMOKE FAILED: $*" >&2; "${K[@]}" -n "${NS}" get deploy,rs,pods -o wide >&2 || true; exit 1; }
 expect_eq() { [[ "$1" == "$2" ]] || fail "$3: expected '$2', got '$1'"; }
 
+# Images of the deployment's pods that are not terminating (old pods linger for
+# the 1 s simulated shutdown after a rollout completes, as on a real cluster).
+live_pod_images() {
+  "${K[@]}" -n "${NS}" get pods -l "app=${DEP}" -o json | python3 -c '
+import json, sys
+pods = json.load(sys.stdin)["items"]
+print("\n".join(sorted({p["spec"]["containers"][0]["image"] for p in pods if not p["metadata"].get("deletionTimestamp")})))'
+}
+
 "${K[@]}" get --raw=/readyz >/dev/null || fail "cluster is not up (run cluster/up.sh)"
 "${K[@]}" delete namespace "${NS}" --ignore-not-found --wait=true >/dev/null
 "${K[@]}" create namespace "${NS}" >/dev/null
@@ -39,7 +48,7 @@ step "3-replica deployment available"
 "${K[@]}" -n "${NS}" set image "deployment/${DEP}" pause=registry.k8s.io/pause:3.10 >/dev/null
 "${K[@]}" -n "${NS}" rollout status "deployment/${DEP}" --timeout=60s | sed 's/^/    /'
 expect_eq "$("${K[@]}" -n "${NS}" get deploy "${DEP}" -o jsonpath='{.metadata.annotations.deployment\.kubernetes\.io/revision}')" 2 "revision after set image"
-images="$("${K[@]}" -n "${NS}" get pods -l "app=${DEP}" -o jsonpath='{range .items[*]}{.spec.containers[0].image}{"\n"}{end}' | sort -u)"
+images="$(live_pod_images)"
 expect_eq "${images}" "registry.k8s.io/pause:3.10" "pod images after rollout"
 expect_eq "$("${K[@]}" -n "${NS}" get rs -l "app=${DEP}" --no-headers | wc -l | tr -d ' ')" 2 "replica sets after rollout"
 step "rolled out new image (revision 2)"
@@ -50,7 +59,7 @@ step "rolled out new image (revision 2)"
 "${K[@]}" -n "${NS}" rollout status "deployment/${DEP}" --timeout=60s >/dev/null || fail "undo rollout"
 expect_eq "$("${K[@]}" -n "${NS}" get deploy "${DEP}" -o jsonpath='{.spec.template.spec.containers[0].image}')" "registry.k8s.io/pause:3.9" "image after undo"
 expect_eq "$("${K[@]}" -n "${NS}" get deploy "${DEP}" -o jsonpath='{.metadata.annotations.deployment\.kubernetes\.io/revision}')" 3 "revision after undo"
-images="$("${K[@]}" -n "${NS}" get pods -l "app=${DEP}" -o jsonpath='{range .items[*]}{.spec.containers[0].image}{"\n"}{end}' | sort -u)"
+images="$(live_pod_images)"
 expect_eq "${images}" "registry.k8s.io/pause:3.9" "pod images after undo"
 "${K[@]}" -n "${NS}" get deploy,rs -o wide | sed 's/^/    /'
 step "rollout undo complete (revision 3)"
@@ -96,6 +105,13 @@ for p in p-never-ann p-never-img; do
   expect_eq "$("${K[@]}" -n "${NS}" get pod "${p}" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}')" False "${p} Ready"
 done
 "${K[@]}" -n "${NS}" get pods -o wide | sed 's/^/    /'
+# deletion: a running pod is removed 1 s after the delete request by default,
+# after min(terminate-after-seconds, grace period) when it asks.
+t=$(now_ms)
+"${K[@]}" -n "${NS}" delete pod p-default --wait=true --timeout=30s >/dev/null || fail "p-default not deleted"
+d=$(( $(now_ms) - t ))
+(( d >= 800 && d < 5000 )) || fail "p-default deleted after ${d} ms (want ~1000)"
+log "    p-default gone ${d} ms after the delete request"
 pod p-slow-stop registry.k8s.io/pause:3.10 kubesim.dev/terminate-after-seconds=2
 "${K[@]}" -n "${NS}" wait --for=condition=Ready pod/p-slow-stop --timeout=30s >/dev/null || fail "p-slow-stop not Ready"
 t=$(now_ms)
@@ -106,7 +122,7 @@ sleep 1
 d=$(( $(now_ms) - t ))
 (( d >= 1800 )) || fail "p-slow-stop deleted after ${d} ms (want ~2000)"
 log "    p-slow-stop gone ${d} ms after the delete request"
-step "pod conventions hold (default, ready-after-seconds=3, never-ready x2, terminate-after-seconds=2)"
+step "pod conventions hold (default start/stop, ready-after-seconds=3, never-ready x2, terminate-after-seconds=2)"
 
 # cleanup -------------------------------------------------------------------------
 "${K[@]}" delete namespace "${NS}" --wait=true --timeout=60s >/dev/null || fail "namespace deletion"

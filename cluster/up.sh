@@ -207,11 +207,12 @@ start kwok \
 # Register the fake nodes (kwok manages every node in this cluster).
 K8S_VERSION="$("${BIN_DIR}/kube-apiserver" --version | awk '{print $2}')"
 for i in $(seq 0 $(( NUM_NODES - 1 ))); do
+  node="$(node_name "${i}")"
   cat <<EOF
 apiVersion: v1
 kind: Node
 metadata:
-  name: kwok-node-${i}
+  name: ${node}
   annotations:
     kwok.x-k8s.io/node: fake
     node.alpha.kubernetes.io/ttl: "0"
@@ -219,16 +220,16 @@ metadata:
     beta.kubernetes.io/arch: amd64
     beta.kubernetes.io/os: linux
     kubernetes.io/arch: amd64
-    kubernetes.io/hostname: kwok-node-${i}
+    kubernetes.io/hostname: ${node}
     kubernetes.io/os: linux
     kubernetes.io/role: agent
     node-role.kubernetes.io/agent: ""
     type: kwok
 status:
   addresses:
-  - address: 10.255.0.$(( i + 1 ))
+  - address: 172.18.0.$(( i + 2 ))
     type: InternalIP
-  - address: kwok-node-${i}
+  - address: ${node}
     type: Hostname
   allocatable:
     cpu: "32"
