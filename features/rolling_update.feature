@@ -1,4 +1,4 @@
-@C07 @C16 @rollout
+@C07 @C16
 Feature: Deployment: rolling update from 1.0.RELEASE to 1.1.RELEASE
   The article says (中文原文, with an English gloss):
 
@@ -62,7 +62,7 @@ Feature: Deployment: rolling update from 1.0.RELEASE to 1.1.RELEASE
     And the ReplicaSet of deployment "mc-user" is named "mc-user-" followed by its pod-template-hash
     And deployment "mc-user" controls 1 ReplicaSet, which controls 3 pods
 
-  @C08 @erratum @C12
+  @rollout @C08 @erratum @C12
   Scenario: With the article's manifest (default maxSurge/maxUnavailable) a V2 pod starts before any V1 pod goes
     Article: "先删除其中一个V1的pod,然后发布V2的Pod,再删除一个V1的pod,再启动一个V2的Pod,再删除最后一个V1的pod" (delete a V1 pod first, then start a V2 pod, and so on).
     Today: with 3 replicas the defaults resolve to maxSurge 1 (25% rounded up) and maxUnavailable 0 (25% rounded down): a V2 pod is created first, and a V1 pod goes only after a V2 pod has been available for minReadySeconds.
@@ -81,7 +81,7 @@ Feature: Deployment: rolling update from 1.0.RELEASE to 1.1.RELEASE
     And service "mc-user" never routed to a pod that was terminating or not ready
     And there were never more than 4 pods of mc-user that were not terminating
 
-  @C08 @C12
+  @rollout @C08 @C12
   Scenario: With maxSurge 0 and maxUnavailable 1 the rollout follows the article's picture
     Given a file "deploy-delete-first.yaml":
       """
@@ -122,7 +122,7 @@ Feature: Deployment: rolling update from 1.0.RELEASE to 1.1.RELEASE
     And service "mc-user" had at least 2 ready endpoints throughout
     And there were never more than 3 pods of mc-user that were not terminating
 
-  @C16 @C13
+  @rollout @C16 @C13
   Scenario: Two ReplicaSets coexist; the old one ends at 0 and is kept
     When I run "kubectl apply -f deploy-v11.yaml"
     And the cluster settles
@@ -142,7 +142,7 @@ Feature: Deployment: rolling update from 1.0.RELEASE to 1.1.RELEASE
     When I run "kubectl rollout status deployment/mc-user"
     Then the output shows "deployment "mc-user" successfully rolled out"
 
-  @needs_time @C13
+  @rollout @needs_time @C13
   Scenario: A new pod counts as available only after being ready for minReadySeconds (10 s)
     When I run "kubectl set image deployment/mc-user mc-user=rainbow/mc-user:1.1.RELEASE"
     And 9 seconds pass
@@ -162,7 +162,7 @@ Feature: Deployment: rolling update from 1.0.RELEASE to 1.1.RELEASE
       | rainbow/mc-user:1.0.RELEASE | 2        | 1        |
       | rainbow/mc-user:1.1.RELEASE | 2        | 2        |
 
-  @C12
+  @rollout @C12
   Scenario: An image that never becomes ready stalls the rollout without taking the app down
     When I run "kubectl set image deployment/mc-user mc-user=rainbow/mc-user:1.1.RELEASE-never-ready"
     And the cluster settles
@@ -178,7 +178,7 @@ Feature: Deployment: rolling update from 1.0.RELEASE to 1.1.RELEASE
       error: deployment "mc-user" exceeded its progress deadline
       """
 
-  @erratum @C11
+  @rollout @erratum @C11
   Scenario: ReplicaSet and Deployment are API objects, reconciled by controllers
     Article: "注意点:ReplicaSet 和 Deployment是一个软件概念,它是没有具体的组件的;是抽象出来的名词" (ReplicaSet and Deployment are software concepts with no concrete component).
     Today: both are API objects (apps/v1) stored by the API server, and the deployment and replicaset controllers in kube-controller-manager act on them.

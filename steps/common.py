@@ -19,6 +19,7 @@ from pytest_bdd import parsers, step
 
 from kubesim import timeline
 from kubesim.driver import Observation
+from kubesim.report import timeline_id
 
 from .kubectl import Kubectl, Result
 
@@ -29,12 +30,6 @@ PLACEHOLDER = re.compile(
 )
 MUTATING = re.compile(r"^kubectl (apply|create|delete|scale|set|rollout (undo|restart|resume))\b")
 COUNTS = {"a": 1, "another": 1, "one": 1, "two": 2, "2": 2, "three": 3, "3": 3, "一个": 1, "另一个": 1, "两个": 2}
-
-
-def timeline_id(feature_file: str, item_name: str) -> str:
-    """The id under which a scenario's timeline is stored (also used by the report)."""
-    stem = Path(feature_file).stem
-    return re.sub(r"[^A-Za-z0-9_.-]+", "_", f"{stem}--{item_name}")[:180]
 
 
 @dataclass
@@ -125,11 +120,11 @@ def world(driver, request):
 def _write_timeline(w: World, request, out: Path) -> None:
     """Save the samples of a scenario in which some Deployment had two ReplicaSets at once."""
     obs = w.observations + [w.driver.observe()]
-    rollout = any(
-        len({r["name"] for rs in o.of("ReplicaSet") for r in rs["metadata"].get("ownerReferences") or [] if r.get("kind") == "Deployment"}) > 0
-        and sum(1 for rs in o.of("ReplicaSet") if rs["metadata"].get("ownerReferences")) > 1
-        for o in obs
-    )
+    def rollout_seen(o) -> bool:
+        owners = [r["name"] for rs in o.of("ReplicaSet") for r in rs["metadata"].get("ownerReferences") or [] if r.get("kind") == "Deployment"]
+        return any(owners.count(n) > 1 for n in set(owners))
+
+    rollout = any(rollout_seen(o) for o in obs)
     if not rollout:
         return
     scenario = getattr(request.node, "_kubesim_scenario", None) or {}
