@@ -1,0 +1,368 @@
+"""kubesim benchmarks: prints a table and writes it to bench/results.md.
+
+    python -m bench.run                 # model workloads, stateful throughput, test suite
+    python -m bench.run --cluster       # also the same rollout on the local real control plane
+    python -m bench.run --sizes 10,100,1000 --repeat 1 --skip-tests   # a quick look
+
+Every model figure comes from a fresh subprocess per (workload, size, repeat), so peak
+memory (`ru_maxrss`) is that run's own. Times are the best of `--repeat` runs (wall and
+CPU of the timed part only; building the starting state is not timed). A run that
+exceeds `--timeout` is reported as such and larger sizes of that workload are skipped.
+The exponent is the least-squares slope of log(wall time) against log(replicas) over the
+sizes from 1,000 up.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import math
+import os
+import platform
+import re
+import resource
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+RESULTS = os.path.join(ROOT, "bench", "results.md")
+SIZES = (10, 100, 1_000, 10_000, 100_000)
+WORKLOADS = ("rollout", "rollout-surge1", "scale-up", "scale-down", "self-heal")
+TITLES = {
+    "rollout": "Rolling update v1 -> v2, default strategy (25%/25%)",
+    "rollout-surge1": "Rolling update v1 -> v2, maxSurge 1 / maxUnavailable 0",
+    "scale-up": "Scale up 0 -> N",
+    "scale-down": "Scale down N -> 0",
+    "self-heal": "Self-healing after deleting half the pods",
+}
+GIB = 1024**3
+
+
+# ----- one measurement, in a subprocess --------------------------------------------------
+
+
+def worker(workload: str, n: int) -> None:
+    """Build the starting state, time the workload, check the result, print one JSON line."""
+    sys.path.insert(0, ROOT)
+    from bench.scenarios import WORKLOADS as W
+
+    setup, run, check = W[workload]
+    st = setup(n)
+    gc.collect()
+    w0, c0 = time.perf_counter(), time.process_time()
+    st = run(st, n)
+    wall, cpu = time.perf_counter() - w0, time.process_time() - c0
+    check(st, n)
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux
+    print(json.dumps({"wall": wall, "cpu": cpu, "maxrss": rss, "now_ms": st.now, "events": len(st.table("Event"))}))
+
+
+def measure(workload: str, n: int, timeout: float) -> dict:
+    cmd = [sys.executable, "-m", "bench.run", "--worker", workload, str(n)]
+    try:
+        out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return {"error": f"timeout (> {timeout:g} s)"}
+    if out.returncode != 0:
+        tail = (out.stderr.strip().splitlines() or ["?"])[-1]
+        return {"error": f"failed: {tail[:120]}"}
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+# ----- the parts -------------------------------------------------------------------------
+
+
+def loadavg() -> str:
+    try:
+        return " ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:
+        return "?"
+
+
+def machine() -> dict:
+    cpu = platform.processor() or "?"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    ram = "?"
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemTotal"):
+                    ram = f"{int(line.split()[1]) / 1024**2:.1f} GiB"
+                    break
+    except OSError:
+        pass
+    return {
+        "CPU": cpu,
+        "Cores": str(os.cpu_count()),
+        "RAM": ram,
+        "Python": f"{platform.python_implementation()} {platform.python_version()}",
+        "OS": platform.platform(),
+    }
+
+
+def fit_exponent(points: list[tuple[int, float]]) -> float | None:
+    """Least-squares slope of log(t) against log(n)."""
+    pts = [(math.log(n), math.log(t)) for n, t in points if t > 0]
+    if len(pts) < 2:
+        return None
+    mx = sum(x for x, _ in pts) / len(pts)
+    my = sum(y for _, y in pts) / len(pts)
+    sxx = sum((x - mx) ** 2 for x, _ in pts)
+    return sum((x - mx) * (y - my) for x, y in pts) / sxx if sxx else None
+
+
+def model_workloads(args, emit) -> dict:
+    results: dict = {}
+    for wl in args.workloads:
+        emit(f"\n### {TITLES[wl]}\n")
+        emit("| replicas | wall s (best) | CPU s | peak RSS MiB | runs | logical time s |")
+        emit("|---:|---:|---:|---:|---:|---:|")
+        results[wl] = {}
+        stop = None
+        for n in args.sizes:
+            if stop:
+                emit(f"| {n:,} | skipped: {stop} | | | | |")
+                continue
+            runs = []
+            for i in range(args.repeat):
+                r = measure(wl, n, args.timeout)
+                if "error" in r:
+                    runs = [r]
+                    break
+                runs.append(r)
+                if r["wall"] > args.single_above:
+                    break  # long runs: one is enough (noted in the table)
+            if "error" in runs[0]:
+                emit(f"| {n:,} | {runs[0]['error']} | | | | |")
+                stop = f"{n:,} did not finish"
+                results[wl][n] = None
+                continue
+            best = min(runs, key=lambda r: r["wall"])
+            best["cpu"] = min(r["cpu"] for r in runs)
+            best["maxrss"] = max(r["maxrss"] for r in runs)
+            results[wl][n] = best
+            emit(f"| {n:,} | {best['wall']:.3f} | {best['cpu']:.3f} | {best['maxrss'] / 2**20:.0f} | {len(runs)} | {best['now_ms'] / 1000:g} |")
+        pts = [(n, r["wall"]) for n, r in results[wl].items() if r is not None and n >= 1000]
+        exp = fit_exponent(pts)
+        results[wl]["exponent"] = exp
+        span = f"{min(p[0] for p in pts):,} -> {max(p[0] for p in pts):,}" if pts else "-"
+        emit(f"\nFitted exponent of wall time against replicas ({span}): " + (f"**{exp:.2f}**" if exp is not None else "n/a (fewer than 2 sizes >= 1,000 finished)"))
+    return results
+
+
+def stateful(args, emit) -> float | None:
+    emit("\n### Hypothesis stateful steps per second (bench/stateful_throughput.py)\n")
+    cmd = [sys.executable, os.path.join("bench", "stateful_throughput.py"), str(args.stateful_examples)]
+    try:
+        out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=args.timeout * 2)
+    except subprocess.TimeoutExpired:
+        emit("timed out")
+        return None
+    text = out.stdout.strip()
+    for line in text.splitlines():
+        emit(f"    {line}")
+    m = re.search(r"([\d,]+) checked steps/s", text)
+    if out.returncode != 0 or not m:
+        emit(f"failed: {(out.stderr.strip().splitlines() or ['?'])[-1]}")
+        return None
+    return float(m.group(1).replace(",", ""))
+
+
+def test_suite(args, emit) -> float | None:
+    emit("\n### The default test command: `python -m pytest -q`\n")
+    t0 = time.perf_counter()
+    out = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=ROOT, capture_output=True, text=True)
+    wall = time.perf_counter() - t0
+    summary = (out.stdout.strip().splitlines() or ["?"])[-1]
+    emit(f"{wall:.1f} s wall (exit code {out.returncode}): `{summary}`")
+    return wall if out.returncode == 0 else None
+
+
+CLUSTER_MANIFEST = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  replicas: {n}
+  minReadySeconds: 0
+  selector:
+    matchLabels: {{app: web}}
+  template:
+    metadata:
+      labels: {{app: web}}
+    spec:
+      containers:
+        - name: web
+          image: {image}
+"""
+
+
+def cluster_compare(args, emit, model_result: dict | None) -> float | None:
+    n = args.cluster_replicas
+    emit(f"\n### The same {n}-replica rolling update on the model and on the local real control plane (KWOK)\n")
+    kubeconfig = os.path.join(ROOT, "cluster", "_run", "kubeconfig")
+    started = False
+
+    def reachable() -> str | None:
+        try:
+            from kubesim.drivers.cluster import ClusterDriver
+
+            d = ClusterDriver(kube_context="kubesim-local", kubeconfig=kubeconfig, request_timeout=5)
+            d._request("GET", "/version")
+            return None
+        except Exception as err:  # noqa: BLE001
+            return f"{type(err).__name__}: {str(err).splitlines()[0][:160] if str(err) else ''}"
+
+    why = reachable() if os.path.exists(kubeconfig) else "no kubeconfig"
+    if why is not None:
+        emit(f"cluster not reachable ({why}); starting it with `make cluster-up`")
+        up = subprocess.run(["make", "cluster-up"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+        started = up.returncode == 0
+        why = reachable() if started else f"make cluster-up failed: {(up.stderr.strip().splitlines() or ['?'])[-1]}"
+        if why is not None:
+            emit(f"**skipped**: the cluster is not reachable ({why})")
+            if started:
+                subprocess.run(["make", "cluster-down"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+            return None
+    try:
+        from kubesim.drivers.cluster import ClusterDriver
+
+        d = ClusterDriver(kube_context="kubesim-local", kubeconfig=kubeconfig)
+        d.start()
+        try:
+            d.apply(CLUSTER_MANIFEST.format(n=n, image="web:v1"), "bench.yaml")
+            d.settle(timeout=600)
+            t0 = time.perf_counter()
+            d.set_image("web", "web", "web:v2")
+            time.sleep(0.05)
+            while True:  # done when the rollout is complete (no quiet period added)
+                obs = d.observe()
+                dep = obs.of("Deployment")[0]
+                s = dep.get("status") or {}
+                if (
+                    s.get("observedGeneration", 0) >= dep["metadata"].get("generation", 1)
+                    and s.get("updatedReplicas", 0) == n
+                    and s.get("availableReplicas", 0) == n
+                    and s.get("replicas", 0) == n
+                    and not d.unsettled()
+                ):
+                    break
+                if time.perf_counter() - t0 > 600:
+                    raise TimeoutError("rollout did not complete in 600 s")
+                time.sleep(0.02)
+            real = time.perf_counter() - t0
+        finally:
+            d.stop()
+    except Exception as err:  # noqa: BLE001
+        emit(f"**skipped**: {type(err).__name__}: {err}")
+        real = None
+    finally:
+        if started:
+            subprocess.run(["make", "cluster-down"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+            emit("(the benchmark started the cluster and brought it down again: `make cluster-down`)")
+    if real is None:
+        return None
+    model = model_result["wall"] if model_result else None
+    if model is None:
+        r = measure("rollout", n, args.timeout)
+        model = r.get("wall")
+    emit("| | wall s |\n|---|---:|")
+    emit(f"| real control plane (kube-apiserver + controller-manager + scheduler + KWOK) | {real:.3f} |")
+    emit(f"| model | {model:.4f} |")
+    ratio = real / model
+    emit(f"\nThe model is **{ratio:,.0f}x** faster for this rollout.")
+    return ratio
+
+
+# ----- targets ---------------------------------------------------------------------------
+
+
+def targets(res: dict, steps: float | None, tests: float | None, ratio: float | None, args) -> list[tuple[str, str, str]]:
+    def wall(wl, n):
+        r = res.get(wl, {}).get(n)
+        return None if r is None else r["wall"]
+
+    def row(name, value, ok, fmt):
+        if value is None:
+            return (name, "not measured", "-")
+        return (name, fmt.format(value), "met" if ok(value) else "**missed**")
+
+    rss = res.get("rollout", {}).get(100_000)
+    out = [
+        row("10,000-replica default rolling update < 1 s", wall("rollout", 10_000), lambda v: v < 1, "{:.2f} s"),
+        row("100,000-replica default rolling update < 15 s", wall("rollout", 100_000), lambda v: v < 15, "{:.2f} s"),
+        row("peak memory for 100,000 pods < 1 GiB", None if rss is None else rss["maxrss"] / GIB, lambda v: v < 1, "{:.2f} GiB"),
+        row("exponent 1,000 -> 100,000 <= 1.15", res.get("rollout", {}).get("exponent"), lambda v: v <= 1.15, "{:.2f}"),
+        row("maxSurge 1 / maxUnavailable 0 at 10,000 < 10 s", wall("rollout-surge1", 10_000), lambda v: v < 10, "{:.2f} s"),
+        row(">= 5,000 stateful steps/s", steps, lambda v: v >= 5000, "{:,.0f}"),
+        row("`python -m pytest -q` < 60 s", tests, lambda v: v < 60, "{:.1f} s"),
+        row("model >= 1,000x faster than the real control plane", ratio, lambda v: v >= 1000, "{:,.0f}x"),
+    ]
+    if rss is not None and res["rollout"].get("exponent") is None:
+        pass
+    return out
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--worker", nargs=2, metavar=("WORKLOAD", "N"), help=argparse.SUPPRESS)
+    p.add_argument("--sizes", default=",".join(map(str, SIZES)), help="replica counts (default %(default)s)")
+    p.add_argument("--workloads", default=",".join(WORKLOADS), help="which model workloads (default: all)")
+    p.add_argument("--repeat", type=int, default=3, help="runs per size; the best is reported (default 3)")
+    p.add_argument("--single-above", type=float, default=20.0, help="seconds: a run longer than this is not repeated")
+    p.add_argument("--timeout", type=float, default=300.0, help="seconds per run before giving up on a size (default 300)")
+    p.add_argument("--stateful-examples", type=int, default=200)
+    p.add_argument("--skip-tests", action="store_true", help="do not time the test suite")
+    p.add_argument("--skip-stateful", action="store_true")
+    p.add_argument("--cluster", action="store_true", help="also time the rollout on the local real control plane")
+    p.add_argument("--cluster-replicas", type=int, default=100)
+    p.add_argument("--output", default=RESULTS, help="where to write the markdown (default bench/results.md)")
+    args = p.parse_args(argv)
+    if args.worker:
+        worker(args.worker[0], int(args.worker[1]))
+        return 0
+    args.sizes = [int(s) for s in args.sizes.split(",") if s]
+    args.workloads = [w for w in args.workloads.split(",") if w]
+    lines: list[str] = []
+
+    def emit(line: str = "") -> None:
+        print(line, flush=True)
+        lines.append(line)
+
+    start = time.perf_counter()
+    emit("# kubesim benchmark results\n")
+    emit(f"Run {datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC')} with `python -m bench.run {' '.join(argv if argv is not None else sys.argv[1:])}`.\n")
+    emit("| machine | |\n|---|---|")
+    for k, v in machine().items():
+        emit(f"| {k} | {v} |")
+    emit(f"| load average at start | {loadavg()} |")
+    res = model_workloads(args, emit)
+    steps = None if args.skip_stateful else stateful(args, emit)
+    tests = None if args.skip_tests else test_suite(args, emit)
+    ratio = None
+    if args.cluster:
+        ratio = cluster_compare(args, emit, res.get("rollout", {}).get(args.cluster_replicas))
+    emit("\n### Targets\n")
+    emit("| target | figure | |\n|---|---:|---|")
+    for name, fig, verdict in targets(res, steps, tests, ratio, args):
+        emit(f"| {name} | {fig} | {verdict} |")
+    emit(f"\nLoad average at the end: {loadavg()} (2-core machine shared with other work: times are noisy; best of {args.repeat}). Total {time.perf_counter() - start:.0f} s.")
+    with open(args.output, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    print(f"\nwritten to {os.path.relpath(args.output, ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

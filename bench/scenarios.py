@@ -1,0 +1,76 @@
+"""The model workloads the benchmark times, each as `setup(n) -> state` and `run(state) -> state`.
+
+Only `run` is timed; `setup` builds the starting point (e.g. N settled v1 pods) and is
+not. Every workload runs to completion: `settle` until nothing more can happen.
+"""
+
+from __future__ import annotations
+
+import model as m
+from model.actions import Apply, Delete, Scale, SetImage
+
+NAME = "web"
+
+
+def deployment(replicas: int, image: str = "web:v1", *, surge1: bool = False, min_ready: int = 0) -> dict:
+    """A one-container Deployment; `surge1` sets maxSurge 1 / maxUnavailable 0 (the most steps)."""
+    spec: dict = {
+        "replicas": replicas,
+        "selector": {"matchLabels": {"app": NAME}},
+        "template": {"metadata": {"labels": {"app": NAME}}, "spec": {"containers": [{"name": NAME, "image": image}]}},
+    }
+    if min_ready:
+        spec["minReadySeconds"] = min_ready
+    if surge1:
+        spec["strategy"] = {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}}
+    return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": NAME, "namespace": "default"}, "spec": spec}
+
+
+def settled_deployment(n: int, *, surge1: bool = False) -> m.ClusterState:
+    st = m.step(m.new_cluster(), Apply(deployment(n, surge1=surge1)))
+    return m.settle(st, max_ms=None)
+
+
+def check_rollout(st: m.ClusterState, n: int, image: str) -> None:
+    pods = st.table("Pod")
+    assert len(pods) == n, f"{len(pods)} pods, expected {n}"
+    assert all(p["spec"]["containers"][0]["image"] == image for p in pods.values())
+    status = st.get("Deployment", "default", NAME)["status"]
+    assert status.get("availableReplicas", 0) == n and status.get("updatedReplicas", 0) == n, status
+
+
+# ----- workloads -------------------------------------------------------------------------
+
+
+def rollout_setup(n: int, surge1: bool = False) -> m.ClusterState:
+    return settled_deployment(n, surge1=surge1)
+
+
+def rollout_run(st: m.ClusterState) -> m.ClusterState:
+    return m.settle(m.step(st, SetImage(NAME, NAME, "web:v2")), max_ms=None)
+
+
+def scale_up_setup(n: int) -> m.ClusterState:
+    return settled_deployment(0)
+
+
+def scale_to(st: m.ClusterState, n: int) -> m.ClusterState:
+    return m.settle(m.step(st, Scale("Deployment", NAME, n)), max_ms=None)
+
+
+def self_heal_run(st: m.ClusterState) -> m.ClusterState:
+    """Delete every other pod (by name), then let the ReplicaSet replace them."""
+    names = sorted(k[1] for k in st.table("Pod").keys())
+    for name in names[::2]:
+        st = m.step(st, Delete("Pod", name))
+    return m.settle(st, max_ms=None)
+
+
+#: name -> (setup(n), run(state, n), check(state, n)); check raises if the run went wrong.
+WORKLOADS = {
+    "rollout": (lambda n: rollout_setup(n), lambda st, n: rollout_run(st), lambda st, n: check_rollout(st, n, "web:v2")),
+    "rollout-surge1": (lambda n: rollout_setup(n, True), lambda st, n: rollout_run(st), lambda st, n: check_rollout(st, n, "web:v2")),
+    "scale-up": (scale_up_setup, lambda st, n: scale_to(st, n), lambda st, n: check_rollout(st, n, "web:v1")),
+    "scale-down": (settled_deployment, lambda st, n: scale_to(st, 0), lambda st, n: check_rollout(st, 0, "web:v1")),
+    "self-heal": (settled_deployment, lambda st, n: self_heal_run(st), lambda st, n: check_rollout(st, n, "web:v1")),
+}
