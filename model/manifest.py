@@ -76,7 +76,9 @@ def load_documents(text: str | bytes, source: str = "-") -> list[Document]:
 def load_each(text: str | bytes, source: str = "-") -> list[Document | ManifestError]:
     """Read `text` document by document, keeping going past kind errors as ``kubectl apply`` does.
 
-    A YAML syntax error stops the stream (kubectl's `StreamVisitor` returns on it), so it is the last item.
+    A YAML syntax error, or a document that fails kubectl's own check (not an object, apiVersion or kind not
+    set), stops the stream (kubectl's `StreamVisitor` returns on it), so it is the last item; the documents
+    read before it stay.
     """
     try:
         return _load_each(text, source)
@@ -92,11 +94,17 @@ def _load_each(text: str | bytes, source: str) -> list[Document | ManifestError]
     text = _decode(text, source)
     out: list[Document | ManifestError] = []
     for index, chunk in enumerate(_split_documents(text, source)):
-        obj = _chunk_to_object(chunk, source, index)
+        try:
+            obj = _chunk_to_object(chunk, source, index)
+        except ManifestError as err:  # the stream stops here; what was read before stays
+            out.append(err)
+            return out
         if obj is None:
             continue
         for item in _expand_list(obj, source, index):
             out.append(item)
+        if out and isinstance(out[-1], ManifestError) and out[-1].message.startswith("error validating "):
+            return out  # kubectl's schema check (apiVersion/kind not set) stops the stream, as a syntax error does
     return out
 
 
@@ -436,6 +444,9 @@ def _kind_error(obj: dict, source: str, index: int) -> ManifestError | None:
             source=source, document_index=index, kind=kind if isinstance(kind, str) else "", name=name,
             field="apiVersion" if "apiVersion" in problems[0] else "kind",
         )
+    metadata_error = _metadata_decode_error(obj, source, index, kind, name)
+    if metadata_error is not None:
+        return metadata_error
     if (api_version, kind) in SERVED_KINDS or (api_version, kind) == ("v1", "List"):
         return None
     return ManifestError(
@@ -443,6 +454,30 @@ def _kind_error(obj: dict, source: str, index: int) -> ManifestError | None:
         f'no matches for kind "{kind}" in version "{api_version}"\nensure CRDs are installed first',
         source=source, document_index=index, kind=kind, name=name, field="apiVersion",
     )
+
+
+def _metadata_decode_error(obj: dict, source: str, index: int, kind: str, name: str) -> ManifestError | None:
+    """kubectl decodes `metadata` into a full `v1.ObjectMeta` before the REST mapping (cli-runtime `infoForData`):
+    a wrongly typed metadata field fails there, client-side, as ``unable to decode "<file>": json: ...``."""
+    meta = obj.get("metadata")
+    if meta is None:
+        return None
+    from model import validation
+
+    if not isinstance(meta, dict):
+        detail = (f"json: cannot unmarshal {validation._json_kind(meta)} into Go struct field "
+                  "metadataOnlyObject.metadata of type v1.ObjectMeta")
+        field = "metadata"
+    else:
+        state = validation._DecodeState()
+        validation._decode_value(meta, validation.OBJECT_META, state, ["metadata"], "ObjectMeta", "metadata")
+        if state.type_error is None:
+            return None
+        detail = state.type_error
+        found = re.search(r"Go struct field \w+\.(\S+) of type", detail)
+        field = found.group(1) if found else "metadata"
+    return ManifestError(f'unable to decode "{source}": {detail}', source=source, document_index=index, kind=kind,
+                         name=name, field=field)
 
 
 def _name_and_namespace(obj: dict) -> tuple[str, str]:

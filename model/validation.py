@@ -202,7 +202,7 @@ def admit(obj: dict, *, old: dict | None = None) -> dict:
     if not isinstance(obj, dict):
         raise ApiError("BadRequest", "the body of the request was in an unknown format")
     api_version, kind = obj.get("apiVersion"), obj.get("kind")
-    schema = SCHEMAS.get((api_version, kind))
+    schema = SCHEMAS.get((api_version, kind)) if isinstance(api_version, str) and isinstance(kind, str) else None
     if schema is None:
         raise ApiError("BadRequest", f'no kind "{kind}" is registered for version "{api_version}"', kind=str(kind))
     decoded = decode(obj, schema, kind, api_version)
@@ -680,8 +680,8 @@ def is_qualified_name(value: str) -> list[str]:
 def is_valid_label_value(value: str) -> list[str]:
     """Mirror `IsValidLabelValue`."""
     errs = []
-    if len(value) > 63:
-        errs.append(max_len_error(63))
+    if len(value.encode("utf-8", "surrogatepass")) > 63:
+        errs.append("must be no more than 63 bytes")
     if not _full(LABEL_VALUE_FMT).match(value):
         errs.append(regex_error("a valid label must be an empty string or consist of alphanumeric characters, '-', '_' "
                                 "or '.', and must start and end with an alphanumeric character", LABEL_VALUE_FMT,
@@ -1016,7 +1016,8 @@ def _validate_env(env: list, field: str) -> list[Cause]:
         name = var.get("name", "")
         if not name:
             causes.append(required(f"{path}.name"))
-        causes += [invalid(f"{path}.name", name, msg) for msg in is_relaxed_env_var_name(name)]
+        else:
+            causes += [invalid(f"{path}.name", name, msg) for msg in is_relaxed_env_var_name(name)]
         causes += _validate_value_from(var, f"{path}.valueFrom")
     return causes
 

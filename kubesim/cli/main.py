@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -210,32 +211,78 @@ def _with_namespace(obj: dict, ns: str, explicit: bool) -> dict:
 # ----- commands ------------------------------------------------------------------------------
 
 
+def _apply_context(source: str, index: int | None, kind: str, name: str, err: Exception | None) -> str:
+    """kubesim's own line after a refused object: kubectl names the file or the object, not the document."""
+    where = f"document {index + 1} of {source}" if index is not None else f"{source}, before any document was read"
+    what = f"{kind}/{name}" if kind and name else (f"{kind} without a name" if kind else "")
+    field = getattr(err, "field", None)
+    if not field and isinstance(err, m.ApiError):
+        found = re.search(r'Go struct field \w+\.(\S+) of type|unknown field "([^"]+)"', err.message)
+        field = (found.group(1) or found.group(2)) if found else None
+    parts = [p for p in (what, f"field {field}" if field else "") if p]
+    return f"({where}: {', '.join(parts)})" if parts else f"({where})"
+
+
+def _no_name_error(obj: dict, ns: str, source: str) -> str:
+    """kubectl apply's GET of an object without a name (`apply.go`, `resource name may not be empty`)."""
+    kind = obj.get("kind", "")
+    group_version = KINDS[kind][0] if kind in KINDS else str(obj.get("apiVersion", ""))
+    gv = group_version if "/" in group_version else f"/{group_version}"
+    resource = KINDS[kind][1].split(".")[0] if kind in KINDS else kind.lower() + "s"
+    return (f'error when retrieving current configuration of:\nResource: "{gv}, Resource={resource}", GroupVersionKind: "{gv}, Kind={kind}"\n'
+            f'Name: "", Namespace: "{"" if kind == "Namespace" else ns}"\nfrom server for: "{source}": resource name may not be empty')
+
+
 def cmd_apply(ctx: Ctx) -> None:
+    """Apply every valid object of every file; report the refused ones after, as kubectl's aggregate does.
+
+    One error prints as kubectl prints it alone (``error: ...``, ``The Deployment "web" is invalid: ...``);
+    several print as `cmdutil.MultipleErrors` does (no ``error:`` prefix, API errors as ``Error from server
+    (<Reason>): error when creating "<file>": ...``). Each is followed by kubesim's context line naming the
+    document (1-based), the object and the field.
+    """
     explicit = ctx.args.namespace is not None
     st = ctx.st
+    errors: list[tuple[str, str, str]] = []  # (alone, among several, context)
+    seen = 0
     for source, data in _files(ctx.args.filename):
         for item in load_each(data, source):
+            seen += 1
             if isinstance(item, m.ManifestError):
-                ctx.err(_error_text(item))
-                ctx.failed = True
+                where = _apply_context(source, item.document_index, item.kind, item.name, item)
+                errors.append((_error_text(item), item.message, where))
                 continue
             try:
                 obj = _with_namespace(item.obj, ctx.ns, explicit)
             except UserError as e:
-                ctx.err(e.text)
-                ctx.failed = True
+                errors.append((e.text, e.text.removeprefix("error: "), _apply_context(source, item.index, str(item.obj.get("kind")), "", None)))
                 continue
             md = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
-            existed = st.get(obj.get("kind"), md.get("namespace", "") if obj.get("kind") != "Namespace" else "", md.get("name", "")) is not None if isinstance(md.get("name"), str) else False
+            kind = obj.get("kind")
+            name = md.get("name")
+            if not name:
+                text = _no_name_error(obj, md.get("namespace") or ctx.ns, source)
+                errors.append((f"error: {text}", text, _apply_context(source, item.index, kind, "", None) [:-1] + ", field metadata.name)"))
+                continue
+            existed = st.get(kind, md.get("namespace", "") if kind != "Namespace" else "", name) is not None if isinstance(name, str) else False
             try:
                 st, line = m.perform(st, m.Apply(obj))
             except (m.ApiError, m.ManifestError) as err:
                 err.source, err.document_index = source, item.index
-                ctx.err(_error_text(err, source, creating=not existed))
-                ctx.failed = True
+                verb = "creating" if not existed else "patching"
+                several = (f'Error from server ({err.reason}): error when {verb} "{source}": {err.message}'
+                           if isinstance(err, m.ApiError) else err.message)
+                errors.append((_error_text(err, source, creating=not existed), several,
+                               _apply_context(source, item.index, kind, name if isinstance(name, str) else "", err)))
                 continue
             ctx.out(line)
     ctx.st = st
+    if not seen:
+        raise UserError("error: no objects passed to apply")
+    for alone, several, where in errors:
+        ctx.err(alone if len(errors) == 1 else several)
+        ctx.err(where)
+        ctx.failed = True
 
 
 def _collect(ctx: Ctx, kinds: list[str], names: list[str], all_ns: bool) -> tuple[list[tuple[str, list[dict]]], list[str]]:

@@ -155,13 +155,15 @@ def test_apply_errors_name_the_file_and_keep_the_state(kubesim):
     r = kubesim("apply", "-f", "rs-original.yaml")
     assert r.code == 1
     assert r.err == ('error: resource mapping not found for name: "mc-user" namespace: "" from "rs-original.yaml": '
-                     'no matches for kind "ReplicaSet" in version "extensions/v1beta1"\nensure CRDs are installed first\n')
+                     'no matches for kind "ReplicaSet" in version "extensions/v1beta1"\nensure CRDs are installed first\n'
+                     '(document 1 of rs-original.yaml: ReplicaSet/mc-user, field apiVersion)\n')
     r = kubesim("apply", "-f", "cm-original.yaml")
     assert r.code == 1
     assert r.err.startswith('Error from server (BadRequest): error when creating "cm-original.yaml": ConfigMap in version "v1" cannot be handled as a ConfigMap:')
     r = kubesim("apply", "-f", "rs-no-selector.yaml")
     assert r.err == ('The ReplicaSet "mc-user" is invalid: \n* spec.selector: Required value\n'
-                     '* spec.template.metadata.labels: Invalid value: {"app":"mc-user"}: `selector` does not match template `labels`\n')
+                     '* spec.template.metadata.labels: Invalid value: {"app":"mc-user"}: `selector` does not match template `labels`\n'
+                     '(document 1 of rs-no-selector.yaml: ReplicaSet/mc-user, field spec.selector)\n')
     import os
 
     assert not os.path.exists(kubesim.state)

@@ -128,7 +128,7 @@ def test_parser_error_line_is_go_yaml_s():
 
 def test_line_numbers_count_from_the_document_chunk():
     """On an error in the second document, the line counts from that chunk, as YAMLReader hands it to ToJSON."""
-    err = _error("a: 1\n---\nb: c: d\n")
+    err = _error("apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n---\nb: c: d\n")
     assert err.message.endswith("yaml: mapping values are not allowed in this context") and err.document_index == 1
 
 
