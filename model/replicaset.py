@@ -10,10 +10,13 @@ batch sizes 1, 2, 4, ... are still recorded in the creation events' order).
 
 from __future__ import annotations
 
+import heapq
 from functools import cmp_to_key
 
+from .clock import parse_ms
 from .labels import selector_matches
-from .pods import available_at_ms, compare_for_deletion, is_active, is_available, is_ready, is_terminating
+from .pmap import EMPTY
+from .pods import _log_rank, available_at_ms, compare_for_deletion, is_active, is_available, is_ready, is_terminating
 from .state import ClusterState, controller_ref
 from .store import create, delete, record_event, set_status, update
 from .workqueue import add_timer
@@ -28,6 +31,10 @@ def sync_replicaset(st: ClusterState, ns: str, name: str) -> ClusterState:
     rs = st.get("ReplicaSet", ns, name)
     if rs is None:
         return st
+    if claim_pods is _CLAIM and manage_replicas is _MANAGE and pods_to_delete is _TO_DELETE and is_available is _IS_AVAILABLE:
+        out = _sync_from_index(st, rs)
+        if out is not None:
+            return out
     st, pods = claim_pods(st, rs)
     rs = st.get("ReplicaSet", ns, name)
     if not rs["metadata"].get("deletionTimestamp"):
@@ -218,3 +225,163 @@ def update_status(st: ClusterState, rs: dict, pods: list[dict]) -> ClusterState:
     if next_available is not None:
         st = add_timer(st, next_available, ("replicaset", rs["metadata"]["namespace"], rs["metadata"]["name"]))
     return st
+
+
+# ----- the same sync from the per-owner pod index (podindex.py) ---------------------------
+#
+# `sync_replicaset` above walks every pod the ReplicaSet owns (claim, rank, count). When
+# nothing needs claiming or releasing and minReadySeconds is 0, everything it computes
+# follows from the per-owner counts and ranking groups that `store._put` keeps, so the
+# sync costs O(distinct pod shapes) instead of O(pods). Any case outside that (orphans in
+# the namespace, a pod that no longer matches, a terminating ReplicaSet, minReadySeconds,
+# rankings that would need uid tie-breaks between groups) returns None before writing
+# anything, and the full walk runs instead. The functions the mutation tests patch
+# (claim_pods, manage_replicas, pods_to_delete, is_available) disable this path when patched.
+
+_CLAIM, _MANAGE, _TO_DELETE, _IS_AVAILABLE = claim_pods, manage_replicas, pods_to_delete, is_available
+#: Above this many distinct ranking groups, pick victims by the full sort.
+MAX_RANK_GROUPS = 32
+
+
+def _sync_from_index(st: ClusterState, rs: dict) -> ClusterState | None:
+    md = rs["metadata"]
+    spec = rs["spec"]
+    if md.get("deletionTimestamp") or spec.get("minReadySeconds", 0):
+        return None
+    ns, uid = md["namespace"], md["uid"]
+    if len(st.orphans.get(("Pod", ns), EMPTY)):
+        return None
+    counts = _owned_counts(st, rs)
+    if counts is None:
+        return None
+    owned, ready, labeled, _ = counts
+    diff = owned - spec.get("replicas", 1)
+    if diff < 0:
+        n = min(-diff, BURST_REPLICAS)
+        batch, done = SLOW_START_INITIAL_BATCH, 0
+        while done < n:
+            size = min(batch, n - done)
+            for _ in range(size):
+                st = create_pod(st, rs)
+            done += size
+            batch *= 2
+        # The status counts the pods claimed before the creations (as the full sync does).
+        _, _, _, terminating = _owned_counts(st, rs)
+    elif diff > 0:
+        victims = _victims(st, rs, min(diff, BURST_REPLICAS), owned)
+        if victims is None:
+            return None
+        for pns, pname in victims:
+            st = delete(st, "Pod", pns, pname)
+            st = record_event(st, rs, "Normal", "SuccessfulDelete", f"Deleted pod: {pname}", COMPONENT)
+        owned, ready, labeled, terminating = _owned_counts(st, rs)
+    else:
+        terminating = counts[3]
+    rs = st.get("ReplicaSet", ns, md["name"])
+    status = {"replicas": owned}
+    for k, v in (("fullyLabeledReplicas", labeled), ("readyReplicas", ready), ("availableReplicas", ready)):
+        if v:
+            status[k] = v
+    status["observedGeneration"] = rs["metadata"].get("generation", 1)
+    status["terminatingReplicas"] = terminating
+    for c in rs.get("status", {}).get("conditions") or ():
+        status.setdefault("conditions", []).append(c)
+    return set_status(st, rs, status)
+
+
+def _owned_counts(st: ClusterState, rs: dict) -> tuple[int, int, int, int] | None:
+    """(owned active pods, ready, fully labeled, terminating dependents), or None if a pod needs the full walk."""
+    ns = rs["metadata"]["namespace"]
+    selector = rs["spec"].get("selector")
+    tmpl_labels = ((rs["spec"].get("template") or {}).get("metadata") or {}).get("labels") or {}
+    owned = ready = labeled = terminating = 0
+    for csig, count in st.pod_counts.get(rs["metadata"]["uid"], EMPTY).items():
+        if csig is None or csig[0] != ns:
+            return None
+        _, lk, active, is_rdy, term = csig
+        if term:
+            terminating += count
+        if not active:
+            continue
+        labels = dict(lk)
+        if not selector_matches(selector, labels):
+            return None  # would be released: the full sync does that
+        owned += count
+        if is_rdy:
+            ready += count
+        if all(labels.get(k) == v for k, v in tmpl_labels.items()):
+            labeled += count
+    return owned, ready, labeled, terminating
+
+
+def _victims(st: ClusterState, rs: dict, n: int, owned: int) -> list[tuple] | None:
+    """`pods_to_delete` from the ranking groups: the same pods, or None when only the full sort can tell."""
+    uid = rs["metadata"]["uid"]
+    groups = st.pod_groups.get(uid, EMPTY)
+    if n >= owned:
+        return sorted((k for members in groups.values() for k in members.keys()), key=lambda k: k[1])
+    if len(groups) > MAX_RANK_GROUPS:
+        return None
+    ref = controller_ref(rs)
+    owners = [uid] if ref is None else [s["metadata"]["uid"] for s in st.dependents_of(ref["uid"], "ReplicaSet")]
+    on_node: dict = {}
+    for owner in owners:
+        for fsig, members in st.pod_groups.get(owner, EMPTY).items():
+            on_node[fsig[0]] = on_node.get(fsig[0], 0) + len(members)
+    epoch, now = st.config.epoch, st.now
+    merged: dict[tuple, list] = {}
+    try:
+        for fsig, members in groups.items():
+            node, phase, ready, cost, since_raw, restarts, ct_raw = fsig
+            since = parse_ms(epoch, since_raw) if ready else None
+            ct = parse_ms(epoch, ct_raw)
+            if (ready and since is None) or ct is None:
+                return None
+            f = (bool(node), phase, ready, cost, on_node.get(node, 0), since, restarts, ct)
+            merged.setdefault(f, []).append(members)
+    except (ValueError, TypeError):
+        return None
+    keys = list(merged)
+    for i, a in enumerate(keys):
+        for b in keys[i + 1 :]:
+            if _compare_groups(a, b, now) is None:
+                return None
+    keys.sort(key=cmp_to_key(lambda a, b: _compare_groups(a, b, now)))
+    out: list[tuple] = []
+    for f in keys:
+        left = n - len(out)
+        if left <= 0:
+            break
+        names = [k for members in merged[f] for k in members.keys()]
+        if len(names) <= left:
+            out.extend(sorted(names, key=lambda k: k[1]))
+        else:
+            out.extend(heapq.nsmallest(left, names, key=lambda k: k[1]))
+    return out
+
+
+def _compare_groups(a: tuple, b: tuple, now: int) -> int | None:
+    """`compare_for_deletion` between two ranking groups; None when it would compare uids."""
+    if a[0] != b[0]:
+        return -1 if not a[0] else 1
+    if a[1] != b[1]:
+        return -1 if a[1] < b[1] else 1
+    if a[2] != b[2]:
+        return -1 if not a[2] else 1
+    if a[3] != b[3]:
+        return -1 if a[3] < b[3] else 1
+    if a[4] != b[4]:
+        return -1 if a[4] > b[4] else 1
+    if a[2] and b[2] and a[5] != b[5]:
+        diff = _log_rank(a[5], now) - _log_rank(b[5], now)
+        if diff == 0:
+            return None
+        return -1 if diff < 0 else 1
+    if a[6] != b[6]:
+        return -1 if a[6] > b[6] else 1
+    if a[7] != b[7]:
+        diff = _log_rank(a[7], now) - _log_rank(b[7], now)
+        if diff == 0:
+            return None
+        return -1 if diff < 0 else 1
+    return 0

@@ -82,6 +82,9 @@ class ClusterState:
     uids: Map = EMPTY  # uid -> (kind, ns, name)
     dependents: Map = EMPTY  # owner uid -> Map[(kind, ns, name) -> None]  (controller refs only)
     orphans: Map = EMPTY  # (kind, ns) -> Map[name -> None]  (no controller ref)
+    # Per-owner pod summaries for the ReplicaSet controller (see podindex.py).
+    pod_counts: Map = EMPTY  # owner uid -> Map[count signature -> int]
+    pod_groups: Map = EMPTY  # owner uid -> Map[ranking signature -> Map[(ns, name) -> None]]  (active pods)
     node_ports: Map = EMPTY  # nodePort -> (ns, service name)
     cluster_ips: Map = EMPTY  # ip -> (ns, service name)
     # The kubelet's private state per pod.

@@ -16,6 +16,7 @@ from .clock import rfc3339
 from .errors import ApiError, Cause
 from .labels import map_selector_matches, selector_matches
 from .pmap import EMPTY, delete_in, set_in
+from .podindex import update_pod_index
 from .state import KINDS, ClusterState, controller_ref, make_uid, name_suffix
 from .workqueue import add_timer, enqueue, enqueue_many
 
@@ -213,6 +214,9 @@ def _put(st: ClusterState, kind: str, key: tuple, old: dict | None, new: dict | 
         uids = uids.set(new["metadata"]["uid"], ikey)
     elif new is None and old is not None:
         uids = uids.delete(old["metadata"]["uid"])
+    if kind == "Pod":
+        pod_counts, pod_groups = update_pod_index(st.pod_counts, st.pod_groups, key, old, oref, new, nref)
+        return st.evolve(objects=objects, uids=uids, dependents=dependents, orphans=orphans, pod_counts=pod_counts, pod_groups=pod_groups)
     return st.evolve(objects=objects, uids=uids, dependents=dependents, orphans=orphans)
 
 

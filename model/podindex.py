@@ -1,0 +1,87 @@
+"""Per-owner pod summaries, kept in step with every pod write (a derived index, like `dependents`).
+
+The ReplicaSet controller reads these instead of walking every pod it owns on each sync:
+
+- `pod_counts`: owner uid -> Map[csig -> number of pods], where ``csig = (namespace,
+  labels as sorted items, active, ready, terminating)``: what `claim_pods` and
+  `update_status` need, as counts (a few distinct signatures per owner).
+- `pod_groups`: owner uid -> Map[fsig -> Map[name -> None]] over the owner's *active* pods,
+  where ``fsig = (nodeName, phase rank, ready, deletion cost, Ready lastTransitionTime,
+  restarts, creationTimestamp)``: everything `compare_for_deletion` looks at except the
+  uid and the per-sync rank, so pods of one group are interchangeable for ranking.
+
+A pod whose shape the fast paths do not handle (no status, unsortable labels) gets the
+signature None, which sends its owner back to the full walk.
+"""
+
+from __future__ import annotations
+
+from .pmap import EMPTY, Map
+from .pods import _PHASE_RANK, deletion_cost, max_restarts, ready_condition
+
+_TERMINAL = ("Succeeded", "Failed")
+
+
+def signatures(pod: dict) -> tuple:
+    """Return (csig, fsig or None when the pod is not active)."""
+    md = pod["metadata"]
+    status = pod.get("status")
+    if not isinstance(status, dict):
+        return None, None
+    labels = md.get("labels")
+    try:
+        lk = tuple(sorted(labels.items())) if labels else ()
+    except (TypeError, AttributeError):
+        return None, None
+    phase = status.get("phase")
+    terminal = phase in _TERMINAL
+    deleting = bool(md.get("deletionTimestamp"))
+    active = not terminal and not deleting
+    c = ready_condition(pod)
+    ready = c is not None and c.get("status") == "True"
+    csig = (md.get("namespace", ""), lk, active, ready, deleting and not terminal)
+    if not active:
+        return csig, None
+    fsig = (
+        pod["spec"].get("nodeName", ""),
+        _PHASE_RANK.get(phase, 3),
+        ready,
+        deletion_cost(pod),
+        c.get("lastTransitionTime") if ready else None,
+        max_restarts(pod),
+        md.get("creationTimestamp"),
+    )
+    return csig, fsig
+
+
+def _add(counts: Map, groups: Map, uid: str, name: str, sigs: tuple, delta: int) -> tuple[Map, Map]:
+    csig, fsig = sigs
+    inner = counts.get(uid, EMPTY)
+    n = inner.get(csig, 0) + delta
+    inner = inner.set(csig, n) if n else inner.delete(csig)
+    counts = counts.set(uid, inner) if len(inner) else counts.delete(uid)
+    if fsig is not None:
+        g = groups.get(uid, EMPTY)
+        members = g.get(fsig, EMPTY)
+        members = members.set(name, None) if delta > 0 else members.delete(name)
+        g = g.set(fsig, members) if len(members) else g.delete(fsig)
+        groups = groups.set(uid, g) if len(g) else groups.delete(uid)
+    return counts, groups
+
+
+def update_pod_index(counts: Map, groups: Map, key: tuple, old: dict | None, oref: dict | None, new: dict | None, nref: dict | None) -> tuple[Map, Map]:
+    """Move one pod's contribution from (old, oref) to (new, nref); refs are controller refs."""
+    ouid = oref["uid"] if oref is not None and old is not None else None
+    nuid = nref["uid"] if nref is not None and new is not None else None
+    if ouid is None and nuid is None:
+        return counts, groups
+    osig = signatures(old) if ouid is not None else None
+    nsig = signatures(new) if nuid is not None else None
+    if ouid == nuid and osig == nsig:
+        return counts, groups
+    name = key  # (namespace, name)
+    if ouid is not None:
+        counts, groups = _add(counts, groups, ouid, name, osig, -1)
+    if nuid is not None:
+        counts, groups = _add(counts, groups, nuid, name, nsig, 1)
+    return counts, groups
