@@ -1,0 +1,88 @@
+"""The ReplicaSet sync from the pod index gives exactly the states of the full walk."""
+
+from __future__ import annotations
+
+import pytest
+
+import model as m
+import model.replicaset as rs_mod
+from kubesim.statefile import decode_state, dumps, encode_state
+from model.actions import Apply, Delete, Scale, SetImage, SetReadiness
+from model.state import Config
+
+
+def _deploy(n, *, surge1=False, min_ready=0, image="web:v1"):
+    spec = {
+        "replicas": n,
+        "selector": {"matchLabels": {"app": "web"}},
+        "template": {"metadata": {"labels": {"app": "web"}}, "spec": {"containers": [{"name": "web", "image": image}]}},
+    }
+    if surge1:
+        spec["strategy"] = {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}}
+    if min_ready:
+        spec["minReadySeconds"] = min_ready
+    return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "namespace": "default"}, "spec": spec}
+
+
+def _scenario(kind: str, config: Config | None = None) -> list[str]:
+    st = m.new_cluster(config)
+    seen = []
+
+    def snap(s):
+        seen.append((s.now, s.seq, s.objects, s.runtime, s.queue, s.timers))
+
+    if kind == "surge1":
+        st = m.settle(m.step(st, Apply(_deploy(7, surge1=True))))
+        st = m.settle(m.step(st, SetImage("web", "web", "web:v2")), observe=snap)
+        st = m.settle(m.step(st, Scale("Deployment", "web", 2)), observe=snap)
+    elif kind == "mixed-ages":
+        st = m.settle(m.step(st, Apply(_deploy(3))))
+        st = m.advance(st, 100_000)
+        st = m.advance(m.step(st, Scale("Deployment", "web", 9)), 2000)
+        st = m.advance(m.step(st, Scale("Deployment", "web", 20)), 1500)
+        st = m.step(st, SetReadiness(sorted(k[1] for k in st.table("Pod").keys())[3], False))
+        st = m.settle(m.step(st, Scale("Deployment", "web", 4)), observe=snap)
+    elif kind == "default":
+        st = m.settle(m.step(st, Apply(_deploy(12))))
+        st = m.advance(m.step(st, SetImage("web", "web", "web:v2")), 1500, observe=snap)
+        st = m.settle(m.step(st, SetImage("web", "web", "web:v3")), observe=snap)
+    elif kind == "self-heal":
+        st = m.settle(m.step(st, Apply(_deploy(6))))
+        for name in sorted(k[1] for k in st.table("Pod").keys())[::2]:
+            st = m.step(st, Delete("Pod", name))
+        st = m.settle(st, observe=snap)
+        st = m.settle(m.step(st, Scale("Deployment", "web", 0)), observe=snap)
+    elif kind == "min-ready":
+        st = m.settle(m.step(st, Apply(_deploy(5, min_ready=3))))
+        st = m.settle(m.step(st, SetImage("web", "web", "web:v2")), observe=snap)
+    seen.append(dumps(st))
+    return seen
+
+
+KINDS = ["surge1", "mixed-ages", "default", "self-heal", "min-ready"]
+CONFIGS = {"one-node": None, "three-nodes": Config(nodes=("n1", "n2", "n3"))}
+
+
+@pytest.mark.parametrize("config", list(CONFIGS))
+@pytest.mark.parametrize("kind", KINDS)
+def test_index_sync_matches_full_walk(kind, config, monkeypatch):
+    real, used = rs_mod._victims, []
+    monkeypatch.setattr(rs_mod, "_victims", lambda *a: used.append(real(*a)) or used[-1])
+    fast = _scenario(kind, CONFIGS[config])
+    if kind in ("surge1", "mixed-ages"):
+        assert any(v is not None for v in used), "the ranking groups were never used"
+    monkeypatch.setattr(rs_mod, "_sync_from_index", lambda st, rs: None)
+    slow = _scenario(kind, CONFIGS[config])
+    assert len(fast) == len(slow)
+    for i, (a, b) in enumerate(zip(fast, slow)):
+        assert a == b, f"state {i} differs"
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_index_equals_rebuilt_index(kind):
+    st = m.new_cluster(CONFIGS["three-nodes"])
+    st = m.settle(m.step(st, Apply(_deploy(9, surge1=kind == "surge1"))))
+    st = m.advance(m.step(st, SetImage("web", "web", "web:v2")), 1500)
+    rebuilt = decode_state(encode_state(st))
+    assert st.pod_counts == rebuilt.pod_counts
+    assert st.pod_groups == rebuilt.pod_groups
