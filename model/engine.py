@@ -10,6 +10,8 @@ then the earliest timer).
 
 from __future__ import annotations
 
+import functools
+import gc
 from typing import Callable, Iterator
 
 from .deployment import sync_deployment
@@ -34,12 +36,36 @@ class NotSettled(Exception):
     """The cluster kept working past the step or time limit given to `settle`."""
 
 
+def _without_cyclic_gc(fn):
+    """Run `fn` with Python's cyclic garbage collector paused, and restore it after.
+
+    States are trees of dicts, tuples and persistent maps: they hold no reference cycles,
+    so reference counting frees everything a step drops. The cyclic collector would only
+    re-scan the (large, live) state again and again: with 100,000 pods that is over half
+    the run time. Nothing observable changes; the collector's setting is restored even
+    on errors, and nested calls leave it to the outermost one.
+    """
+
+    @functools.wraps(fn)
+    def run(*args, **kwargs):
+        if not gc.isenabled():
+            return fn(*args, **kwargs)
+        gc.disable()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            gc.enable()
+
+    return run
+
+
 def run_work(st: ClusterState, work: Work) -> ClusterState:
     """Take `work` off the queue and run its controller."""
     st = dequeue(st, work)
     return CONTROLLERS[work[0]](st, *work[1:])
 
 
+@_without_cyclic_gc
 def run_queue(st: ClusterState, max_steps: int = 10_000_000, observe: Callable[[ClusterState], None] | None = None) -> ClusterState:
     """Run queued work in FIFO order until the queue is empty (time does not move)."""
     steps = 0
@@ -60,6 +86,7 @@ def tick(st: ClusterState) -> ClusterState:
     return st if at is None else fire_timers(st, at)
 
 
+@_without_cyclic_gc
 def advance(st: ClusterState, ms: int, observe: Callable[[ClusterState], None] | None = None) -> ClusterState:
     """Let `ms` milliseconds of logical time pass, running everything due on the way."""
     until = st.now + ms
@@ -91,6 +118,7 @@ def _drop_earliest_timer(st: ClusterState) -> ClusterState:
     return st.evolve(timers=st.timers.delete(at), timer_times=st.timer_times[1:])
 
 
+@_without_cyclic_gc
 def settle(
     st: ClusterState,
     *,

@@ -69,7 +69,7 @@ class Config:
     images: Map = EMPTY
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ClusterState:
     """Everything a simulated cluster knows at logical time `now` (milliseconds)."""
 
@@ -164,14 +164,17 @@ class ClusterState:
         return not len(self.queued) and not self.timer_times
 
     def evolve(self, **changes: Any) -> "ClusterState":
-        """Return a copy with `changes` (a fast `dataclasses.replace`: the hot path of every step)."""
+        """Return a copy with `changes` (a fast `dataclasses.replace`: the hot path of every step).
+
+        The fields live in the instance dict (no slots), so a copy is one dict copy.
+        """
         new = _new_state(ClusterState)
-        for name in _STATE_FIELDS:
-            _set(new, name, changes[name] if name in changes else getattr(self, name))
+        fields = self.__dict__.copy()
+        fields.update(changes)
+        _set(new, "__dict__", fields)
         return new
 
 
-_STATE_FIELDS = tuple(ClusterState.__dataclass_fields__)
 _new_state = object.__new__
 _set = object.__setattr__
 
