@@ -19,7 +19,8 @@ NUM_NODES="${KUBESIM_NUM_NODES:-1}"
 node_name() { if (( $1 == 0 )); then echo kubesim-worker; else echo "kubesim-worker$(( $1 + 1 ))"; fi; }
 
 # Components, in start order (stopped in reverse).
-COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok)
+COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok cm-gate)
+# All are binaries in BIN_DIR except cm-gate, which is cluster/cm_gate.py.
 
 log() { echo "[$(date +%H:%M:%S)] $*"; }
 
@@ -30,10 +31,12 @@ pid_of() {
   pid="$(cat "${f}")"
   [[ -n "${pid}" && -r "/proc/${pid}/cmdline" ]] || return 1
   # Guard against PID reuse: the process must be the component's binary
-  # (argv[0] ends in /NAME) and one of ours (it runs with our run dir in its flags).
-  local argv0 args
-  argv0="$(tr '\0' '\n' < "/proc/${pid}/cmdline" | head -n 1)"
-  [[ "${argv0}" == */"$1" ]] || return 1
+  # (argv[0] ends in /NAME, or argv[1] in /NAME.py with - as _) and one of ours
+  # (it runs with our run dir in its flags).
+  local argv0 argv1 args
+  argv0="$(tr '\0' '\n' < "/proc/${pid}/cmdline" | sed -n 1p)"
+  argv1="$(tr '\0' '\n' < "/proc/${pid}/cmdline" | sed -n 2p)"
+  [[ "${argv0}" == */"$1" || "${argv1}" == */"${1//-/_}.py" ]] || return 1
   args="$(tr '\0' ' ' < "/proc/${pid}/cmdline")"
   [[ "${args}" == *"${RUN_DIR}/"* || "${args}" == *"${CLUSTER_DIR}/"* ]] || return 1
   echo "${pid}"

@@ -6,6 +6,7 @@
 #   4. the kwok pod conventions: default ~1 s to Ready, kubesim.dev/ready-after-seconds,
 #      kubesim.dev/never-ready annotation, a "never-ready" image,
 #      kubesim.dev/terminate-after-seconds
+#   5. pods that need a missing ConfigMap (or key) wait until it exists (cm_gate.py)
 # Prints the time each step took; exits non-zero on the first failure.
 set -euo pipefail
 
@@ -123,6 +124,44 @@ d=$(( $(now_ms) - t ))
 (( d >= 1800 )) || fail "p-slow-stop deleted after ${d} ms (want ~2000)"
 log "    p-slow-stop gone ${d} ms after the delete request"
 step "pod conventions hold (default start/stop, ready-after-seconds=3, never-ready x2, terminate-after-seconds=2)"
+
+# 5. ConfigMap checks (cm_gate.py) -------------------------------------------------
+cat <<EOF | "${K[@]}" -n "${NS}" apply -f - >/dev/null
+apiVersion: v1
+kind: Pod
+metadata: {name: p-env-cm}
+spec:
+  containers:
+  - name: c
+    image: registry.k8s.io/pause:3.10
+    env: [{name: X, valueFrom: {configMapKeyRef: {name: smoke-cfg, key: x}}}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: p-vol-cm}
+spec:
+  volumes: [{name: v, configMap: {name: smoke-cfg}}]
+  containers:
+  - name: c
+    image: registry.k8s.io/pause:3.10
+    volumeMounts: [{name: v, mountPath: /cfg}]
+EOF
+waiting_reason() { "${K[@]}" -n "${NS}" get pod "$1" -o jsonpath='{.status.containerStatuses[0].state.waiting.reason}'; }
+for _ in $(seq 1 50); do
+  [[ -n "$(waiting_reason p-env-cm)" && -n "$(waiting_reason p-vol-cm)" ]] && break
+  sleep 0.2
+done
+expect_eq "$(waiting_reason p-env-cm)" CreateContainerConfigError "p-env-cm without its ConfigMap"
+expect_eq "$("${K[@]}" -n "${NS}" get pod p-env-cm -o jsonpath='{.status.containerStatuses[0].state.waiting.message}')" 'configmap "smoke-cfg" not found' "p-env-cm message"
+expect_eq "$(waiting_reason p-vol-cm)" ContainerCreating "p-vol-cm without its ConfigMap"
+expect_eq "$("${K[@]}" -n "${NS}" get pod p-vol-cm -o jsonpath='{.status.podIP}')" "" "p-vol-cm podIP"
+"${K[@]}" -n "${NS}" create configmap smoke-cfg --from-literal=y=1 >/dev/null
+sleep 0.5
+expect_eq "$("${K[@]}" -n "${NS}" get pod p-env-cm -o jsonpath='{.status.containerStatuses[0].state.waiting.message}')" "couldn't find key x in ConfigMap ${NS}/smoke-cfg" "p-env-cm message (key missing)"
+"${K[@]}" -n "${NS}" patch configmap smoke-cfg -p '{"data":{"x":"1"}}' >/dev/null
+"${K[@]}" -n "${NS}" wait --for=condition=Ready pod/p-env-cm pod/p-vol-cm --timeout=30s >/dev/null || fail "ConfigMap pods not Ready"
+"${K[@]}" -n "${NS}" get events --field-selector type=Warning -o custom-columns=REASON:.reason,OBJECT:.involvedObject.name,MESSAGE:.message | sed 's/^/    /'
+step "ConfigMap checks: CreateContainerConfigError / ContainerCreating until the ConfigMap and key exist"
 
 # cleanup -------------------------------------------------------------------------
 "${K[@]}" delete namespace "${NS}" --wait=true --timeout=60s >/dev/null || fail "namespace deletion"

@@ -12,13 +12,18 @@ source "${CLUSTER_DIR}/lib.sh"
 START_NS=$(date +%s%N)
 elapsed() { echo "$(( ($(date +%s%N) - START_NS) / 1000000 ))ms"; }
 
-for b in "${COMPONENTS[@]}" kubectl; do
+for b in etcd kube-apiserver kube-controller-manager kube-scheduler kwok kubectl; do
   if [[ ! -x "${BIN_DIR}/${b}" ]]; then
     echo "missing ${BIN_DIR}/${b}: run cluster/build.sh (make cluster-build) first" >&2
     exit 1
   fi
 done
 KUBECTL=("${BIN_DIR}/kubectl" --kubeconfig="${KUBECONFIG_PATH}")
+PYTHON="${PYTHON:-python3}"
+if ! "${PYTHON}" -c 'import kubernetes' 2>/dev/null; then
+  log "installing the Python kubernetes client (for cm_gate.py)"
+  "${PYTHON}" -m pip install -q 'kubernetes>=30.1'
+fi
 
 PKI="${RUN_DIR}/pki"
 PIDS="${RUN_DIR}/pids"
@@ -86,7 +91,12 @@ log "certificates and kubeconfigs ready ($(elapsed))"
 # start NAME ARGS...   (runs ${BIN_DIR}/NAME in its own session, logs to LOGS/NAME.log)
 start() {
   local name="$1"; shift
-  setsid "${BIN_DIR}/${name}" "$@" > "${LOGS}/${name}.log" 2>&1 < /dev/null &
+  start_cmd "${name}" "${BIN_DIR}/${name}" "$@"
+}
+# start_cmd NAME COMMAND ARGS...
+start_cmd() {
+  local name="$1"; shift
+  setsid "$@" > "${LOGS}/${name}.log" 2>&1 < /dev/null &
   echo $! > "${PIDS}/${name}.pid"
   STARTED+=("${name}")
 }
@@ -200,9 +210,12 @@ start kwok \
   --kubeconfig="${RUN_DIR}/kwok.kubeconfig" \
   --config="${CLUSTER_DIR}/kwok/stages.yaml" \
   --manage-all-nodes=true \
-  --cidr=10.244.0.0/16 \
+  --cidr=10.244.0.0/17 \
   --node-lease-duration-seconds=40 \
   --server-address="127.0.0.1:${KWOK_PORT}"
+
+# The kubelet's ConfigMap checks for pods that use ConfigMaps (see cm_gate.py).
+PYTHONUNBUFFERED=1 start_cmd cm-gate "${PYTHON}" "${CLUSTER_DIR}/cm_gate.py" --kubeconfig="${RUN_DIR}/kwok.kubeconfig"
 
 # Register the fake nodes (kwok manages every node in this cluster).
 K8S_VERSION="$("${BIN_DIR}/kube-apiserver" --version | awk '{print $2}')"
