@@ -3,8 +3,8 @@
 The ReplicaSet controller reads these instead of walking every pod it owns on each sync:
 
 - `pod_counts`: owner uid -> Map[csig -> number of pods], where ``csig = (namespace,
-  labels as sorted items, active, ready, terminating)``: what `claim_pods` and
-  `update_status` need, as counts (a few distinct signatures per owner).
+  labels as sorted items, active, ready, terminating, nodeName)``: what `claim_pods`,
+  `update_status` and the deletion rank need, as counts (a few signatures per owner).
 - `pod_groups`: owner uid -> Map[fsig -> Map[name -> None]] over the owner's *active* pods,
   where ``fsig = (nodeName, phase rank, ready, deletion cost, Ready lastTransitionTime,
   restarts, creationTimestamp)``: everything `compare_for_deletion` looks at except the
@@ -39,11 +39,12 @@ def signatures(pod: dict) -> tuple:
     active = not terminal and not deleting
     c = ready_condition(pod)
     ready = c is not None and c.get("status") == "True"
-    csig = (md.get("namespace", ""), lk, active, ready, deleting and not terminal)
+    node = pod["spec"].get("nodeName", "")
+    csig = (md.get("namespace", ""), lk, active, ready, deleting and not terminal, node)
     if not active:
         return csig, None
     fsig = (
-        pod["spec"].get("nodeName", ""),
+        node,
         _PHASE_RANK.get(phase, 3),
         ready,
         deletion_cost(pod),

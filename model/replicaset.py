@@ -298,7 +298,7 @@ def _owned_counts(st: ClusterState, rs: dict) -> tuple[int, int, int, int] | Non
     for csig, count in st.pod_counts.get(rs["metadata"]["uid"], EMPTY).items():
         if csig is None or csig[0] != ns:
             return None
-        _, lk, active, is_rdy, term = csig
+        _, lk, active, is_rdy, term, _ = csig
         if term:
             terminating += count
         if not active:
@@ -318,16 +318,17 @@ def _victims(st: ClusterState, rs: dict, n: int, owned: int) -> list[tuple] | No
     """`pods_to_delete` from the ranking groups: the same pods, or None when only the full sort can tell."""
     uid = rs["metadata"]["uid"]
     groups = st.pod_groups.get(uid, EMPTY)
-    if n >= owned:
-        return sorted((k for members in groups.values() for k in members.keys()), key=lambda k: k[1])
+    if n >= owned:  # keys are (namespace, name) in one namespace: tuple order is name order
+        return sorted(k for members in groups.values() for k in members.keys())
     if len(groups) > MAX_RANK_GROUPS:
         return None
     ref = controller_ref(rs)
     owners = [uid] if ref is None else [s["metadata"]["uid"] for s in st.dependents_of(ref["uid"], "ReplicaSet")]
     on_node: dict = {}
     for owner in owners:
-        for fsig, members in st.pod_groups.get(owner, EMPTY).items():
-            on_node[fsig[0]] = on_node.get(fsig[0], 0) + len(members)
+        for csig, count in st.pod_counts.get(owner, EMPTY).items():
+            if csig is not None and csig[2]:  # active
+                on_node[csig[5]] = on_node.get(csig[5], 0) + count
     epoch, now = st.config.epoch, st.now
     merged: dict[tuple, list] = {}
     try:
@@ -348,15 +349,19 @@ def _victims(st: ClusterState, rs: dict, n: int, owned: int) -> list[tuple] | No
                 return None
     keys.sort(key=cmp_to_key(lambda a, b: _compare_groups(a, b, now)))
     out: list[tuple] = []
-    for f in keys:
+    for f in keys:  # keys are (namespace, name), one namespace: tuple order is name order
         left = n - len(out)
         if left <= 0:
             break
-        names = [k for members in merged[f] for k in members.keys()]
-        if len(names) <= left:
-            out.extend(sorted(names, key=lambda k: k[1]))
+        parts = merged[f]
+        names = parts[0].keys() if len(parts) == 1 else [k for members in parts for k in members.keys()]
+        size = sum(len(members) for members in parts)
+        if size <= left:
+            out.extend(sorted(names))
+        elif left == 1:
+            out.append(min(names))
         else:
-            out.extend(heapq.nsmallest(left, names, key=lambda k: k[1]))
+            out.extend(heapq.nsmallest(left, names))
     return out
 
 

@@ -318,11 +318,31 @@ def filter_active(rss) -> list[dict]:
     return [rs for rs in rss if rs is not None and spec_replicas(rs) > 0]
 
 
+#: id(template) -> (template, key) for templates of *stored* objects, which are never
+#: mutated: the entry keeps the dict alive, so its id cannot be reused while cached.
+_STORED_KEYS: dict[int, tuple[dict, str]] = {}
+
+
+def _stored_template_key(template: dict) -> str:
+    """`template_key` of a template inside a stored object, memoised by identity."""
+    hit = _STORED_KEYS.get(id(template))
+    if hit is not None and hit[0] is template:
+        return hit[1]
+    if len(_STORED_KEYS) >= 4096:
+        _STORED_KEYS.clear()
+    key = template_key(template)
+    _STORED_KEYS[id(template)] = (template, key)
+    return key
+
+
 def find_new_rs(d: dict, rss) -> dict | None:
-    """`FindNewReplicaSet`: the oldest ReplicaSet whose template equals the Deployment's."""
-    key = template_key(d["spec"]["template"])
+    """`FindNewReplicaSet`: the oldest ReplicaSet whose template equals the Deployment's.
+
+    `d` and `rss` are stored objects (read from the state), never mutated in place.
+    """
+    key = _stored_template_key(d["spec"]["template"])
     for rs in by_creation(rss):
-        if template_key(rs["spec"]["template"]) == key:
+        if _stored_template_key(rs["spec"]["template"]) == key:
             return rs
     return None
 
