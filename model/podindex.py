@@ -5,7 +5,8 @@ The ReplicaSet controller reads these instead of walking every pod it owns on ea
 - `pod_counts`: owner uid -> Map[csig -> number of pods], where ``csig = (namespace,
   labels as sorted items, active, ready, terminating, nodeName)``: what `claim_pods`,
   `update_status` and the deletion rank need, as counts (a few signatures per owner).
-- `pod_groups`: owner uid -> Map[fsig -> Map[name -> None]] over the owner's *active* pods,
+- `pod_groups`: owner uid -> Map[fsig -> (members, base, gone)] over the owner's *active*
+  pods (members: Map[(namespace, name) -> None]; see `smallest`),
   where ``fsig = (nodeName, phase rank, ready, deletion cost, Ready lastTransitionTime,
   restarts, creationTimestamp)``: everything `compare_for_deletion` looks at except the
   uid and the per-sync rank, so pods of one group are interchangeable for ranking.
@@ -63,11 +64,56 @@ def _add(counts: Map, groups: Map, uid: str, name: str, sigs: tuple, delta: int)
     counts = counts.set(uid, inner) if len(inner) else counts.delete(uid)
     if fsig is not None:
         g = groups.get(uid, EMPTY)
-        members = g.get(fsig, EMPTY)
-        members = members.set(name, None) if delta > 0 else members.delete(name)
-        g = g.set(fsig, members) if len(members) else g.delete(fsig)
+        entry = g.get(fsig)
+        if delta > 0:
+            members = (EMPTY if entry is None else entry[0]).set(name, None)
+            g = g.set(fsig, (members, members, 0))
+        else:
+            members, base, gone = entry
+            members = members.delete(name)
+            if len(members):
+                order = _SORTED.get(id(base))
+                if order is not None and order[0] is base:
+                    order = order[1]
+                    while gone < len(order) and order[gone] not in members:
+                        gone += 1
+                g = g.set(fsig, (members, base, gone))
+            else:
+                g = g.delete(fsig)
         groups = groups.set(uid, g) if len(g) else groups.delete(uid)
     return counts, groups
+
+
+# A group is (members, base, gone): `base` is the members map right after its latest
+# addition (so members ⊆ base), and the first `gone` keys of sorted(base) are no longer
+# members. sorted(base) is a pure function of an immutable map, memoised by identity
+# (the entry keeps the map alive, so the id cannot be reused while cached).
+_SORTED: dict[int, tuple[Map, list]] = {}
+
+
+def sorted_keys(base: Map) -> list:
+    hit = _SORTED.get(id(base))
+    if hit is not None and hit[0] is base:
+        return hit[1]
+    if len(_SORTED) >= 64:
+        _SORTED.clear()
+    order = sorted(base.keys())
+    _SORTED[id(base)] = (base, order)
+    return order
+
+
+def smallest(entry: tuple, n: int) -> list:
+    """The `n` smallest member keys of a group (n <= number of members), in order."""
+    members, base, gone = entry
+    order = sorted_keys(base)
+    out: list = []
+    i = gone
+    while len(out) < n:
+        k = order[i]
+        if k in members:
+            out.append(k)
+        i += 1
+    return out
 
 
 def update_pod_index(counts: Map, groups: Map, key: tuple, old: dict | None, oref: dict | None, new: dict | None, nref: dict | None) -> tuple[Map, Map]:

@@ -16,6 +16,7 @@ from functools import cmp_to_key
 from .clock import parse_ms
 from .labels import selector_matches
 from .pmap import EMPTY
+from .podindex import smallest
 from .pods import _log_rank, available_at_ms, compare_for_deletion, is_active, is_available, is_ready, is_terminating
 from .state import ClusterState, controller_ref
 from .store import create, delete, record_event, set_status, update
@@ -319,7 +320,7 @@ def _victims(st: ClusterState, rs: dict, n: int, owned: int) -> list[tuple] | No
     uid = rs["metadata"]["uid"]
     groups = st.pod_groups.get(uid, EMPTY)
     if n >= owned:  # keys are (namespace, name) in one namespace: tuple order is name order
-        return sorted(k for members in groups.values() for k in members.keys())
+        return sorted(k for entry in groups.values() for k in entry[0].keys())
     if len(groups) > MAX_RANK_GROUPS:
         return None
     ref = controller_ref(rs)
@@ -332,14 +333,14 @@ def _victims(st: ClusterState, rs: dict, n: int, owned: int) -> list[tuple] | No
     epoch, now = st.config.epoch, st.now
     merged: dict[tuple, list] = {}
     try:
-        for fsig, members in groups.items():
+        for fsig, entry in groups.items():
             node, phase, ready, cost, since_raw, restarts, ct_raw = fsig
             since = parse_ms(epoch, since_raw) if ready else None
             ct = parse_ms(epoch, ct_raw)
             if (ready and since is None) or ct is None:
                 return None
             f = (bool(node), phase, ready, cost, on_node.get(node, 0), since, restarts, ct)
-            merged.setdefault(f, []).append(members)
+            merged.setdefault(f, []).append(entry)
     except (ValueError, TypeError):
         return None
     keys = list(merged)
@@ -354,14 +355,12 @@ def _victims(st: ClusterState, rs: dict, n: int, owned: int) -> list[tuple] | No
         if left <= 0:
             break
         parts = merged[f]
-        names = parts[0].keys() if len(parts) == 1 else [k for members in parts for k in members.keys()]
-        size = sum(len(members) for members in parts)
-        if size <= left:
-            out.extend(sorted(names))
-        elif left == 1:
-            out.append(min(names))
-        else:
-            out.extend(heapq.nsmallest(left, names))
+        size = sum(len(entry[0]) for entry in parts)
+        if len(parts) == 1 and size > left:
+            out.extend(smallest(parts[0], left))
+            continue
+        names = [k for entry in parts for k in entry[0].keys()]
+        out.extend(sorted(names) if size <= left else heapq.nsmallest(left, names))
     return out
 
 
