@@ -325,7 +325,9 @@ class Gate:
         if pod["metadata"]["uid"] != uid or pod["metadata"].get("deletionTimestamp"):
             return
         node = pod["spec"]["nodeName"]
-        status, events = desired_status(pod, self.cms, self.host_ip(node), self.allocate_ip(uid))
+        host_ip = self.host_ip(node)
+        pod_ip = host_ip if pod["spec"].get("hostNetwork") else self.allocate_ip(uid)
+        status, events = desired_status(pod, self.cms, host_ip, pod_ip)
         if status != pod.get("status"):
             try:
                 self.api.replace_namespaced_pod_status(name, ns, {**pod, "status": status})
