@@ -84,7 +84,9 @@ class ClusterState:
     orphans: Map = EMPTY  # (kind, ns) -> Map[name -> None]  (no controller ref)
     # Per-owner pod summaries for the ReplicaSet controller (see podindex.py).
     pod_counts: Map = EMPTY  # owner uid -> Map[count signature -> int]
-    pod_groups: Map = EMPTY  # owner uid -> Map[ranking signature -> Map[(ns, name) -> None]]  (active pods)
+    #: owner uid -> Map[ranking signature -> (members, base, gone)] (active pods). Left out of
+    #: equality: `base`/`gone` record how the members were reached, not what they are.
+    pod_groups: Map = field(default=EMPTY, compare=False)
     node_ports: Map = EMPTY  # nodePort -> (ns, service name)
     cluster_ips: Map = EMPTY  # ip -> (ns, service name)
     # The kubelet's private state per pod.
