@@ -377,10 +377,10 @@ def notify(st: ClusterState, kind: str, old: dict | None, new: dict | None, *, s
             for rs in st.list("ReplicaSet", ns):
                 if selector_matches(rs["spec"].get("selector"), _labels(new)):
                     works.append(("replicaset", ns, rs["metadata"]["name"]))
-        if old is None or new is None or _labels(old) != _labels(new) or _endpoint_relevant(old) != _endpoint_relevant(new):
-            for svc in st.table("Service").values():
-                if svc["metadata"]["namespace"] != ns:
-                    continue
+        # Only Services of this namespace with a selector can match (an empty one selects nothing).
+        services = [svc for svc in st.table("Service").values() if svc["metadata"]["namespace"] == ns and svc["spec"].get("selector")]
+        if services and (old is None or new is None or _labels(old) != _labels(new) or _endpoint_relevant(old) != _endpoint_relevant(new)):
+            for svc in services:
                 sel = svc["spec"].get("selector")
                 if map_selector_matches(sel, _labels(old)) or map_selector_matches(sel, _labels(new)):
                     works.append(("endpoints", ns, svc["metadata"]["name"]))
