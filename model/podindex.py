@@ -116,19 +116,25 @@ def smallest(entry: tuple, n: int) -> list:
     return out
 
 
-def update_pod_index(counts: Map, groups: Map, key: tuple, old: dict | None, oref: dict | None, new: dict | None, nref: dict | None) -> tuple[Map, Map]:
-    """Move one pod's contribution from (old, oref) to (new, nref); refs are controller refs."""
-    ouid = oref["uid"] if oref is not None and old is not None else None
+def update_pod_index(index: tuple, key: tuple, new: dict | None, nref: dict | None) -> tuple:
+    """Move one pod's contribution to (new, nref) (nref: its controller ref; new None: removed).
+
+    `index` is (counts, groups, sigs), where sigs maps (namespace, name) -> (owner uid,
+    signatures) of every pod with a controller ref, so the old contribution is not recomputed.
+    """
+    counts, groups, sigs = index
+    prev = sigs.get(key)
     nuid = nref["uid"] if nref is not None and new is not None else None
-    if ouid is None and nuid is None:
-        return counts, groups
-    osig = signatures(old) if ouid is not None else None
+    if prev is None and nuid is None:
+        return index
     nsig = signatures(new) if nuid is not None else None
-    if ouid == nuid and osig == nsig:
-        return counts, groups
-    name = key  # (namespace, name)
-    if ouid is not None:
-        counts, groups = _add(counts, groups, ouid, name, osig, -1)
+    if prev is not None:
+        if prev[0] == nuid and prev[1] == nsig:
+            return index
+        counts, groups = _add(counts, groups, prev[0], key, prev[1], -1)
     if nuid is not None:
-        counts, groups = _add(counts, groups, nuid, name, nsig, 1)
-    return counts, groups
+        counts, groups = _add(counts, groups, nuid, key, nsig, 1)
+        sigs = sigs.set(key, (nuid, nsig))
+    else:
+        sigs = sigs.delete(key)
+    return counts, groups, sigs

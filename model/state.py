@@ -87,6 +87,7 @@ class ClusterState:
     #: owner uid -> Map[ranking signature -> (members, base, gone)] (active pods). Left out of
     #: equality: `base`/`gone` record how the members were reached, not what they are.
     pod_groups: Map = field(default=EMPTY, compare=False)
+    pod_sigs: Map = EMPTY  # (ns, name) -> (owner uid, signatures) of pods with a controller ref
     node_ports: Map = EMPTY  # nodePort -> (ns, service name)
     cluster_ips: Map = EMPTY  # ip -> (ns, service name)
     # The kubelet's private state per pod.

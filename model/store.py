@@ -215,8 +215,9 @@ def _put(st: ClusterState, kind: str, key: tuple, old: dict | None, new: dict | 
     elif new is None and old is not None:
         uids = uids.delete(old["metadata"]["uid"])
     if kind == "Pod":
-        pod_counts, pod_groups = update_pod_index(st.pod_counts, st.pod_groups, key, old, oref, new, nref)
-        return st.evolve(objects=objects, uids=uids, dependents=dependents, orphans=orphans, pod_counts=pod_counts, pod_groups=pod_groups)
+        index = (st.pod_counts, st.pod_groups, st.pod_sigs)
+        pod_counts, pod_groups, pod_sigs = update_pod_index(index, key, new, nref)
+        return st.evolve(objects=objects, uids=uids, dependents=dependents, orphans=orphans, pod_counts=pod_counts, pod_groups=pod_groups, pod_sigs=pod_sigs)
     return st.evolve(objects=objects, uids=uids, dependents=dependents, orphans=orphans)
 
 
