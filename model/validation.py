@@ -604,11 +604,15 @@ def max_len_error(length: int) -> str:
 
 
 def is_dns1123_label(value: str) -> list[str]:
-    """Mirror `IsDNS1123Label`."""
+    """Mirror `IsDNS1123Label` (apimachinery pkg/util/validation): a valid subdomain that is not a label
+    (so: it has dots) gets "must not contain dots", anything else the RFC 1123 label regex message."""
     errs = []
     if len(value) > 63:
         errs.append(max_len_error(63))
     if not _full(DNS1123_LABEL_FMT).match(value):
+        if _full(DNS1123_SUBDOMAIN_FMT).match(value):
+            errs.append("must not contain dots")
+            return errs
         errs.append(regex_error("a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', "
                                 "and must start and end with an alphanumeric character", DNS1123_LABEL_FMT,
                                 "my-name", "123-abc"))
@@ -1283,7 +1287,8 @@ def _validate_pod(obj: dict, old: dict | None) -> list[Cause]:
 
 
 def _validate_namespace(obj: dict, old: dict | None) -> list[Cause]:
-    """Mirror `ValidateNamespace`: the name is an RFC 1123 label."""
+    """Mirror `ValidateNamespace`: the name is an RFC 1123 label (`ValidateNamespaceName` = `NameIsDNSLabel`,
+    so a dotted name gets `IsDNS1123Label`'s "must not contain dots")."""
     return validate_object_meta(obj["metadata"], name_is_dns_label, namespaced=False)
 
 
@@ -1315,12 +1320,20 @@ def _validate_config_map(obj: dict, old: dict | None) -> list[Cause]:
 
 
 _SERVICE_TYPES = ["ClusterIP", "ExternalName", "LoadBalancer", "NodePort"]
+#: Feature gate RelaxedServiceNameValidation (KEP-5311): alpha (off) in 1.34, beta and on by default in 1.36.
+RELAXED_SERVICE_NAME_VALIDATION = True
 
 
 def _validate_service(obj: dict, old: dict | None) -> list[Cause]:
-    """Mirror `ValidateService` for ports, selector, type and nodePort rules (not IP families or IPs)."""
+    """Mirror `ValidateService` for ports, selector, type and nodePort rules (not IP families or IPs).
+
+    The name: `ValidateServiceCreate` uses `NameIsDNSLabel` (RFC 1123 label) when the RelaxedServiceNameValidation
+    gate is on, which it is by default in v1.36 (beta, pkg/features/kube_features.go); DNS-1035 otherwise.
+    (`ValidateServiceUpdate` does not check the name again; it cannot change.)
+    """
     spec = obj["spec"]
-    causes = validate_object_meta(obj["metadata"], name_is_dns1035_label)
+    causes = validate_object_meta(obj["metadata"], name_is_dns_label if RELAXED_SERVICE_NAME_VALIDATION
+                                  else name_is_dns1035_label)
     ports = spec.get("ports", [])
     kind = spec.get("type", "")
     headless = spec.get("clusterIP") == "None"

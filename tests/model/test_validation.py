@@ -381,20 +381,28 @@ def test_label_value_rule():
                            "'(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')"]
 
 
-def test_service_name_is_dns1035():
-    """On a Service name starting with a digit, the DNS-1035 label message is given."""
+def test_service_name_is_an_rfc1123_label():
+    """On Service names, v1.36's RelaxedServiceNameValidation (beta, on by default) applies `NameIsDNSLabel`: a
+    leading digit is accepted (`kubectl apply` on v1.36.3: `service/1web created`), a dot is refused with
+    `IsDNS1123Label`'s "must not contain dots", an underscore with the RFC 1123 label message."""
     obj = article("svc-31000.yaml")
     obj["metadata"]["name"] = "1web"
-    assert causes(obj) == ['metadata.name: Invalid value: "1web": a DNS-1035 label must consist of lower case '
-                           "alphanumeric characters or '-', start with an alphabetic character, and end with an "
-                           "alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is "
-                           "'[a-z]([-a-z0-9]*[a-z0-9])?')"]
+    assert admit(obj)["metadata"]["name"] == "1web"
+    obj["metadata"]["name"] = "web.a"
+    assert causes(obj) == ['metadata.name: Invalid value: "web.a": must not contain dots']
+    obj["metadata"]["name"] = "Web.a"
+    assert causes(obj) == ['metadata.name: Invalid value: "Web.a": a lowercase RFC 1123 label must consist of lower case '
+                           "alphanumeric characters or '-', and must start and end with an alphanumeric character "
+                           "(e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')"]
 
 
 def test_namespace_name_is_a_label():
-    """On a Namespace name with a dot, the RFC 1123 label message is given."""
+    """On a Namespace name with a dot, `IsDNS1123Label` says "must not contain dots" (a valid subdomain that is
+    not a label); a name that is not even a subdomain gets the RFC 1123 label message."""
     err = rejected({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "a.b"}})
-    assert str(err.causes[0]).startswith('metadata.name: Invalid value: "a.b": a lowercase RFC 1123 label must consist of')
+    assert [str(c) for c in err.causes] == ['metadata.name: Invalid value: "a.b": must not contain dots']
+    err = rejected({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "a_b"}})
+    assert str(err.causes[0]).startswith('metadata.name: Invalid value: "a_b": a lowercase RFC 1123 label must consist of')
 
 
 @pytest.mark.parametrize("spec, expected", [

@@ -94,7 +94,10 @@ def test_bad_input_is_refused_cleanly(row, baseline, tmp_path, monkeypatch):
         tracemalloc.stop()
         assert "Traceback" not in out + err
         assert (code, out, err) == (row["exit"], row["stdout"], row["stderr"])
-        assert code == 1 and row["file"] in err or "no objects passed to apply" in err
+        if row["exit"] == 0:  # a file the real v1.36.3 accepts too (recorded): every document applied, no error
+            assert err == "" and row["valid_documents"] == list(range(1, len(_documents((CORPUS / row["file"]).read_bytes())) + 1))
+        else:
+            assert code == 1 and row["file"] in err or "no objects passed to apply" in err
         assert elapsed < TIME_LIMIT_S and peak < MEMORY_LIMIT, (elapsed, peak)
         valid = row.get("valid_documents") or []
         if not valid and not row.get("valid_manifest"):
