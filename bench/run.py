@@ -8,7 +8,8 @@ Every model figure comes from a fresh subprocess per (workload, size, repeat), s
 memory (`ru_maxrss`) is that run's own. Times are the best of `--repeat` runs (wall and
 CPU of the timed part only; building the starting state is not timed). A run that
 exceeds `--timeout` is reported as such and larger sizes of that workload are skipped.
-The exponent is the least-squares slope of log(wall time) against log(replicas) over the
+Up to 1,000 replicas each subprocess also keeps the best of 3 in-process runs from the
+same (immutable) starting state. The exponent is the least-squares slope of log(wall time) against log(replicas) over the
 sizes from 1,000 up.
 """
 
@@ -50,12 +51,18 @@ def worker(workload: str, n: int) -> None:
     from bench.scenarios import WORKLOADS as W
 
     setup, run, check = W[workload]
-    st = setup(n)
+    start = setup(n)
     gc.collect()
-    w0, c0 = time.perf_counter(), time.process_time()
-    st = run(st, n)
-    wall, cpu = time.perf_counter() - w0, time.process_time() - c0
-    check(st, n)
+    # States are immutable values, so small workloads can run again from the same start:
+    # up to 1,000 replicas the best of 3 in-process runs is kept (the first one pays for
+    # cold caches), larger ones run once per subprocess.
+    wall = cpu = math.inf
+    for _ in range(3 if n <= 1000 else 1):
+        w0, c0 = time.perf_counter(), time.process_time()
+        st = run(start, n)
+        w, c = time.perf_counter() - w0, time.process_time() - c0
+        wall, cpu = min(wall, w), min(cpu, c)
+        check(st, n)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux
     print(json.dumps({"wall": wall, "cpu": cpu, "maxrss": rss, "now_ms": st.now, "events": len(st.table("Event"))}))
 
@@ -183,7 +190,8 @@ def test_suite(args, emit) -> float | None:
     t0 = time.perf_counter()
     out = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=ROOT, capture_output=True, text=True)
     wall = time.perf_counter() - t0
-    summary = (out.stdout.strip().splitlines() or ["?"])[-1]
+    counts = [line for line in out.stdout.splitlines() if re.search(r"\d+ (passed|failed)", line)]
+    summary = (counts or out.stdout.strip().splitlines() or ["?"])[-1].strip("= ")
     emit(f"{wall:.1f} s wall (exit code {out.returncode}): `{summary}`")
     return wall if out.returncode == 0 else None
 
@@ -321,7 +329,7 @@ def main(argv=None) -> int:
     p.add_argument("--workloads", default=",".join(WORKLOADS), help="which model workloads (default: all)")
     p.add_argument("--repeat", type=int, default=3, help="runs per size; the best is reported (default 3)")
     p.add_argument("--single-above", type=float, default=20.0, help="seconds: a run longer than this is not repeated")
-    p.add_argument("--timeout", type=float, default=300.0, help="seconds per run before giving up on a size (default 300)")
+    p.add_argument("--timeout", type=float, default=420.0, help="seconds per run (setup included) before giving up on a size (default 420)")
     p.add_argument("--stateful-examples", type=int, default=200)
     p.add_argument("--skip-tests", action="store_true", help="do not time the test suite")
     p.add_argument("--skip-stateful", action="store_true")
