@@ -40,10 +40,35 @@ class Cause:
         return f"{text}: {self.detail}" if self.detail else text
 
 
+@dataclass(frozen=True, slots=True)
+class GoJSON:
+    """A bad value that is an internal Go struct: `field.Error` prints `json.Marshal` of it, whose keys are the
+    Go field names in declaration order (internal types have no json tags). `text` is that rendering."""
+
+    text: str
+
+
+def go_json_string(value: str) -> str:
+    """`json.Marshal` of a Go string: UTF-8 kept; ``\\n``, ``\\r``, ``\\t``, ``\\"``, ``\\\\`` short; other control
+    characters, ``<``, ``>``, ``&``, U+2028 and U+2029 as ``\\u00XX`` / ``\\u20XX``."""
+    short = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+    out = []
+    for ch in value:
+        if ch in short:
+            out.append(short[ch])
+        elif ch < " " or ch in "<>&\u2028\u2029":
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
+
+
 def render_value(value: Any) -> str:
     """Render a field value the way recent API servers print it in `field.Error`."""
     import json
 
+    if isinstance(value, GoJSON):
+        return value.text
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (int, float)):

@@ -29,7 +29,7 @@ import math
 import re
 from typing import Any
 
-from model.errors import ApiError, Cause
+from model.errors import ApiError, Cause, GoJSON, go_json_string
 
 __all__ = ["admit"]
 
@@ -1217,7 +1217,7 @@ def _validate_strategy(strategy: dict) -> list[Cause]:
             return [forbidden("spec.strategy.rollingUpdate", "may not be specified when strategy `type` is 'Recreate'")]
         return []
     if kind != "RollingUpdate":
-        return [not_supported("spec.strategy", strategy, ["Recreate", "RollingUpdate"])]
+        return [not_supported("spec.strategy", _go_deployment_strategy(strategy), ["Recreate", "RollingUpdate"])]
     rolling = strategy.get("rollingUpdate", {})
     max_unavailable, max_surge = rolling.get("maxUnavailable", 0), rolling.get("maxSurge", 0)
     path = "spec.strategy.rollingUpdate"
@@ -1229,6 +1229,24 @@ def _validate_strategy(strategy: dict) -> list[Cause]:
     if percent is not None and percent > 100:
         causes.append(invalid(f"{path}.maxUnavailable", max_unavailable, "must not be greater than 100%"))
     return causes
+
+
+def _go_int_or_string(value: int | str | None) -> str:
+    """`intstr.IntOrString.MarshalJSON`; a nil v1 pointer converts to the zero value, 0."""
+    return go_json_string(value) if isinstance(value, str) else str(value or 0)
+
+
+def _go_deployment_strategy(strategy: dict) -> GoJSON:
+    """The bad value of `ValidateDeploymentStrategy`'s NotSupported: the internal `apps.DeploymentStrategy`
+    (fields Type, RollingUpdate *RollingUpdateDeployment{MaxUnavailable, MaxSurge}, no json tags), so the
+    API server prints ``{"Type":"BlueGreen","RollingUpdate":null}``."""
+    rolling = strategy.get("rollingUpdate")
+    if rolling is None:
+        rendered = "null"
+    else:
+        rendered = (f'{{"MaxUnavailable":{_go_int_or_string(rolling.get("maxUnavailable"))},'
+                    f'"MaxSurge":{_go_int_or_string(rolling.get("maxSurge"))}}}')
+    return GoJSON(f'{{"Type":{go_json_string(strategy.get("type", ""))},"RollingUpdate":{rendered}}}')
 
 
 def _validate_int_or_percent(value: int | str, field: str) -> list[Cause]:
@@ -1362,7 +1380,10 @@ def _validate_service(obj: dict, old: dict | None) -> list[Cause]:
     for i, port in enumerate(ports):
         key = (port.get("protocol"), port.get("port", 0))
         if key in seen_ports:
-            causes.append(duplicate(f"spec.ports[{i}]", {"port": key[1], "protocol": key[0]}))
+            # The bad value is the key, an internal `core.ServicePort` with only Protocol and Port set.
+            causes.append(duplicate(f"spec.ports[{i}]", GoJSON(
+                f'{{"Name":"","Protocol":{go_json_string(key[0] or "")},"AppProtocol":null,"Port":{key[1]},'
+                '"TargetPort":0,"NodePort":0}')))
         seen_ports.add(key)
     return causes
 

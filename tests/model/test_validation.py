@@ -282,9 +282,13 @@ def test_pod_defaults():
     ({"strategy": {"type": "Recreate", "rollingUpdate": {"maxSurge": 1}}},
      ["spec.strategy.rollingUpdate: Forbidden: may not be specified when strategy `type` is 'Recreate'"]),
     ({"strategy": {"type": "BlueGreen"}},
-     ['spec.strategy: Unsupported value: {"type":"BlueGreen"}: supported values: "Recreate", "RollingUpdate"']),
+     ['spec.strategy: Unsupported value: {"Type":"BlueGreen","RollingUpdate":null}: supported values: "Recreate", '
+      '"RollingUpdate"']),
+    ({"strategy": {"type": "BlueGreen", "rollingUpdate": {"maxSurge": 1}}},
+     ['spec.strategy: Unsupported value: {"Type":"BlueGreen","RollingUpdate":{"MaxUnavailable":0,"MaxSurge":1}}: '
+      'supported values: "Recreate", "RollingUpdate"']),
 ], ids=["replicas", "minReady", "history", "deadline", "empty-selector", "mismatch", "zero-zero", "zero-percent",
-        "over-100", "bad-percent", "negative-surge", "recreate-rolling", "unknown-strategy"])
+        "over-100", "bad-percent", "negative-surge", "recreate-rolling", "unknown-strategy", "unknown-strategy-rolling"])
 def test_deployment_spec_rules(spec, expected):
     """On each broken Deployment spec field, ValidateDeploymentSpec's message is returned (apps validation.go)."""
     assert causes(deployment(**spec)) == expected
@@ -412,7 +416,7 @@ def test_namespace_name_is_a_label():
     ({"ports": [{"name": "a", "port": 80}, {"port": 81}]}, ["spec.ports[1].name: Required value"]),
     ({"ports": [{"name": "a", "port": 80}, {"name": "a", "port": 81}]}, ['spec.ports[1].name: Duplicate value: "a"']),
     ({"ports": [{"name": "a", "port": 80}, {"name": "b", "port": 80}]},
-     ['spec.ports[1]: Duplicate value: {"port":80,"protocol":"TCP"}']),
+     ['spec.ports[1]: Duplicate value: {"Name":"","Protocol":"TCP","AppProtocol":null,"Port":80,"TargetPort":0,"NodePort":0}']),
     ({"ports": [{"port": 80, "targetPort": "Http"}]},
      ['spec.ports[0].targetPort: Invalid value: "Http": must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)']),
     ({"ports": [{"port": 80, "nodePort": 30080}], "type": "ClusterIP"},
