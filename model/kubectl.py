@@ -20,7 +20,7 @@ from .clock import rfc3339
 from .deployment import util as du
 from .errors import ApiError, ControllerError
 from .state import KINDS, ClusterState
-from .store import CLUSTER_SCOPED, create, delete, update
+from .store import CLUSTER_SCOPED, begin_create, create, delete, update
 from .validation import admit
 
 #: How kubectl names each kind in its output (`deployment.apps/web`).
@@ -99,7 +99,7 @@ def apply(st: ClusterState, manifest: dict) -> tuple[ClusterState, str]:
     if isinstance(desired["metadata"]["annotations"], dict):
         desired["metadata"]["annotations"][du.LAST_APPLIED] = last_applied
     if live is None:
-        obj = admit(desired)
+        obj = admit(desired, begin_create=lambda decoded: begin_create(st, decoded, ns))
         obj["metadata"]["namespace"] = ns if kind not in CLUSTER_SCOPED else obj["metadata"].get("namespace")
         if kind in CLUSTER_SCOPED:
             obj["metadata"].pop("namespace", None)

@@ -254,6 +254,7 @@ def _allocate_service(st: ClusterState, svc: dict, old: dict | None) -> tuple[Cl
     if stype in ("NodePort", "LoadBalancer"):
         ports = []
         old_ports = {(p.get("port"), p.get("protocol", "TCP")): p.get("nodePort") for p in ((old or {}).get("spec") or {}).get("ports") or ()}
+        here: dict = {}  # node port -> the service port number it was allocated for in this request
         for i, p in enumerate(spec.get("ports") or ()):
             p = dict(p)
             want = p.get("nodePort")
@@ -279,17 +280,29 @@ def _allocate_service(st: ClusterState, svc: dict, old: dict | None) -> tuple[Cl
                 )
                 ports.append(p)
                 continue
-            elif node_ports.get(want) not in (None, owner):
+            elif node_ports.get(want) not in (None, owner) or (old is None and here.get(want, p.get("port")) != p.get("port")):
+                # On create, `initNodePorts` allocates a requested port once per service port number, so a
+                # second service port asking for the same node port is refused by the allocator.
                 causes.append(Cause(f"spec.ports[{i}].nodePort", "Invalid value", "provided port is already allocated", want, True))
                 ports.append(p)
                 continue
             p["nodePort"] = want
             node_ports = node_ports.set(want, owner)
+            here.setdefault(want, p.get("port"))
             ports.append(p)
         spec["ports"] = ports
-    if causes:
-        raise ApiError.invalid("Service", name, causes, resource="services", namespace=ns)
+    if causes:  # the allocator returns its first error
+        raise ApiError.invalid("Service", name, causes[:1], resource="services", namespace=ns)
     return st.evolve(node_ports=node_ports, cluster_ips=cluster_ips), {**svc, "spec": spec}
+
+
+def begin_create(st: ClusterState, obj: dict, namespace: str) -> None:
+    """The registry's `BeginCreate` hook, which `Store.Create` (apiserver pkg/registry/generic/registry/store.go)
+    runs before `rest.BeforeCreate` validates: for a Service, `Allocators.allocateCreate` / `initNodePorts`
+    (pkg/registry/core/service/storage/alloc.go) reserves the node ports, so its error ("provided port is already
+    allocated", "... not in the valid range") is reported instead of any validation error. Nothing is kept."""
+    if obj.get("kind") == "Service" and isinstance(obj.get("metadata"), dict):
+        _allocate_service(st, {**obj, "metadata": {**obj["metadata"], "namespace": namespace}}, None)
 
 
 def _free_node_port(node_ports) -> int | None:

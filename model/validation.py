@@ -193,11 +193,13 @@ RESOURCES = {
 # =============================================================================================== admit
 
 
-def admit(obj: dict, *, old: dict | None = None) -> dict:
+def admit(obj: dict, *, old: dict | None = None, begin_create=None) -> dict:
     """Return a decoded, defaulted deep copy of `obj`, or raise the `ApiError` the API server would.
 
     `old` is the stored object on update; it enables the immutability rules (apps/v1 `spec.selector`,
-    ConfigMap `immutable`). The result carries no server-assigned metadata.
+    ConfigMap `immutable`). The result carries no server-assigned metadata. `begin_create(decoded)`, if given,
+    runs between defaulting and validation, where the registry's `Store.Create` calls its `BeginCreate` hook
+    (the Service node-port allocator, `store.begin_create`), so its errors come first.
     """
     if not isinstance(obj, dict):
         raise ApiError("BadRequest", "the body of the request was in an unknown format")
@@ -207,6 +209,8 @@ def admit(obj: dict, *, old: dict | None = None) -> dict:
         raise ApiError("BadRequest", f'no kind "{kind}" is registered for version "{api_version}"', kind=str(kind))
     decoded = decode(obj, schema, kind, api_version)
     set_defaults(decoded, kind)
+    if begin_create is not None:
+        begin_create(decoded)
     causes = validate(decoded, kind, old)
     if causes:
         meta = decoded.get("metadata", {})

@@ -40,6 +40,40 @@ def test_node_port_conflict():
     assert info.value.kubectl_message() == 'The Service "b" is invalid: spec.ports[0].nodePort: Invalid value: 31000: provided port is already allocated'
 
 
+def _ports_svc(name, ports):
+    return {"apiVersion": "v1", "kind": "Service", "metadata": {"name": name},
+            "spec": {"type": "NodePort", "selector": {"app": "web"}, "ports": ports}}
+
+
+@pytest.mark.parametrize("name, ports, expected", [
+    # Two service ports asking for one node port: `initNodePorts` allocates it for the first, then refuses it.
+    ("web-svc", [{"name": "a", "port": 80, "nodePort": 30080}, {"name": "b", "port": 81, "nodePort": 30080}],
+     "spec.ports[1].nodePort: Invalid value: 30080: provided port is already allocated"),
+    # The allocator (`BeginCreate`) runs before validation: the bad name is not reported.
+    ("Bad_Name", [{"name": "a", "port": 80, "nodePort": 30081}, {"name": "b", "port": 81, "nodePort": 30081}],
+     "spec.ports[1].nodePort: Invalid value: 30081: provided port is already allocated"),
+    # The allocator stops at its first error.
+    ("two-out", [{"name": "a", "port": 80, "nodePort": 80}, {"name": "b", "port": 81, "nodePort": 40000}],
+     "spec.ports[0].nodePort: Invalid value: 80: provided port is not in the valid range. The range of valid ports is 30000-32767"),
+], ids=["duplicate-in-service", "before-validation", "first-error"])
+def test_node_port_allocator_runs_before_validation(name, ports, expected):
+    """On create, the node-port allocator's error is the whole answer (outputs of kube-apiserver v1.36.3)."""
+    with pytest.raises(m.ApiError) as info:
+        m.step(m.new_cluster(), m.Apply(_ports_svc(name, ports)))
+    assert info.value.kubectl_message() == f'The Service "{name}" is invalid: {expected}'
+
+
+def test_one_node_port_for_one_service_port_number_is_validation_s_duplicate():
+    """On two entries with the same port and nodePort, the allocator shares the node port (same port number), so
+    validation reports both duplicates (kube-apiserver v1.36.3)."""
+    ports = [{"name": "a", "port": 80, "nodePort": 30082}, {"name": "b", "port": 80, "nodePort": 30082}]
+    with pytest.raises(m.ApiError) as info:
+        m.step(m.new_cluster(), m.Apply(_ports_svc("same-port", ports)))
+    assert [str(c) for c in info.value.causes] == [
+        "spec.ports[1].nodePort: Duplicate value: 30082",
+        'spec.ports[1]: Duplicate value: {"Name":"","Protocol":"TCP","AppProtocol":null,"Port":80,"TargetPort":0,"NodePort":0}']
+
+
 def test_node_port_freed_on_delete_and_auto_allocated_in_range():
     """On deleting the holder, the port can be taken again; an unspecified nodePort is allocated within 30000-32767."""
     st = run(m.Apply(_svc("a", 31000)))
