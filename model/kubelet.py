@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, fields
+from functools import lru_cache
 from dataclasses import replace as _dataclass_replace
 
 from .clock import rfc3339
@@ -132,11 +133,14 @@ def schedule_pod(st: ClusterState, ns: str, name: str) -> ClusterState:
 # ----- kubelet ---------------------------------------------------------------------------
 
 
+_NORMAL, _NEVER_READY = ImageBehaviour(), ImageBehaviour(never_ready=True)
+
+
 def image_behaviour(st: ClusterState, pod: dict, image: str) -> ImageBehaviour:
     """The behaviour of `image` in `pod`: Config.images, then the shared conventions."""
     b = st.config.images.get(image)
     if b is None:
-        b = ImageBehaviour(never_ready="never-ready" in image)
+        b = _NEVER_READY if "never-ready" in image else _NORMAL
     ann = pod["metadata"].get("annotations") or {}
     if ann.get(NEVER_READY_ANNOTATION) == "true":
         b = replace(b, never_ready=True)
@@ -529,6 +533,13 @@ def _image_ref(image: str) -> str:
     return name if ("." in first or ":" in first) else f"docker.io/{name}"
 
 
+@lru_cache(maxsize=1024)
+def _image_ids(image: str) -> tuple[str, str]:
+    """(image reference, imageID) as the container status shows them (pure in `image`)."""
+    ref = _image_ref(image)
+    return ref, f"{ref.rsplit(':', 1)[0]}@sha256:{hashlib.sha256(image.encode()).hexdigest()}"
+
+
 def pod_status(st: ClusterState, pod: dict, rt: PodRuntime) -> dict:
     """The pod status the kubelet reports for `rt` (`generateAPIPodStatus`)."""
     epoch = st.config.epoch
@@ -555,11 +566,11 @@ def pod_status(st: ClusterState, pod: dict, rt: PodRuntime) -> dict:
     all_started = True
     for c in rt.containers:
         cid = hashlib.blake2b(f"{pod['metadata']['uid']}:{c.name}:{c.restarts}".encode(), digest_size=32).hexdigest()
-        ref = _image_ref(c.image)
+        ref, image_id = _image_ids(c.image)
         cs = {
             "containerID": f"containerd://{cid}" if c.started_ms is not None else None,
             "image": ref,
-            "imageID": f"{ref.rsplit(':', 1)[0]}@sha256:{hashlib.sha256(c.image.encode()).hexdigest()}",
+            "imageID": image_id,
             "lastState": {},
             "name": c.name,
             "ready": c.ready,
