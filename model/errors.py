@@ -221,6 +221,7 @@ class ManifestError(KubesimError):
         kind: str = "",
         name: str = "",
         field: str | None = None,
+        list_item: bool = False,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -229,6 +230,9 @@ class ManifestError(KubesimError):
         self.kind = kind
         self.name = name
         self.field = field
+        #: The error is about an item of the ``kind: List`` at `document_index`: kubectl's `FlattenListVisitor`
+        #: gathers those of one list into one aggregate error.
+        self.list_item = list_item
 
     def __str__(self) -> str:
         return self.message

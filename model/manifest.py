@@ -403,8 +403,8 @@ def _parse_go_int(text: str) -> int | None:
 # --------------------------------------------------------------------------------------------- kinds
 
 
-def _expand_list(obj: dict, source: str, index: int) -> list[Document | ManifestError]:
-    kind_error = _kind_error(obj, source, index)
+def _expand_list(obj: dict, source: str, index: int, in_list: bool = False) -> list[Document | ManifestError]:
+    kind_error = _kind_error(obj, source, index, in_list)
     if kind_error is not None:
         return [kind_error]
     if obj.get("kind") == "List" and obj.get("apiVersion") == "v1":
@@ -419,13 +419,18 @@ def _expand_list(obj: dict, source: str, index: int) -> list[Document | Manifest
                     f'error validating "{source}": error validating data: invalid object to validate; {_VALIDATE_SUFFIX}',
                     source=source, document_index=index))
                 continue
-            out.extend(_expand_list(item, source, index))
+            out.extend(_expand_list(item, source, index, in_list=True))
         return out
     return [Document(index=index, source=source, obj=obj)]
 
 
-def _kind_error(obj: dict, source: str, index: int) -> ManifestError | None:
-    """Check apiVersion/kind as kubectl's `getObjectKind` and REST mapping do."""
+def _kind_error(obj: dict, source: str, index: int, in_list: bool = False) -> ManifestError | None:
+    """Check apiVersion/kind as kubectl's `getObjectKind` and REST mapping do.
+
+    An unserved kind is cli-runtime's `infoForData` "resource mapping not found ..." for a document, and
+    `infoForObject`'s ``unable to recognize <NoKindMatchError>`` (no file, no name) for an item of a List
+    (pkg/resource/mapper.go, called by `FlattenListVisitor`).
+    """
     problems = []
     api_version, kind = obj.get("apiVersion"), obj.get("kind")
     if api_version is None:
@@ -449,6 +454,10 @@ def _kind_error(obj: dict, source: str, index: int) -> ManifestError | None:
         return metadata_error
     if (api_version, kind) in SERVED_KINDS or (api_version, kind) == ("v1", "List"):
         return None
+    if in_list:
+        return ManifestError(f'unable to recognize no matches for kind "{kind}" in version "{api_version}"',
+                             source=source, document_index=index, kind=kind, name=name, field="apiVersion",
+                             list_item=True)
     return ManifestError(
         f'resource mapping not found for name: "{name}" namespace: "{namespace}" from "{source}": '
         f'no matches for kind "{kind}" in version "{api_version}"\nensure CRDs are installed first',

@@ -236,26 +236,38 @@ def _no_name_error(obj: dict, ns: str, source: str) -> str:
 def cmd_apply(ctx: Ctx) -> None:
     """Apply every valid object of every file; report the refused ones after, as kubectl's aggregate does.
 
-    One error prints as kubectl prints it alone (``error: ...``, ``The Deployment "web" is invalid: ...``);
-    several print as `cmdutil.MultipleErrors` does (no ``error:`` prefix, API errors as ``Error from server
-    (<Reason>): error when creating "<file>": ...``). Each is followed by kubesim's context line naming the
+    The errors are shaped as kubectl's are (`apply.go` `RunApply`, `cmdutil.checkErr`): the reading errors form
+    one aggregate (`EagerVisitorList`), inside which the refused items of one ``kind: List`` form another
+    (`FlattenListVisitor`); the server's errors follow. One error prints as kubectl prints it alone (``error:
+    ...``, ``The Deployment "web" is invalid: ...``); an aggregate prints as `cmdutil.MultipleErrors` does (no
+    ``error:`` prefix, API errors as ``Error from server (<Reason>): error when creating "<file>": ...``, a nested
+    aggregate on one line as ``[<e1>, <e2>]``). Each line is followed by kubesim's context line(s) naming the
     document (1-based), the object and the field.
     """
     explicit = ctx.args.namespace is not None
     st = ctx.st
-    errors: list[tuple[str, str, str]] = []  # (alone, among several, context)
+    reading = _Aggregate()  # leaves (alone, among several, context) and, per kind: List, an aggregate of its items
+    errors: list[tuple[str, str, str]] = []  # the server's (and apply's own) errors
+    list_key = None
     seen = 0
     for source, data in _files(ctx.args.filename):
         for item in load_each(data, source):
             seen += 1
             if isinstance(item, m.ManifestError):
                 where = _apply_context(source, item.document_index, item.kind, item.name, item)
-                errors.append((_error_text(item), item.message, where))
+                leaf = (_error_text(item), item.message, where)
+                if not item.list_item:
+                    reading.append(leaf)
+                elif list_key == (source, item.document_index) and isinstance(reading[-1], _Aggregate):
+                    reading[-1].append(leaf)
+                else:
+                    reading.append(_Aggregate([leaf]))
+                list_key = (source, item.document_index) if item.list_item else None
                 continue
             try:
                 obj = _with_namespace(item.obj, ctx.ns, explicit)
             except UserError as e:
-                errors.append((e.text, e.text.removeprefix("error: "), _apply_context(source, item.index, str(item.obj.get("kind")), "", None)))
+                reading.append((e.text, e.text.removeprefix("error: "), _apply_context(source, item.index, str(item.obj.get("kind")), "", None)))
                 continue
             md = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
             kind = obj.get("kind")
@@ -279,10 +291,39 @@ def cmd_apply(ctx: Ctx) -> None:
     ctx.st = st
     if not seen:
         raise UserError("error: no objects passed to apply")
-    for alone, several, where in errors:
-        ctx.err(alone if len(errors) == 1 else several)
-        ctx.err(where)
+    top = _Aggregate(([reading] if reading else []) + errors)  # apply returns errs[0], or an aggregate of errs
+    err = top[0] if len(top) == 1 else top
+    if isinstance(err, _Aggregate) and len(err) == 1:  # checkErr unwraps an aggregate of one
+        err = err[0]
+    if isinstance(err, tuple):
+        ctx.err(err[0])
+        ctx.err(err[2])
         ctx.failed = True
+        return
+    for e in err:
+        ctx.err(_error_line(e))
+        for leaf in _leaves(e):
+            ctx.err(leaf[2])
+        ctx.failed = True
+
+
+class _Aggregate(list):
+    """An aggregate error (`utilerrors.Aggregate`) of leaves ``(alone, among several, context)`` and aggregates."""
+
+
+def _leaves(e) -> list[tuple[str, str, str]]:
+    return [e] if isinstance(e, tuple) else [leaf for x in e for leaf in _leaves(x)]
+
+
+def _error_line(e) -> str:
+    """`messageForError`: a leaf's message; an aggregate's `Error()` (one: its element's; more: the distinct
+    messages of its flattened leaves, in brackets unless only one is left)."""
+    if isinstance(e, tuple):
+        return e[1]
+    if len(e) == 1:
+        return _error_line(e[0])
+    messages = list(dict.fromkeys(leaf[1] for leaf in _leaves(e)))
+    return messages[0] if len(messages) == 1 else "[" + ", ".join(messages) + "]"
 
 
 def _collect(ctx: Ctx, kinds: list[str], names: list[str], all_ns: bool) -> tuple[list[tuple[str, list[dict]]], list[str]]:

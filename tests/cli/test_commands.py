@@ -8,6 +8,7 @@ project's real cluster). Names and IPs are the model's deterministic ones.
 
 import json
 
+import pytest
 import yaml
 
 GET_ALL = """\
@@ -167,6 +168,42 @@ def test_apply_errors_name_the_file_and_keep_the_state(kubesim):
     import os
 
     assert not os.path.exists(kubesim.state)
+
+
+_BAD_NAME = ("ConfigMap \"Bad_Name\" is invalid: metadata.name: Invalid value: \"Bad_Name\": a lowercase RFC 1123 subdomain "
+             "must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric "
+             "character (e.g. 'example.com', regex used for validation is "
+             "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')")
+_NO_KIND = 'no matches for kind "{}" in version "{}"'
+_MAPPING = 'resource mapping not found for name: "{}" namespace: "" from "{}": ' + _NO_KIND + "\nensure CRDs are installed first"
+
+
+@pytest.mark.parametrize("text, lines", [
+    # A List's refused items form one aggregate: alone, it prints one line per item, no `error:`.
+    ("apiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: Secretz, metadata: {name: a}}\n"
+     "- {apiVersion: apps/v1, kind: Foo, metadata: {name: b}}\n",
+     ["unable to recognize " + _NO_KIND.format("Secretz", "v1"), "(document 1 of f.yaml: Secretz/a, field apiVersion)",
+      "unable to recognize " + _NO_KIND.format("Foo", "apps/v1"), "(document 1 of f.yaml: Foo/b, field apiVersion)"]),
+    # Beside another reading error, the List's aggregate is one line in brackets.
+    ("apiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: Secretz, metadata: {name: a}}\n"
+     "- {apiVersion: apps/v1, kind: Foo, metadata: {name: b}}\n---\napiVersion: v1\nkind: Secretz\nmetadata: {name: c}\n",
+     ["[unable to recognize " + _NO_KIND.format("Secretz", "v1") + ", unable to recognize " + _NO_KIND.format("Foo", "apps/v1") + "]",
+      "(document 1 of f.yaml: Secretz/a, field apiVersion)", "(document 1 of f.yaml: Foo/b, field apiVersion)",
+      _MAPPING.format("c", "f.yaml", "Secretz", "v1"), "(document 2 of f.yaml: Secretz/c, field apiVersion)"]),
+    # Reading errors are one aggregate; beside a server error it prints on one line (in brackets), first.
+    ("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: Bad_Name}\n---\napiVersion: v1\nkind: Secretz\nmetadata: {name: c}\n"
+     "---\napiVersion: v1\nkind: Secretz\nmetadata: {name: d}\n",
+     ["[" + _MAPPING.format("c", "f.yaml", "Secretz", "v1") + ", " + _MAPPING.format("d", "f.yaml", "Secretz", "v1") + "]",
+      "(document 2 of f.yaml: Secretz/c, field apiVersion)", "(document 3 of f.yaml: Secretz/d, field apiVersion)",
+      'Error from server (Invalid): error when creating "f.yaml": ' + _BAD_NAME,
+      "(document 1 of f.yaml: ConfigMap/Bad_Name, field metadata.name)"]),
+], ids=["list-items-alone", "list-and-document", "reading-and-server"])
+def test_apply_error_aggregates_print_as_kubectl_does(kubesim, tmp_path, text, lines):
+    """On several refused objects, the shape of kubectl v1.36.3's output (recorded on the project's cluster):
+    `FlattenListVisitor`'s and `EagerVisitorList`'s aggregates inside apply's, printed by `checkErr`."""
+    (tmp_path / "f.yaml").write_text(text)
+    r = kubesim("apply", "-f", "f.yaml")
+    assert (r.code, r.out, r.err) == (1, "", "\n".join(lines) + "\n")
 
 
 def test_apply_applies_the_valid_objects_of_a_file(kubesim, tmp_path):

@@ -77,6 +77,19 @@ def test_list_kind_expands_into_items():
     assert [(d.index, d.obj["kind"]) for d in docs] == [(0, "ConfigMap"), (0, "Deployment")]
 
 
+def test_unknown_kind_in_a_list_is_unable_to_recognize():
+    """On an unserved kind among a List's items, cli-runtime's `infoForObject` says `unable to recognize` and the
+    NoKindMatchError, without file or name (kubectl v1.36.3); a document of its own gets `infoForData`'s words."""
+    text = ("apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: a}\n"
+            "- apiVersion: v1\n  kind: Secretz\n  metadata: {name: b}\n---\napiVersion: v1\nkind: Secretz\nmetadata: {name: c}\n")
+    good, in_list, alone = load_each(text, "l.yaml")
+    assert isinstance(good, Document) and good.obj["kind"] == "ConfigMap"
+    assert in_list.message == 'unable to recognize no matches for kind "Secretz" in version "v1"'
+    assert in_list.list_item and in_list.document_index == 0 and in_list.name == "b"
+    assert alone.message.startswith('resource mapping not found for name: "c" namespace: "" from "l.yaml"')
+    assert not alone.list_item
+
+
 def test_load_each_continues_past_a_kind_error():
     """On two documents where the first has an unserved kind, `load_each` reports it and still reads the second."""
     text = "apiVersion: extensions/v1beta1\nkind: ReplicaSet\nmetadata: {name: a}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: b}\n"
