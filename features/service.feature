@@ -138,7 +138,6 @@ Feature: Service: routing by label selector, through a NodePort
     Then the output contains:
       """
       NAME         TYPE        CLUSTER-IP   EXTERNAL-IP   PORT(S)          AGE
-      kubernetes   ClusterIP   <ip>         <none>        443/TCP          <age>
       mc-user      NodePort    <ip>         <none>        8080:31001/TCP   <age>
       mc-user-v2   NodePort    <ip>         <none>        8080:31000/TCP   <age>
       """

@@ -27,7 +27,7 @@ CONTEXT = "kubesim-local"
 
 def run_scenarios(driver: str, junit: Path, extra: list[str], env: dict) -> tuple[int, float]:
     """Run features/ on one driver; return pytest's exit code and the seconds it took."""
-    cmd = [sys.executable, "-m", "pytest", "features", "-q", "-p", "no:cacheprovider", f"--junitxml={junit}", "--driver", driver, *extra]
+    cmd = [sys.executable, "-m", "pytest", "features", "-q", "-p", "no:cacheprovider", "--ignore=features/test_mutants.py", f"--junitxml={junit}", "--driver", driver, *extra]
     if driver == "cluster":
         cmd += ["--kube-context", CONTEXT]
     start = time.monotonic()
@@ -50,6 +50,20 @@ def outcomes(junit: Path) -> dict[str, tuple[str, str]]:
                 status, reason = "skipped", (child.get("message") or "")[:90]
         out[test_id] = (status, reason)
     return out
+
+
+def wait_for_cleanup(timeout: float = 120.0) -> list[str]:
+    """Wait until every namespace the cluster driver created is gone; return those left."""
+    from kubesim.drivers.cluster import ClusterDriver
+
+    probe = ClusterDriver(kube_context=CONTEXT, kubeconfig=str(KUBECONFIG))
+    deadline = time.monotonic() + timeout
+    run_id = os.environ["KUBESIM_RUN_ID"]
+    left = probe.leftover_namespaces(run_id)
+    while left and time.monotonic() < deadline:
+        time.sleep(1)
+        left = probe.leftover_namespaces(run_id)
+    return left
 
 
 def table(model: dict, cluster: dict) -> str:
@@ -81,8 +95,10 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     extra = ["-k", args.keyword] if args.keyword else []
+    os.environ.setdefault("KUBESIM_RUN_ID", f"conformance-{os.getpid()}-{int(time.time())}")
     env = {**os.environ, "KUBECONFIG": str(KUBECONFIG)}
     timings: dict[str, float] = {}
+    leftovers: list[str] = []
     started = False
     try:
         if not args.no_up:
@@ -95,15 +111,17 @@ def main(argv: list[str] | None = None) -> int:
             started = True
         _, timings["model run"] = run_scenarios("model", out / "model.xml", extra, env)
         _, timings["cluster run"] = run_scenarios("cluster", out / "cluster.xml", extra, env)
+        leftovers = wait_for_cleanup()
     finally:
         if started and not args.keep_up:
             subprocess.call(["bash", str(CLUSTER / "down.sh")], cwd=ROOT)
     model, cluster = outcomes(out / "model.xml"), outcomes(out / "cluster.xml")
     text = table(model, cluster)
     text += "\n" + "; ".join(f"{k} {v:.0f}s" for k, v in timings.items())
+    text += "\n" + (f"namespaces left behind: {', '.join(leftovers)}" if leftovers else "every scenario namespace was deleted")
     (out / "table.txt").write_text(text + "\n")
     print(text)
-    failed = any(v[0] == "failed" for v in list(model.values()) + list(cluster.values())) or not model or not cluster
+    failed = any(v[0] == "failed" for v in list(model.values()) + list(cluster.values())) or not model or not cluster or bool(leftovers)
     return 1 if failed else 0
 
 

@@ -46,6 +46,8 @@ _PATHS = {
 }
 _WATCHED = ("Pod", "Service", "Endpoints", "ConfigMap", "ReplicaSet", "Deployment")
 MANAGED_BY = {"app.kubernetes.io/managed-by": "kubesim"}
+#: Groups the namespaces of one run (`KUBESIM_RUN_ID`), so a run checks only its own leftovers.
+RUN_LABEL = "kubesim.dev/run"
 
 
 def _api_error(code: int, body: bytes | str | None) -> ApiError:
@@ -99,6 +101,7 @@ class ClusterDriver:
         self.api = config.new_client_from_config(config_file=kubeconfig, context=kube_context)
         self.context = kube_context
         self.namespace = namespace or f"kubesim-{uuid.uuid4().hex[:8]}"
+        self.run_id = os.environ.get("KUBESIM_RUN_ID") or "adhoc"
         self.quiet_seconds = quiet_seconds
         self.request_timeout = request_timeout
         self._lock = threading.RLock()
@@ -142,7 +145,8 @@ class ClusterDriver:
     # ----- lifecycle ---------------------------------------------------------------------
     def start(self) -> None:
         """Create the scenario's namespace and start watching it."""
-        body = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": self.namespace, "labels": MANAGED_BY}}
+        labels = {**MANAGED_BY, RUN_LABEL: self.run_id}
+        body = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": self.namespace, "labels": labels}}
         self._request("POST", "/api/v1/namespaces", body)
         self._started = True
         atexit.register(self.stop)
@@ -162,17 +166,26 @@ class ClusterDriver:
             t.start()
             self._threads.append(t)
 
-    def stop(self) -> None:
-        """Stop watching and delete the namespace (bounded wait); never raises."""
+    def stop(self, wait: bool = False) -> None:
+        """Stop watching and delete the namespace; never raises.
+
+        The namespace controller then removes everything in it; with `wait` this waits
+        (at most 60 s) until the namespace is gone. `leftover_namespaces` lists any that remain.
+        """
         if not self._started:
             return
         self._started = False
         self._stopping.set()
+        try:  # Services first: their node ports are cluster-wide and the next scenario may want them
+            for svc in self.list("Service"):
+                self._request("DELETE", self._path("Service", svc["metadata"]["name"]))
+        except Exception:  # noqa: BLE001
+            pass
         try:
             self._request("DELETE", f"/api/v1/namespaces/{self.namespace}", {"propagationPolicy": "Background"})
         except Exception:  # noqa: BLE001 - teardown must not mask the scenario's own error
             pass
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + (60 if wait else 0)
         while time.monotonic() < deadline:
             try:
                 self._request("GET", f"/api/v1/namespaces/{self.namespace}")
@@ -187,6 +200,12 @@ class ClusterDriver:
             atexit.unregister(self.stop)
         except Exception:  # noqa: BLE001
             pass
+
+    def leftover_namespaces(self, run_id: str | None = None) -> list[str]:
+        """Namespaces this kit created (of one run, if given) that still exist."""
+        selector = "app.kubernetes.io/managed-by=kubesim" + (f",{RUN_LABEL}={run_id}" if run_id else "")
+        listing = self._request("GET", "/api/v1/namespaces", query=[("labelSelector", selector)])
+        return sorted(n["metadata"]["name"] for n in listing.get("items", []))
 
     # ----- watches -----------------------------------------------------------------------
     def _watch(self, kind: str) -> None:
