@@ -24,7 +24,14 @@ _TERMINAL = ("Succeeded", "Failed")
 
 
 def signatures(pod: dict) -> tuple:
-    """Return (csig, fsig or None when the pod is not active)."""
+    """Return (csig, fsig or None when the pod is not active); (None, None) for odd shapes."""
+    try:
+        return _signatures(pod)
+    except (AttributeError, KeyError, TypeError, ValueError):
+        return None, None
+
+
+def _signatures(pod: dict) -> tuple:
     md = pod["metadata"]
     status = pod.get("status")
     if not isinstance(status, dict):

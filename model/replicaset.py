@@ -328,7 +328,9 @@ def _victims(st: ClusterState, rs: dict, n: int, owned: int) -> list[tuple] | No
     on_node: dict = {}
     for owner in owners:
         for csig, count in st.pod_counts.get(owner, EMPTY).items():
-            if csig is not None and csig[2]:  # active
+            if csig is None:
+                return None  # a pod the full walk must look at
+            if csig[2]:  # active
                 on_node[csig[5]] = on_node.get(csig[5], 0) + count
     epoch, now = st.config.epoch, st.now
     merged: dict[tuple, list] = {}

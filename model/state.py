@@ -114,8 +114,15 @@ class ClusterState:
     def list(self, kind: str, namespace: str | None = None) -> list[dict]:
         """Return the objects of a kind (in one namespace, or all), sorted by namespace and name."""
         table = self.objects.get(kind, EMPTY)
+        hit = _LISTED.get((id(table), namespace))
+        if hit is not None and hit[0] is table:
+            return list(hit[1])
         keys = sorted(k for k in table.keys() if namespace is None or k[0] == namespace)
-        return [table[k] for k in keys]
+        out = [table[k] for k in keys]
+        if len(_LISTED) >= 512:
+            _LISTED.clear()
+        _LISTED[(id(table), namespace)] = (table, tuple(out))
+        return out
 
     def by_uid(self, uid: str) -> dict | None:
         """Return the object with `uid`, or None."""
@@ -180,6 +187,9 @@ class ClusterState:
 
 _new_state = object.__new__
 _set = object.__setattr__
+#: (id(table), namespace) -> (table, its objects in order) for `ClusterState.list`: tables
+#: are immutable maps, and the entry keeps its table alive so the id is not reused meanwhile.
+_LISTED: dict[tuple, tuple] = {}
 
 
 def controller_ref(obj: dict) -> dict | None:
