@@ -63,32 +63,34 @@ def _signatures(pod: dict) -> tuple:
     return csig, fsig
 
 
-def _add(counts: Map, groups: Map, uid: str, name: str, sigs: tuple, delta: int) -> tuple[Map, Map]:
-    csig, fsig = sigs
+def _count(counts: Map, uid: str, csig, delta: int) -> Map:
     inner = counts.get(uid, EMPTY)
     n = inner.get(csig, 0) + delta
     inner = inner.set(csig, n) if n else inner.delete(csig)
-    counts = counts.set(uid, inner) if len(inner) else counts.delete(uid)
-    if fsig is not None:
-        g = groups.get(uid, EMPTY)
-        entry = g.get(fsig)
-        if delta > 0:
-            members = (EMPTY if entry is None else entry[0]).set(name, None)
-            g = g.set(fsig, (members, members, 0))
+    return counts.set(uid, inner) if len(inner) else counts.delete(uid)
+
+
+def _group(groups: Map, uid: str, name: tuple, fsig, delta: int) -> Map:
+    if fsig is None:
+        return groups
+    g = groups.get(uid, EMPTY)
+    entry = g.get(fsig)
+    if delta > 0:
+        members = (EMPTY if entry is None else entry[0]).set(name, None)
+        g = g.set(fsig, (members, members, 0))
+    else:
+        members, base, gone = entry
+        members = members.delete(name)
+        if len(members):
+            order = _SORTED.get(id(base))
+            if order is not None and order[0] is base:
+                order = order[1]
+                while gone < len(order) and order[gone] not in members:
+                    gone += 1
+            g = g.set(fsig, (members, base, gone))
         else:
-            members, base, gone = entry
-            members = members.delete(name)
-            if len(members):
-                order = _SORTED.get(id(base))
-                if order is not None and order[0] is base:
-                    order = order[1]
-                    while gone < len(order) and order[gone] not in members:
-                        gone += 1
-                g = g.set(fsig, (members, base, gone))
-            else:
-                g = g.delete(fsig)
-        groups = groups.set(uid, g) if len(g) else groups.delete(uid)
-    return counts, groups
+            g = g.delete(fsig)
+    return groups.set(uid, g) if len(g) else groups.delete(uid)
 
 
 # A group is (members, base, gone): `base` is the members map right after its latest
@@ -135,12 +137,21 @@ def update_pod_index(index: tuple, key: tuple, new: dict | None, nref: dict | No
     if prev is None and nuid is None:
         return index
     nsig = signatures(new) if nuid is not None else None
-    if prev is not None:
-        if prev[0] == nuid and prev[1] == nsig:
+    if prev is not None and prev[0] == nuid:  # same owner: move only what changed
+        (oc, of), (nc, nf) = prev[1], nsig
+        if oc == nc and of == nf:
             return index
-        counts, groups = _add(counts, groups, prev[0], key, prev[1], -1)
+        if oc != nc:
+            counts = _count(_count(counts, nuid, oc, -1), nuid, nc, 1)
+        if of != nf:
+            groups = _group(_group(groups, nuid, key, of, -1), nuid, key, nf, 1)
+        return counts, groups, sigs.set(key, (nuid, nsig))
+    if prev is not None:
+        counts = _count(counts, prev[0], prev[1][0], -1)
+        groups = _group(groups, prev[0], key, prev[1][1], -1)
     if nuid is not None:
-        counts, groups = _add(counts, groups, nuid, key, nsig, 1)
+        counts = _count(counts, nuid, nsig[0], 1)
+        groups = _group(groups, nuid, key, nsig[1], 1)
         sigs = sigs.set(key, (nuid, nsig))
     else:
         sigs = sigs.delete(key)
