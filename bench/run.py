@@ -191,7 +191,11 @@ def test_suite(args, emit) -> float | None:
     out = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=ROOT, capture_output=True, text=True)
     wall = time.perf_counter() - t0
     counts = [line for line in out.stdout.splitlines() if re.search(r"\d+ (passed|failed)", line)]
-    summary = (counts or out.stdout.strip().splitlines() or ["?"])[-1].strip("= ")
+    if counts:
+        summary = counts[-1].strip("= ")
+    else:  # the project's -q output has no summary line: count the progress characters
+        progress = "".join(re.sub(r"\s*\[\s*\d+%\]$", "", line) for line in out.stdout.splitlines() if re.fullmatch(r"[.FEsxX]+\s*\[\s*\d+%\]", line.strip()))
+        summary = f"{progress.count('.')} passed, {progress.count('F')} failed, {progress.count('E')} errors, {progress.count('s')} skipped"
     emit(f"{wall:.1f} s wall (exit code {out.returncode}): `{summary}`")
     return wall if out.returncode == 0 else None
 
