@@ -1,0 +1,31 @@
+"""The stateful test: random users, faults and controller schedules; every invariant after every step."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis.stateful import run_state_machine_as_test
+
+from kubesim.invariants import InvariantViolation
+from kubesim.replay import minimize
+
+from .conftest import PROFILE_NAME, PROFILES, THOROUGH_SHARDS, profile_settings
+from .machine import ClusterMachine
+
+SHARDS = THOROUGH_SHARDS if PROFILE_NAME == "thorough" else 1
+
+
+@pytest.mark.parametrize("shard", range(SHARDS))
+def test_cluster_machine_keeps_every_invariant(shard):
+    """On any sequence of requests, faults and controller interleavings, no invariant breaks.
+
+    A failure is reported with the shrunk run as a kubectl-style script, and that
+    script minimized further by `kubesim.replay.minimize`.
+    """
+    per_shard = PROFILES[PROFILE_NAME]["max_examples"] // SHARDS
+    try:
+        run_state_machine_as_test(ClusterMachine, settings=profile_settings(max_examples=per_shard))
+    except InvariantViolation as err:
+        script = getattr(err, "script", None)
+        if script:
+            err.add_note("Minimized replay script:\n" + minimize(script))
+        raise
