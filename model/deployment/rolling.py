@@ -28,6 +28,8 @@ def rollout_rolling(st: ClusterState, d: dict, rs_list: list[dict]) -> ClusterSt
     if scaled_up:
         return sync_rollout_status(st, all_rss, new_rs, d)
     st, scaled_down = reconcile_old_replica_sets(st, all_rss, u.filter_active(old_rss), new_rs, d)
+    if scaled_down is None:  # the sync failed: upstream returns the error (no status update) and requeues
+        return st
     if scaled_down:
         return sync_rollout_status(st, all_rss, new_rs, d)
     if u.deployment_complete(d, d.get("status") or {}):
@@ -65,12 +67,20 @@ def reconcile_old_replica_sets(st: ClusterState, all_rss: list[dict], old_rss: l
     if max_scaled_down <= 0:
         return st, False
     st, old_rss, cleaned = cleanup_unhealthy_replicas(st, old_rss, d, max_scaled_down)
+    if old_rss is None:
+        return st, None
     st, scaled = scale_down_old_replica_sets_for_rolling_update(st, old_rss + [new_rs], old_rss, d)
     return st, cleaned + scaled > 0
 
 
 def cleanup_unhealthy_replicas(st: ClusterState, old_rss: list[dict], d: dict, max_cleanup: int):
-    """`cleanupUnhealthyReplicas`: oldest first, drop replicas that are not available."""
+    """`cleanupUnhealthyReplicas`: oldest first, drop replicas that are not available.
+
+    An old RS whose status still counts more available replicas than its spec (its
+    controller has not yet deleted the pods of an earlier scale-down) would be scaled
+    *up*; upstream refuses ("got invalid request to scale down") and fails the sync,
+    which returns (state, None, total).
+    """
     old_rss = u.by_creation(old_rss)
     total = 0
     for i, rs in enumerate(old_rss):
@@ -81,6 +91,8 @@ def cleanup_unhealthy_replicas(st: ClusterState, old_rss: list[dict], d: dict, m
         if spec == 0 or spec == avail:
             continue
         down = min(max_cleanup - total, spec - avail)
+        if spec - down > spec:
+            return st, None, total
         st, _, old_rss[i] = scale_replica_set_and_record_event(st, rs, spec - down, d)
         total += down
     return st, old_rss, total
