@@ -557,6 +557,38 @@ def total_replicas_within_surge_limit(prev: Observation, cur: Observation) -> li
     return out
 
 
+@invariant("step", reads=("ReplicaSet",))
+def old_replicasets_never_grow(prev: Observation, cur: Observation) -> list[Violation]:
+    """A rollout only ever shrinks old ReplicaSets; only proportional scaling grows them.
+
+    Upstream (`rolling.go`): `reconcileNewReplicaSet` scales the new ReplicaSet (the one
+    whose template equals the Deployment's), `reconcileOldReplicaSets` only scales old
+    ones down, and `cleanupUnhealthyReplicas` refuses a "scale down" that would grow one
+    ("got invalid request to scale down"); `rolloutRecreate` scales old ones to 0. Only
+    `sync`/`scale` (a scaling event, or a paused Deployment) may grow an old ReplicaSet.
+    """
+    pv, cv = view(prev), view(cur)
+    out = []
+    for d in cv.deployments:
+        if _terminating(d):
+            continue
+        before = _rs_map(pv, d)
+        key = deployment_template_key(d)
+        grown = [
+            (rs, spec_replicas(before[u]))
+            for u, rs in _rs_map(cv, d).items()
+            if u in before and spec_replicas(rs) > spec_replicas(before[u]) and rs_template_key(rs) != key
+        ]
+        if not grown:
+            continue
+        pd = next((x for x in pv.deployments if _uid(x) == _uid(d)), None)
+        if pd is None or (pd.get("spec") or {}).get("paused") or _scaling_event(pv, pd) or spec_replicas(pd) != spec_replicas(d):
+            continue
+        change = ", ".join(f"{_name(rs)} {old}->{spec_replicas(rs)}" for rs, old in grown)
+        out.append(Violation("old_replicasets_never_grow", f"Deployment/{_name(d)}", cur.time, f"old ReplicaSet scaled up ({change}) outside a scaling event"))
+    return out
+
+
 def _scaling_event(v: View, d: dict) -> bool:
     """`isScalingEvent`: an active ReplicaSet whose desired-replicas annotation differs from replicas."""
     for rs in v.rss_of.get(_uid(d), ()):
@@ -1180,6 +1212,14 @@ def current_template_has_newest_revision(obs: Observation) -> list[Violation]:
 # ======================================================================================
 
 
+def _owned_by(v: View, pod: dict, d: dict) -> bool:
+    """Whether `pod` belongs to one of Deployment `d`'s ReplicaSets."""
+    ref = controller_of(pod)
+    rs = v.rs_by_uid.get(ref.get("uid")) if ref else None
+    owner = controller_of(rs) if rs else None
+    return owner is not None and owner.get("uid") == _uid(d)
+
+
 class ReadyEndpointsTracker:
     """The fold behind `service_keeps_ready_endpoints_during_rollout`."""
 
@@ -1234,7 +1274,7 @@ class ReadyEndpointsTracker:
                                 f"no ready endpoints while Deployment/{_name(d)} rolls out (replicas {spec_replicas(d)}, maxUnavailable {max_unavailable(d)})",
                             )
                         )
-                elif serving and deployment_complete(d):
+                elif deployment_complete(d) and any(_owned_by(v, v.pod_by_name[n], d) for n in serving):
                     self.armed[key] = shape
         for key in list(self.armed):
             if key not in live:
@@ -1282,8 +1322,8 @@ def service_keeps_ready_endpoints_during_rollout(history: Sequence[Observation])
     Upstream: `reconcileOldReplicaSets` keeps Σ availableReplicas >= replicas -
     maxUnavailable, the ReplicaSet deletes not-ready pods first, and the endpoints
     controller lists every ready, non-terminating pod. So with replicas >= 1 and
-    maxUnavailable < replicas (RollingUpdate), once the Deployment was complete and its
-    Endpoints listed a pod that is ready and not terminating, the Endpoints keep at least one ready address through later rollouts
+    maxUnavailable < replicas (RollingUpdate), once the Deployment was complete and the
+    Endpoints listed one of its own pods, ready and not terminating, the Endpoints keep at least one ready address through later rollouts
     of any image, as long as nothing outside the controllers hurts its pods (a pod
     losing readiness, restarting or deleted by a user) and its replicas, strategy and
     the Service selector stay the same; any of those ends the guarantee until the
