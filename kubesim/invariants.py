@@ -441,7 +441,7 @@ def new_events(prev: Observation, cur: Observation) -> list[dict]:
 # ======================================================================================
 
 
-@invariant("shape", reads=('Pod', 'ReplicaSet'))
+@invariant("shape", reads=("Pod", "ReplicaSet"))
 def objects_have_at_most_one_controller(obs: Observation) -> list[Violation]:
     """Every pod and ReplicaSet has at most one ownerReference with ``controller: true``.
 
@@ -464,7 +464,7 @@ def objects_have_at_most_one_controller(obs: Observation) -> list[Violation]:
 # ======================================================================================
 
 
-@invariant("state", reads=('Deployment', 'ReplicaSet'))
+@invariant("state", reads=("Deployment", "ReplicaSet"))
 def at_most_one_replicaset_per_template(obs: Observation) -> list[Violation]:
     """A Deployment controls at most one ReplicaSet per pod template (ignoring the hash label).
 
@@ -487,7 +487,7 @@ def at_most_one_replicaset_per_template(obs: Observation) -> list[Violation]:
     return out
 
 
-@invariant("state", reads=('Deployment', 'ReplicaSet'))
+@invariant("state", reads=("Deployment", "ReplicaSet"))
 def revisions_are_unique(obs: Observation) -> list[Violation]:
     """The ReplicaSets of one Deployment carry distinct revision numbers.
 
@@ -518,7 +518,7 @@ def _rs_map(v: View, d: dict) -> dict[str, dict]:
     return {_uid(rs): rs for rs in v.rss_of.get(_uid(d), ())}
 
 
-@invariant("step", reads=('ReplicaSet',))
+@invariant("step", reads=("ReplicaSet",))
 def total_replicas_within_surge_limit(prev: Observation, cur: Observation) -> list[Violation]:
     """A scale-up never takes a Deployment's ReplicaSets past replicas + maxSurge.
 
@@ -599,7 +599,7 @@ def _scaling_event(v: View, d: dict) -> bool:
     return False
 
 
-@invariant("step", reads=('ReplicaSet',))
+@invariant("step", reads=("ReplicaSet",))
 def available_replicas_within_unavailable_limit(prev: Observation, cur: Observation) -> list[Violation]:
     """A rolling scale-down never takes availability below replicas - maxUnavailable.
 
@@ -644,7 +644,7 @@ def available_replicas_within_unavailable_limit(prev: Observation, cur: Observat
     return out
 
 
-@invariant("step", reads=('ReplicaSet',))
+@invariant("step", reads=("ReplicaSet",))
 def replicaset_status_counts_its_pods(prev: Observation, cur: Observation) -> list[Violation]:
     """A ReplicaSet's status, when written, counts only pods that are ready / available then.
 
@@ -695,7 +695,7 @@ def replicaset_status_counts_its_pods(prev: Observation, cur: Observation) -> li
     return out
 
 
-@invariant("step", reads=('ReplicaSet',))
+@invariant("step", reads=("ReplicaSet",))
 def replicaset_owns_only_matching_pods(prev: Observation, cur: Observation) -> list[Violation]:
     """When a ReplicaSet syncs, every active pod it controls matches its selector.
 
@@ -724,7 +724,7 @@ def replicaset_owns_only_matching_pods(prev: Observation, cur: Observation) -> l
     return out
 
 
-@invariant("step", reads=('Pod', 'ReplicaSet'))
+@invariant("step", reads=("Pod", "ReplicaSet"))
 def controller_never_changes_hands(prev: Observation, cur: Observation) -> list[Violation]:
     """A pod or ReplicaSet is never moved from one controller straight to another.
 
@@ -778,7 +778,7 @@ def _describe_pod(pod: dict) -> str:
     return f"{_name(pod)} ({node}, {phase}, {'ready' if pod_ready(pod) else 'not ready'})"
 
 
-@invariant("step", reads=('Event',))
+@invariant("step", reads=("Event",))
 def replicaset_deletes_least_ready_pods_first(prev: Observation, cur: Observation) -> list[Violation]:
     """A ReplicaSet scaling down deletes unscheduled, then pending, then not-ready pods first.
 
@@ -832,7 +832,7 @@ def _endpoint_pods(ep: dict | None) -> tuple[dict, dict]:
     return ready, not_ready
 
 
-@invariant("step", reads=('Endpoints',))
+@invariant("step", reads=("Endpoints",))
 def endpoints_list_ready_serving_pods(prev: Observation, cur: Observation) -> list[Violation]:
     """When a Service's Endpoints are written, they list exactly its ready, non-terminating pods.
 
@@ -885,14 +885,20 @@ def endpoints_list_ready_serving_pods(prev: Observation, cur: Observation) -> li
     return out
 
 
-@invariant("step", reads=('Deployment', 'ReplicaSet'))
+@invariant("step", reads=("Deployment", "ReplicaSet"))
 def revision_never_decreases(prev: Observation, cur: Observation) -> list[Violation]:
-    """A Deployment's and each ReplicaSet's revision annotation never decreases.
+    """A ReplicaSet's revision never decreases; a Deployment's only when its history is gone.
 
     Upstream (`SetNewReplicaSetAnnotations`): a ReplicaSet's revision is only replaced by a
-    larger one (``if oldRevisionInt < newRevisionInt``); the Deployment copies its new
-    ReplicaSet's (`SetDeploymentRevision`), and `rollout undo` keeps it.
+    larger one (``if oldRevisionInt < newRevisionInt``). The Deployment copies its new
+    ReplicaSet's (`SetDeploymentRevision`, unconditionally) and `rollout undo` keeps it.
+    Exception, as upstream: `cleanupDeployment` while paused may delete every old
+    ReplicaSet (a low revisionHistoryLimit) including the one with the top number; the
+    next new ReplicaSet then restarts at ``MaxRevision(remaining) + 1`` and the
+    Deployment copies that lower number. So a Deployment's revision may drop only to a
+    number that no remaining ReplicaSet of it exceeds.
     """
+    cv = view(cur)
     out = []
     for kind in ("Deployment", "ReplicaSet"):
         before = {_uid(o): o for o in prev.of(kind)}
@@ -901,12 +907,18 @@ def revision_never_decreases(prev: Observation, cur: Observation) -> list[Violat
             if old is None or old is o:
                 continue
             a, b = revision_of(old), revision_of(o)
-            if b < a:
+            if b >= a:
+                continue
+            if kind == "ReplicaSet":
                 out.append(Violation("revision_never_decreases", f"{kind}/{_name(o)}", cur.time, f"revision went from {a} to {b}"))
+                continue
+            top = max((revision_of(rs) for rs in cv.rss_of.get(_uid(o), ())), default=0)
+            if top > b:
+                out.append(Violation("revision_never_decreases", f"{kind}/{_name(o)}", cur.time, f"revision went from {a} to {b} while a ReplicaSet still has revision {top}"))
     return out
 
 
-@invariant("step", reads=('ReplicaSet',))
+@invariant("step", reads=("ReplicaSet",))
 def revision_bumps_to_next_number(prev: Observation, cur: Observation) -> list[Violation]:
     """A ReplicaSet that gets a (new) revision gets the next number: max of its siblings + 1.
 
@@ -982,7 +994,7 @@ def _env_samples(obs: Observation) -> dict[tuple, dict]:
     return {(s["podUID"], s["container"], s["restartCount"], s["startedAt"]): s for s in obs.of(ENV_KIND)}
 
 
-@invariant("step", reads=('ContainerEnv',))
+@invariant("step", reads=("ContainerEnv",))
 def container_env_fixed_while_running(prev: Observation, cur: Observation) -> list[Violation]:
     """A running container's environment never changes.
 
@@ -1005,7 +1017,7 @@ def container_env_fixed_while_running(prev: Observation, cur: Observation) -> li
     return out
 
 
-@invariant("step", reads=('ContainerEnv',))
+@invariant("step", reads=("ContainerEnv",))
 def container_env_matches_configmap_at_start(prev: Observation, cur: Observation) -> list[Violation]:
     """A container starts with the ConfigMap data current at its start.
 

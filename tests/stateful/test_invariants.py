@@ -1,0 +1,87 @@
+"""The invariant library on hand-made observations and through a driver."""
+
+from __future__ import annotations
+
+from kubesim.driver import Observation
+from kubesim.drivers.model import ModelDriver
+from kubesim.invariants import INVARIANTS, LAYERS, InvariantMonitor, check_all, max_surge, max_unavailable
+
+from .machine import deployment_manifest
+
+
+def deployment(replicas: int, surge, unavailable, uid: str = "d1") -> dict:
+    ru = {"maxSurge": surge, "maxUnavailable": unavailable}
+    return {
+        "metadata": {"name": "web", "uid": uid, "generation": 2},
+        "spec": {"replicas": replicas, "strategy": {"type": "RollingUpdate", "rollingUpdate": ru}, "template": {"metadata": {"labels": {"app": "web"}}}},
+        "status": {"observedGeneration": 1},
+    }
+
+
+def replicaset(name: str, replicas: int, available: int, revision: int, image: str) -> dict:
+    return {
+        "metadata": {
+            "name": name,
+            "uid": name,
+            "ownerReferences": [{"kind": "Deployment", "name": "web", "uid": "d1", "controller": True}],
+            "annotations": {"deployment.kubernetes.io/revision": str(revision), "deployment.kubernetes.io/desired-replicas": "4"},
+        },
+        "spec": {"replicas": replicas, "template": {"metadata": {"labels": {"app": "web"}}, "spec": {"containers": [{"image": image}]}}},
+        "status": {"availableReplicas": available},
+    }
+
+
+def obs(t: float, d: dict, *rss: dict) -> Observation:
+    return Observation(time=t, objects={"Deployment": [d], "ReplicaSet": list(rss)})
+
+
+def test_every_invariant_is_registered_in_a_layer_with_its_upstream_rule():
+    """Every registered invariant has a known layer and a docstring naming what upstream does."""
+    assert {inv.layer for inv in INVARIANTS.values()} <= set(LAYERS)
+    assert len(INVARIANTS) >= 15
+    for inv in INVARIANTS.values():
+        assert "Upstream" in inv.doc or "upstream" in inv.doc, inv.name
+
+
+def test_fenceposts_round_surge_up_and_unavailable_down():
+    """On replicas 10 with 25%/25%, maxSurge is 3 and maxUnavailable 2; on 1 replica with 0%/25%, the both-zero rule gives 1."""
+    assert (max_surge(deployment(10, "25%", "25%")), max_unavailable(deployment(10, "25%", "25%"))) == (3, 2)
+    assert (max_surge(deployment(1, "0%", "25%")), max_unavailable(deployment(1, "0%", "25%"))) == (0, 1)
+
+
+def test_surge_violation_names_every_value_and_the_time():
+    """On a scale-up to 5 replicas with replicas 4 and maxSurge 1, the message names the sum, the limit and t."""
+    d = deployment(4, 1, 0)
+    before = obs(11, d, replicaset("web-a", 4, 4, 1, "web:1"), replicaset("web-b", 0, 0, 2, "web:2"))
+    after = obs(12, d, replicaset("web-a", 4, 4, 1, "web:1"), replicaset("web-b", 2, 0, 2, "web:2"))
+    found = [v.message for v in check_all(after, before) if v.invariant == "total_replicas_within_surge_limit"]
+    assert found == [
+        "total_replicas_within_surge_limit violated for Deployment/web at t=12s: 6 replicas after scaling web-b 0->2; limit is replicas(4) + maxSurge(1) = 5"
+    ]
+
+
+def test_scale_down_below_min_available_is_a_violation_but_removing_unavailable_replicas_is_not():
+    """On replicas 4, maxUnavailable 1: scaling a fully available old RS 4->2 breaks the rule; 4->3 of an RS with 3 available does not."""
+    d = deployment(4, 1, 1)
+    new = replicaset("web-b", 1, 0, 2, "web:2")
+    bad = check_all(obs(2, d, replicaset("web-a", 2, 4, 1, "web:1"), new), obs(1, d, replicaset("web-a", 4, 4, 1, "web:1"), new))
+    assert [v.invariant for v in bad] == ["available_replicas_within_unavailable_limit"]
+    ok = check_all(obs(2, d, replicaset("web-a", 3, 3, 1, "web:1"), new), obs(1, d, replicaset("web-a", 4, 3, 1, "web:1"), new))
+    assert ok == []
+
+
+def test_monitor_checks_every_intermediate_state_of_a_driver():
+    """On a rollout through the model driver, the monitor sees every controller step and nothing breaks."""
+    driver = ModelDriver()
+    driver.start()
+    monitor = InvariantMonitor(driver).start()
+    driver.apply("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web-config\ndata:\n  color: red\n")
+    driver.apply(deployment_manifest("web", 3, "RollingUpdate", None, None, 0, 1, "web:1", "envFrom", 0))
+    driver.settle()
+    monitor.check_settled()
+    driver.set_image("web", "web", "web:2")
+    driver.settle()
+    monitor.check_settled()
+    monitor.stop()
+    assert monitor.steps > 30
+    assert monitor.violations == []
