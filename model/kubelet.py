@@ -406,8 +406,25 @@ def _field_ref(st: ClusterState, pod: dict, path: str) -> str:
     return values.get(path, "")
 
 
+#: (id(Service table), ns, only_master) -> (table, variables): `service_env` is a pure function
+#: of the (immutable) Service table; the entry keeps the table alive so its id is not reused.
+_SERVICE_ENV: dict[tuple, tuple] = {}
+
+
 def service_env(st: ClusterState, ns: str, only_master: bool = False) -> list[tuple[str, str]]:
     """Docker-link style variables for Services in `ns` (and `kubernetes` in default)."""
+    table = st.table("Service")
+    hit = _SERVICE_ENV.get((id(table), ns, only_master))
+    if hit is not None and hit[0] is table:
+        return list(hit[1])
+    out = _service_env(st, ns, only_master)
+    if len(_SERVICE_ENV) >= 256:
+        _SERVICE_ENV.clear()
+    _SERVICE_ENV[(id(table), ns, only_master)] = (table, tuple(out))
+    return out
+
+
+def _service_env(st: ClusterState, ns: str, only_master: bool) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     services = [] if only_master else [s for s in st.list("Service", ns)]
     master = st.get("Service", "default", "kubernetes")
