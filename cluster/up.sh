@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Start the local control plane: etcd, kube-apiserver, kube-controller-manager,
-# kube-scheduler and kwok (fake nodes + pod lifecycle stages), all on 127.0.0.1.
+# kube-scheduler, kwok (fake nodes + pod lifecycle stages) and cm_gate.py (the
+# kubelet's ConfigMap checks), all on 127.0.0.1.
 # Safe to run twice: if the cluster is already up and healthy it only says so;
 # a half-started cluster is torn down (down.sh) and started afresh.
 # Prints the kubeconfig path (context `kubesim-local`) and the start-up time.
