@@ -15,8 +15,8 @@ from hypothesis import HealthCheck, Phase, settings
 
 #: Examples and steps per example, per profile.
 PROFILES = {
-    "ci": {"max_examples": 60, "stateful_step_count": 20, "derandomize": True},
-    "thorough": {"max_examples": 1200, "stateful_step_count": 30, "derandomize": False},
+    "ci": {"max_examples": 100, "stateful_step_count": 20, "derandomize": True},
+    "thorough": {"max_examples": 2000, "stateful_step_count": 30, "derandomize": False},
 }
 PROFILE_NAME = os.environ.get("KUBESIM_PROFILE", "ci")
 if PROFILE_NAME not in PROFILES:
