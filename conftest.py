@@ -38,6 +38,7 @@ TAGS = {
     "needs_time": "needs a driver that moves logical time precisely (capability 'time')",
     "needs_faults": "needs a driver that can crash containers or force readiness (capability 'faults')",
     "needs_images": "needs a driver that can declare image behaviour (capability 'images')",
+    "needs_kubelet": "needs nodes that run real containers: exec env/files, ConfigMap errors (capability 'kubelet'; KWOK nodes run none)",
     "model_only": "checks something only the embedded model can show",
     "rollout": "a rolling update; the report charts its timeline",
     "outline": "a table of cases (Scenario Outline)",
@@ -45,7 +46,7 @@ TAGS = {
 }
 
 #: `@needs_<capability>` tag -> the driver capability it requires.
-NEEDS = {"needs_time": "time", "needs_faults": "faults", "needs_images": "images"}
+NEEDS = {"needs_time": "time", "needs_faults": "faults", "needs_images": "images", "needs_kubelet": "kubelet"}
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

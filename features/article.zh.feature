@@ -39,7 +39,7 @@
     而且集群稳定下来
     那么 mc-user 的每个 pod 都运行 rainbow/mc-user:1.0.RELEASE
 
-  @C24
+  @C24 @needs_kubelet
   场景: 更新 ConfigMap 后,只有新建的 pod 得到新的配置
     假如文件 "cm-v2.yaml" 的内容是:
       """

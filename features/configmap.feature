@@ -33,7 +33,7 @@ Feature: ConfigMap: configuration from outside, as environment variables or file
         DATASOURCE_PASSWORD: "654321"
       """
 
-  @C21
+  @C21 @needs_kubelet
   Scenario: envFrom gives the container every key of the ConfigMap
     When I run "kubectl apply -f cm.yaml -f deploy-envfrom.yaml"
     And the cluster settles
@@ -45,7 +45,7 @@ Feature: ConfigMap: configuration from outside, as environment variables or file
       DATASOURCE_PASSWORD=123456
       """
 
-  @C19
+  @C19 @needs_kubelet
   Scenario: Two Deployments share one ConfigMap
     Given a file "mc-order.yaml":
       """
@@ -75,7 +75,7 @@ Feature: ConfigMap: configuration from outside, as environment variables or file
     Then every pod of mc-user has DATASOURCE_URL=jdbc:mysql://mysql/mc-user
     And every pod of mc-order has DATASOURCE_URL=jdbc:mysql://mysql/mc-user
 
-  @C23
+  @C23 @needs_kubelet
   Scenario: Updating the ConfigMap leaves the environment of running pods unchanged
     When I run "kubectl apply -f cm.yaml -f deploy-envfrom.yaml"
     And the cluster settles
@@ -87,7 +87,7 @@ Feature: ConfigMap: configuration from outside, as environment variables or file
     When the cluster settles
     Then every pod of mc-user has DATASOURCE_PASSWORD=123456
 
-  @C24
+  @C24 @needs_kubelet
   Scenario: A recreated pod gets the new values, the others keep the old ones
     When I run "kubectl apply -f cm.yaml -f deploy-envfrom.yaml"
     And the cluster settles
@@ -101,7 +101,7 @@ Feature: ConfigMap: configuration from outside, as environment variables or file
       """
     And 2 pods of mc-user have DATASOURCE_PASSWORD=123456 and 1 has DATASOURCE_PASSWORD=654321
 
-  @C24 @rollout
+  @C24 @rollout @needs_kubelet
   Scenario: kubectl rollout restart replaces every pod, and all get the new values
     When I run "kubectl apply -f cm.yaml -f deploy-envfrom.yaml"
     And the cluster settles
@@ -115,7 +115,7 @@ Feature: ConfigMap: configuration from outside, as environment variables or file
     Then every pod of mc-user has DATASOURCE_PASSWORD=654321
     And none of the pods of mc-user existed before the restart
 
-  @C24 @needs_faults
+  @C24 @needs_faults @needs_kubelet
   Scenario: A container that restarts after a crash re-reads the ConfigMap
     When I run "kubectl apply -f cm.yaml -f deploy-envfrom.yaml"
     And the cluster settles
@@ -125,7 +125,7 @@ Feature: ConfigMap: configuration from outside, as environment variables or file
     Then 2 pods of mc-user have DATASOURCE_PASSWORD=123456 and 1 has DATASOURCE_PASSWORD=654321
     And the pod that crashed has DATASOURCE_PASSWORD=654321 and 1 restart
 
-  @erratum @C23 @needs_time
+  @erratum @C23 @needs_time @needs_kubelet
   Scenario: A ConfigMap mounted as a volume does change in running pods, after the kubelet's sync delay
     Article: "更新了configMap……之前的pod容器是不会获得最新的配置信息的" (after the ConfigMap is updated, running containers do not get the new values).
     Today: true for environment variables; files of a ConfigMap volume are updated in running pods after the kubelet sync period (about a minute), except subPath mounts.
@@ -195,7 +195,7 @@ Feature: ConfigMap: configuration from outside, as environment variables or file
       configmap/mc-user-config created
       """
 
-  @erratum @C22
+  @erratum @C22 @needs_kubelet
   Scenario: The article's exec command fails, and its grep would match nothing
     Article: "kubectl exec mc-user-34wrwq-3423 printenv | grep DATASOURCE_NAME" shows the variable.
     Today: since kubectl v1.31 a command without "--" is an error, and no key is named DATASOURCE_NAME (the key is DATASOURCE_USERNAME), so the grep prints nothing even with "--".
@@ -216,6 +216,7 @@ Feature: ConfigMap: configuration from outside, as environment variables or file
       DATASOURCE_USERNAME=root
       """
 
+  @needs_kubelet
   Scenario: A missing ConfigMap keeps the container from starting until it exists
     When I run "kubectl apply -f deploy-envfrom.yaml"
     And the cluster settles

@@ -171,6 +171,16 @@ Feature: Deployment: rolling update from 1.0.RELEASE to 1.1.RELEASE
       | rainbow/mc-user:1.0.RELEASE             | 3        | 1        |
       | rainbow/mc-user:1.1.RELEASE-never-ready | 1        | 2        |
     And service "mc-user" had at least 3 ready endpoints throughout
+
+  @rollout @C12 @needs_time
+  Scenario: A stalled rollout ends in ProgressDeadlineExceeded, and rollout status fails
+    A real cluster would have to wait progressDeadlineSeconds (600 s) of real time for this.
+    When I run "kubectl set image deployment/mc-user mc-user=rainbow/mc-user:1.1.RELEASE-never-ready"
+    And the cluster settles
+    Then the ReplicaSets of deployment "mc-user" are:
+      | image                                   | replicas | revision |
+      | rainbow/mc-user:1.0.RELEASE             | 3        | 1        |
+      | rainbow/mc-user:1.1.RELEASE-never-ready | 1        | 2        |
     And deployment "mc-user" has condition Progressing "False" with reason "ProgressDeadlineExceeded"
     When I try to run "kubectl rollout status deployment/mc-user"
     Then the command fails with:

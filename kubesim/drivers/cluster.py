@@ -384,29 +384,37 @@ class ClusterDriver:
 
     # ----- time --------------------------------------------------------------------------
     def unsettled(self) -> list[str]:
-        """What is still moving: rollouts not complete, pods not ready or terminating."""
+        """What is still moving, as far as the API shows: the cluster has no timer list.
+
+        Moving: a Deployment or ReplicaSet whose generation is not observed yet, a
+        ReplicaSet with fewer or more pods than it wants, or with ready pods not yet
+        available (minReadySeconds running), a pod that is starting, and a pod that is
+        terminating. A rollout stuck on pods that never become ready is not moving (its
+        progress deadline, if any, is a later event the caller has to wait for).
+        """
         obs = self.observe()
         out = []
-        for d in obs.of("Deployment"):
-            st, spec = d.get("status") or {}, d["spec"]
-            n = spec.get("replicas", 1)
-            reasons = {c.get("type"): c.get("reason") for c in st.get("conditions") or ()}
-            if spec.get("paused") or reasons.get("Progressing") == "ProgressDeadlineExceeded":
-                continue
-            if st.get("observedGeneration", 0) < d["metadata"].get("generation", 1):
-                out.append(f"Deployment/{d['metadata']['name']}: generation {d['metadata'].get('generation')} not observed yet")
-            elif not (st.get("updatedReplicas", 0) == n and st.get("replicas", 0) == n and st.get("availableReplicas", 0) == n):
-                out.append(
-                    f"Deployment/{d['metadata']['name']}: {st.get('updatedReplicas', 0)} updated, {st.get('availableReplicas', 0)} available, "
-                    f"{st.get('replicas', 0)} total of {n}"
-                )
+        for kind in ("Deployment", "ReplicaSet"):
+            for o in obs.of(kind):
+                if (o.get("status") or {}).get("observedGeneration", 0) < o["metadata"].get("generation", 1):
+                    out.append(f"{kind}/{o['metadata']['name']}: generation {o['metadata'].get('generation')} not observed yet")
         for rs in obs.of("ReplicaSet"):
             st = rs.get("status") or {}
+            name = rs["metadata"]["name"]
             if st.get("replicas", 0) != rs["spec"].get("replicas", 1):
-                out.append(f"ReplicaSet/{rs['metadata']['name']}: {st.get('replicas', 0)} pods of {rs['spec'].get('replicas', 1)}")
+                out.append(f"ReplicaSet/{name}: {st.get('replicas', 0)} pods of {rs['spec'].get('replicas', 1)}")
+            elif st.get("readyReplicas", 0) != st.get("availableReplicas", 0):
+                out.append(f"ReplicaSet/{name}: {st.get('readyReplicas', 0)} ready, {st.get('availableReplicas', 0)} available (minReadySeconds)")
         for p in obs.of("Pod"):
+            name = p["metadata"]["name"]
             if p["metadata"].get("deletionTimestamp"):
-                out.append(f"Pod/{p['metadata']['name']}: terminating")
+                out.append(f"Pod/{name}: terminating")
+                continue
+            status = p.get("status") or {}
+            waiting = [c.get("state", {}).get("waiting", {}).get("reason") for c in status.get("containerStatuses") or ()]
+            stuck = any(r and r not in ("ContainerCreating", "PodInitializing") for r in waiting)
+            if status.get("phase") == "Pending" and not stuck:
+                out.append(f"Pod/{name}: starting")
         return out
 
     def settle(self, timeout: float = 600.0) -> None:
