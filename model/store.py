@@ -413,7 +413,7 @@ def notify(st: ClusterState, kind: str, old: dict | None, new: dict | None, *, s
                 if selector_matches(d["spec"].get("selector"), _labels(new)):
                     works.append(("deployment", ns, d["metadata"]["name"]))
     elif kind == "Deployment":
-        if new is not None and not status_only:
+        if new is not None:  # `updateDeployment` enqueues on every update, status writes included
             works.append(("deployment", ns, name))
     elif kind == "Service":
         works.append(("endpoints", ns, name))
