@@ -18,6 +18,7 @@ import contextlib
 import pytest
 
 from kubesim.driver import load_driver
+from kubesim.invariants import InvariantMonitor
 
 pytest.register_assert_rewrite("steps")
 
@@ -44,6 +45,10 @@ TAGS = {
     "outline": "a table of cases (Scenario Outline)",
     "zh": "the article's story in its own language",
 }
+
+#: Scenarios whose every observed state is checked against `kubesim.invariants` while they
+#: run (rolling updates and rollbacks), on whatever driver runs them.
+MONITORED = ("rollout", "C16", "C17")
 
 #: `@needs_<capability>` tag -> the driver capability it requires.
 NEEDS = {"needs_time": "time", "needs_faults": "faults", "needs_images": "images", "needs_kubelet": "kubelet"}
@@ -96,9 +101,19 @@ def driver(request: pytest.FixtureRequest):
             pytest.skip(f"@{tag}: the {drv.name} driver lacks the {capability!r} capability.")
     if request.node.get_closest_marker("model_only") and drv.name != "model":
         pytest.skip(f"@model_only: this scenario checks the embedded model; the {drv.name} driver is not it.")
+    monitor = None
     try:
         drv.start()
+        if any(request.node.get_closest_marker(tag) for tag in MONITORED):
+            monitor = InvariantMonitor(drv, env="kubelet" in drv.capabilities and drv.name == "model", raise_on_violation=False).start()
         yield drv
+        if monitor is not None:
+            monitor.stop()
+            assert not monitor.violations, "Invariants violated during the scenario (checked live, every observed state):\n" + "\n".join(
+                str(v) for v in monitor.violations[:10]
+            )
     finally:
+        if monitor is not None:
+            monitor.stop()
         with contextlib.suppress(Exception):
             drv.stop()
