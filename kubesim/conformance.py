@@ -99,6 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     env = {**os.environ, "KUBECONFIG": str(KUBECONFIG)}
     timings: dict[str, float] = {}
     leftovers: list[str] = []
+    cleanup_code = None
     started = False
     try:
         if not args.no_up:
@@ -111,6 +112,13 @@ def main(argv: list[str] | None = None) -> int:
             started = True
         _, timings["model run"] = run_scenarios("model", out / "model.xml", extra, env)
         _, timings["cluster run"] = run_scenarios("cluster", out / "cluster.xml", extra, env)
+        t = time.monotonic()
+        cleanup_code = subprocess.call(
+            [sys.executable, "-m", "pytest", "tests/cluster", "-q", "-p", "no:cacheprovider", f"--junitxml={out / 'cleanup.xml'}"],
+            cwd=ROOT,
+            env={**env, "KUBESIM_CLUSTER_CONTEXT": CONTEXT},
+        )
+        timings["cleanup checks"] = time.monotonic() - t
         leftovers = wait_for_cleanup()
     finally:
         if started and not args.keep_up:
@@ -119,9 +127,17 @@ def main(argv: list[str] | None = None) -> int:
     text = table(model, cluster)
     text += "\n" + "; ".join(f"{k} {v:.0f}s" for k, v in timings.items())
     text += "\n" + (f"namespaces left behind: {', '.join(leftovers)}" if leftovers else "every scenario namespace was deleted")
+    cleanup = outcomes(out / "cleanup.xml")
+    text += "\ncleanup after failure, timeout and Ctrl-C: " + ", ".join(f"{k.split('::')[-1]} {v[0]}" for k, v in sorted(cleanup.items()))
     (out / "table.txt").write_text(text + "\n")
     print(text)
-    failed = any(v[0] == "failed" for v in list(model.values()) + list(cluster.values())) or not model or not cluster or bool(leftovers)
+    failed = (
+        any(v[0] == "failed" for v in list(model.values()) + list(cluster.values()))
+        or not model
+        or not cluster
+        or bool(leftovers)
+        or cleanup_code != 0
+    )
     return 1 if failed else 0
 
 
