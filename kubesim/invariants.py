@@ -1099,6 +1099,32 @@ def _recreate_stuck_scaling(v: View, d: dict) -> bool:
     return len(active) > 1 and _scaling_event(v, d)
 
 
+def _stale_single_active_scaling(v: View, d: dict) -> bool:
+    """Upstream's other dead end: the only active ReplicaSet is an old one already at replicas, with a stale desired-replicas annotation.
+
+    `isScalingEvent` sees the annotation differ from replicas and routes every sync to
+    `sync`; there `scale` finds that single active ReplicaSet (`FindActiveOrLatest`) and
+    returns early because its spec.replicas already equals the Deployment's, leaving the
+    annotation stale, so `rolloutRolling` / `rolloutRecreate` never run and the new
+    template is never rolled out (kubernetes/kubernetes#102551; fixes #102579, #138036,
+    #138840 unmerged as of v1.36). Reached by changing replicas and the template together
+    mid-rollout while the new ReplicaSet is still at 0 (e.g. maxSurge 0: old scaled 3 -> 1,
+    then replicas: 1 plus a new template).
+    """
+    active = [rs for rs in v.rss_of.get(_uid(d), ()) if spec_replicas(rs) > 0]
+    if len(active) != 1:
+        return False
+    rs, n = active[0], spec_replicas(d)
+    raw = (_md(rs).get("annotations") or {}).get(DESIRED_REPLICAS)
+    return (
+        rs_template_key(rs) != deployment_template_key(d)
+        and spec_replicas(rs) == n
+        and raw is not None
+        and raw.isdigit()
+        and int(raw) != n
+    )
+
+
 @invariant("settled")
 def replicasets_converge_to_spec(obs: Observation) -> list[Violation]:
     """Once settled, every ReplicaSet has exactly spec.replicas active pods, and says so.
@@ -1134,14 +1160,16 @@ def settled_deployment_is_complete(obs: Observation) -> list[Violation]:
     ReplicaSet has all replicas and old ones are scaled to 0): updatedReplicas =
     readyReplicas = availableReplicas = replicas = spec.replicas, observedGeneration
     caught up, every old ReplicaSet at spec 0 with no pods, and the replica count
-    converged (Σ active pods = spec.replicas). Exception, as upstream: a Recreate
+    converged (Σ active pods = spec.replicas). Exceptions, as upstream: a Recreate
     Deployment scaled while several ReplicaSets were active never resumes
-    (`_recreate_stuck_scaling`).
+    (`_recreate_stuck_scaling`), nor does one whose only active ReplicaSet is an old one
+    at spec.replicas = replicas with a stale desired-replicas annotation
+    (`_stale_single_active_scaling`).
     """
     v = view(obs)
     out = []
     for d in v.deployments:
-        if _terminating(d) or (d.get("spec") or {}).get("paused") or _healthy(v, d) is not None or _recreate_stuck_scaling(v, d):
+        if _terminating(d) or (d.get("spec") or {}).get("paused") or _healthy(v, d) is not None or _recreate_stuck_scaling(v, d) or _stale_single_active_scaling(v, d):
             continue
         n = spec_replicas(d)
         s = d.get("status") or {}
