@@ -38,7 +38,7 @@ from filelock import FileLock, Timeout
 import model as m
 from model.kubelet import ContainerRuntime, PodRuntime
 from model.pmap import EMPTY, Map
-from model.state import ClusterState, Config, ImageBehaviour
+from model.state import ClusterState, Config, ImageBehaviour, compact_event, event_dict
 from model.store import _put
 
 FORMAT = "kubesim-state"
@@ -102,7 +102,7 @@ def encode_state(st: ClusterState) -> dict:
         "now": st.now,
         "seq": st.seq,
         "event_count": st.event_count,
-        "objects": {kind: [table[k] for k in sorted(table.keys())] for kind, table in sorted(st.objects.items())},
+        "objects": {kind: [event_dict(k, table[k]) for k in sorted(table.keys())] for kind, table in sorted(st.objects.items())},
         "node_ports": sorted([port, list(owner)] for port, owner in st.node_ports.items()),
         "cluster_ips": sorted([ip, list(owner)] for ip, owner in st.cluster_ips.items()),
         "runtime": [[list(key), _enc(rt)] for key, rt in sorted(st.runtime.items())],
@@ -129,7 +129,7 @@ def decode_state(data: dict) -> ClusterState:
             md = obj["metadata"]
             key = (md.get("namespace", ""), md["name"])
             if kind == "Event":  # events are stored without uid and stay out of the indices
-                st = st.evolve(objects=st.objects.set(kind, st.objects[kind].set(key, obj)))
+                st = st.evolve(objects=st.objects.set(kind, st.objects[kind].set(key, compact_event(key, obj))))
             else:
                 st = _put(st, kind, key, None, obj)
     queue = Map((int(pos), _dec(w)) for pos, w in data["queue"]) if data["queue"] else EMPTY

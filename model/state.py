@@ -105,11 +105,16 @@ class ClusterState:
     # ----- reads -------------------------------------------------------------------
     def table(self, kind: str) -> Map:
         """Return the map (namespace, name) -> object of one kind."""
+        if kind == "Event":
+            return EventTable(self.objects.get(kind, EMPTY))
         return self.objects.get(kind, EMPTY)
 
     def get(self, kind: str, namespace: str, name: str) -> dict | None:
         """Return one object as API JSON, or None."""
-        return self.objects.get(kind, EMPTY).get((namespace, name))
+        obj = self.objects.get(kind, EMPTY).get((namespace, name))
+        if type(obj) is tuple:
+            return event_dict((namespace, name), obj)
+        return obj
 
     def list(self, kind: str, namespace: str | None = None) -> list[dict]:
         """Return the objects of a kind (in one namespace, or all), sorted by namespace and name."""
@@ -118,7 +123,7 @@ class ClusterState:
         if hit is not None and hit[0] is table:
             return list(hit[1])
         keys = sorted(k for k in table.keys() if namespace is None or k[0] == namespace)
-        out = [table[k] for k in keys]
+        out = [event_dict(k, table[k]) for k in keys] if kind == "Event" else [table[k] for k in keys]
         if len(_LISTED) >= 512:
             _LISTED.clear()
         _LISTED[(id(table), namespace)] = (table, tuple(out))
@@ -192,6 +197,102 @@ _set = object.__setattr__
 _LISTED: dict[tuple, tuple] = {}
 
 
+# ----- events --------------------------------------------------------------------------
+#
+# An Event written by a controller (`store.record_event`) is stored as a tuple of the
+# fields that vary (`event_record`), a few hundred bytes instead of a nested dict; reads
+# rebuild its API JSON (`event_dict`). An Event stored in any other shape (a dict that
+# `event_record` cannot express) is kept and returned as is.
+
+
+def event_record(stamp: str, api_version: str, kind: str, name: str, uid: str, reason: str, message: str, etype: str, component: str) -> tuple:
+    """Return the compact form of an Event about object `kind`/`name` (see `event_dict`)."""
+    return (stamp, api_version, kind, name, uid, reason, message, etype, component)
+
+
+def event_dict(key: Key, rec: Any) -> dict:
+    """Return the API JSON of the Event stored at `key` (`rec` as stored: a record or a dict)."""
+    if type(rec) is not tuple:
+        return rec
+    ns, name = key
+    stamp, api_version, kind, oname, uid, reason, message, etype, component = rec
+    return {
+        "apiVersion": "v1",
+        "kind": "Event",
+        "metadata": {"name": name, "namespace": ns, "creationTimestamp": stamp},
+        "involvedObject": {"apiVersion": api_version, "kind": kind, "name": oname, "namespace": ns, "uid": uid},
+        "reason": reason,
+        "message": message,
+        "type": etype,
+        "source": {"component": component},
+        "firstTimestamp": stamp,
+        "lastTimestamp": stamp,
+        "count": 1,
+        "reportingComponent": component,
+    }
+
+
+def compact_event(key: Key, ev: dict) -> Any:
+    """Return the record `event_dict` turns back into exactly `ev` at `key`, or `ev` itself."""
+    try:
+        md, io, src = ev["metadata"], ev["involvedObject"], ev["source"]
+        rec = event_record(md["creationTimestamp"], io["apiVersion"], io["kind"], io["name"], io["uid"], ev["reason"], ev["message"], ev["type"], src["component"])
+    except (KeyError, TypeError):
+        return ev
+    if all(type(v) is str for v in rec) and event_dict(key, rec) == ev:
+        return rec
+    return ev
+
+
+class EventTable:
+    """The read side of the Event table: a `Map` (namespace, name) -> Event whose values are API JSON."""
+
+    __slots__ = ("_map",)
+
+    def __init__(self, events: Map) -> None:
+        self._map = events
+
+    def __len__(self) -> int:
+        return len(self._map)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._map
+
+    def __iter__(self) -> Iterator[Key]:
+        return iter(self._map)
+
+    def __getitem__(self, key: Key) -> dict:
+        return event_dict(key, self._map[key])
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, EventTable):
+            return self._map == other._map
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._map)
+
+    def get(self, key: Key, default: Any = None) -> Any:
+        rec = self._map.get(key)
+        return default if rec is None else event_dict(key, rec)
+
+    def keys(self):
+        return self._map.keys()
+
+    def values(self) -> Iterator[dict]:
+        return (event_dict(k, v) for k, v in self._map.items())
+
+    def items(self) -> Iterator[tuple[Key, dict]]:
+        return ((k, event_dict(k, v)) for k, v in self._map.items())
+
+    def set(self, key: Key, value: Any) -> Map:
+        """Return the stored map with `value` (API JSON, kept compact when it can be) at `key`."""
+        return self._map.set(key, compact_event(key, value) if isinstance(value, dict) else value)
+
+    def delete(self, key: Key) -> Map:
+        return self._map.delete(key)
+
+
 def controller_ref(obj: dict) -> dict | None:
     """Return the ownerReference with `controller: true`, if any (`metav1.GetControllerOf`)."""
     for ref in obj["metadata"].get("ownerReferences") or ():
@@ -250,7 +351,11 @@ __all__ = [
     "ClusterState",
     "Config",
     "ImageBehaviour",
+    "EventTable",
+    "compact_event",
     "controller_ref",
+    "event_dict",
+    "event_record",
     "initial_state",
     "key_of",
     "make_uid",

@@ -17,7 +17,7 @@ from .errors import ApiError, Cause
 from .labels import map_selector_matches, selector_matches
 from .pmap import EMPTY, delete_in, set_in
 from .podindex import update_pod_index
-from .state import KINDS, ClusterState, controller_ref, make_uid, name_suffix
+from .state import KINDS, ClusterState, controller_ref, event_record, make_uid, name_suffix
 from .workqueue import add_timer, enqueue, enqueue_many
 
 NODE_PORT_RANGE = (30000, 32767)
@@ -330,34 +330,26 @@ def _release_service(st: ClusterState, svc: dict) -> ClusterState:
 
 
 def record_event(st: ClusterState, obj: dict, etype: str, reason: str, message: str, component: str) -> ClusterState:
-    """Store a `v1.Event` about `obj` (as `record.EventRecorder.Eventf` would)."""
+    """Store a `v1.Event` about `obj` (as `record.EventRecorder.Eventf` would).
+
+    The event is kept as a compact record (`state.event_record`); every read through
+    `ClusterState.get/list/table` sees the same API JSON dict it always did (`state.event_dict`).
+    """
     md = obj["metadata"]
     n = st.event_count + 1
     ns = md.get("namespace", "default")
-    stamp = rfc3339(st.config.epoch, st.now)
-    name = f"{md['name']}.{n:016x}"
-    ev = {
-        "apiVersion": "v1",
-        "kind": "Event",
-        "metadata": {"name": name, "namespace": ns, "creationTimestamp": stamp},
-        "involvedObject": {
-            "apiVersion": obj.get("apiVersion", "v1"),
-            "kind": obj["kind"],
-            "name": md["name"],
-            "namespace": ns,
-            "uid": md.get("uid", ""),
-        },
-        "reason": reason,
-        "message": message,
-        "type": etype,
-        "source": {"component": component},
-        "firstTimestamp": stamp,
-        "lastTimestamp": stamp,
-        "count": 1,
-        "reportingComponent": component,
-    }
-    table = st.objects.get("Event", EMPTY).set((ns, name), ev)
+    when = (st.config.epoch, st.now)
+    if _STAMP[0] != when:  # events of one instant share their timestamp string
+        _STAMP[0], _STAMP[1] = when, rfc3339(st.config.epoch, st.now)
+    oname = md["name"]
+    name = f"{oname}.{n:016x}"
+    rec = event_record(_STAMP[1], obj.get("apiVersion", "v1"), obj["kind"], oname, md.get("uid", ""), reason, message, etype, component)
+    table = st.objects.get("Event", EMPTY).set((ns, name), rec)
     return st.evolve(objects=st.objects.set("Event", table), event_count=n)
+
+
+#: (epoch, now) of the last event and its rfc3339 timestamp.
+_STAMP: list = [None, ""]
 
 
 # ----- watch fan-out ---------------------------------------------------------------------
