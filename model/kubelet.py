@@ -557,6 +557,17 @@ def _image_ids(image: str) -> tuple[str, str]:
     return ref, f"{ref.rsplit(':', 1)[0]}@sha256:{hashlib.sha256(image.encode()).hexdigest()}"
 
 
+#: Status parts equal across pods, shared (stored objects are never mutated): the first four
+#: conditions by (sandbox stamp, ready, ready stamp, message), a running state by its stamp.
+_CONDITIONS: dict[tuple, tuple] = {}
+_RUNNING: dict[str, dict] = {}
+
+
+@lru_cache(maxsize=1024)
+def _host_ips(host_ip: str) -> list:
+    return [{"ip": host_ip}]
+
+
 def pod_status(st: ClusterState, pod: dict, rt: PodRuntime) -> dict:
     """The pod status the kubelet reports for `rt` (`generateAPIPodStatus`)."""
     epoch = st.config.epoch
@@ -565,18 +576,28 @@ def pod_status(st: ClusterState, pod: dict, rt: PodRuntime) -> dict:
     sandbox = rfc3339(epoch, rt.sandbox_ms)
     ready_stamp = rfc3339(epoch, rt.ready_ms if rt.ready_ms is not None else rt.sandbox_ms)
     unready = [c.name for c in rt.containers if not c.ready]
-    ready_cond = {"type": "Ready", "status": "True" if rt.ready else "False", "lastProbeTime": None, "lastTransitionTime": ready_stamp}
-    cready_cond = {"type": "ContainersReady", "status": "True" if rt.ready else "False", "lastProbeTime": None, "lastTransitionTime": ready_stamp}
+    msg = None
     if not rt.ready:
         msg = f"containers with unready status: [{' '.join(unready)}]" if unready else "readiness probe failed"
-        ready_cond.update(reason="ContainersNotReady", message=msg)
-        cready_cond.update(reason="ContainersNotReady", message=msg)
-    conditions = [
-        {"type": "PodReadyToStartContainers", "status": "True", "lastProbeTime": None, "lastTransitionTime": sandbox},
-        {"type": "Initialized", "status": "True", "lastProbeTime": None, "lastTransitionTime": sandbox},
-        ready_cond,
-        cready_cond,
-    ]
+    ckey = (sandbox, rt.ready, ready_stamp, msg)
+    shared = _CONDITIONS.get(ckey)
+    if shared is None:
+        # Stored objects are never mutated, so pods whose conditions are equal share the dicts.
+        ready_cond = {"type": "Ready", "status": "True" if rt.ready else "False", "lastProbeTime": None, "lastTransitionTime": ready_stamp}
+        cready_cond = {"type": "ContainersReady", "status": "True" if rt.ready else "False", "lastProbeTime": None, "lastTransitionTime": ready_stamp}
+        if not rt.ready:
+            ready_cond.update(reason="ContainersNotReady", message=msg)
+            cready_cond.update(reason="ContainersNotReady", message=msg)
+        shared = (
+            {"type": "PodReadyToStartContainers", "status": "True", "lastProbeTime": None, "lastTransitionTime": sandbox},
+            {"type": "Initialized", "status": "True", "lastProbeTime": None, "lastTransitionTime": sandbox},
+            ready_cond,
+            cready_cond,
+        )
+        if len(_CONDITIONS) >= 4096:
+            _CONDITIONS.clear()
+        _CONDITIONS[ckey] = shared
+    conditions = list(shared)
     if sched is not None:
         conditions.append(sched)
     statuses = []
@@ -599,7 +620,13 @@ def pod_status(st: ClusterState, pod: dict, rt: PodRuntime) -> dict:
             del cs["containerID"]
             cs["imageID"] = ""
         if c.state == "running":
-            cs["state"] = {"running": {"startedAt": rfc3339(epoch, c.started_ms)}}
+            stamp = rfc3339(epoch, c.started_ms)
+            running = _RUNNING.get(stamp)
+            if running is None:
+                if len(_RUNNING) >= 4096:
+                    _RUNNING.clear()
+                running = _RUNNING[stamp] = {"running": {"startedAt": stamp}}
+            cs["state"] = running
         else:
             waiting = {"reason": c.reason}
             if c.message:
@@ -623,7 +650,7 @@ def pod_status(st: ClusterState, pod: dict, rt: PodRuntime) -> dict:
         "conditions": conditions,
         "containerStatuses": statuses,
         "hostIP": rt.host_ip,
-        "hostIPs": [{"ip": rt.host_ip}],
+        "hostIPs": _host_ips(rt.host_ip),
         "phase": "Running" if all_started else "Pending",
         "podIP": rt.ip,
         "podIPs": [{"ip": rt.ip}],

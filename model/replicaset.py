@@ -116,16 +116,40 @@ def create_pod(st: ClusterState, rs: dict) -> ClusterState:
     tmpl = rs["spec"]["template"]
     tmd = tmpl.get("metadata") or {}
     md: dict = {"generateName": f"{rs['metadata']['name']}-", "namespace": rs["metadata"]["namespace"]}
+    shared = _from_template(rs)
     if tmd.get("labels"):
-        md["labels"] = dict(tmd["labels"])
+        md["labels"] = shared[0]
     if tmd.get("annotations"):
-        md["annotations"] = dict(tmd["annotations"])
+        md["annotations"] = shared[1]
     if tmd.get("finalizers"):
         md["finalizers"] = list(tmd["finalizers"])
-    md["ownerReferences"] = [owner_reference(rs, "ReplicaSet")]
-    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": md, "spec": pod_spec_from_template(tmpl["spec"]), "status": {"phase": "Pending", "qosClass": qos_class(tmpl["spec"])}}
+    md["ownerReferences"] = shared[2]
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": md, "spec": dict(shared[3]), "status": {"phase": "Pending", "qosClass": shared[4]}}
     st, pod = create(st, pod)
     return record_event(st, rs, "Normal", "SuccessfulCreate", f"Created pod: {pod['metadata']['name']}", COMPONENT)
+
+
+def _from_template(rs: dict) -> tuple:
+    """What every pod of `rs` gets from it: (labels, annotations, ownerReferences, spec, qosClass).
+
+    Stored objects are never mutated, so the pods of one ReplicaSet share these values (the
+    spec is copied once more per pod, its lists and dicts are shared); remembered per
+    ReplicaSet object (which keeps its identity until it is written again).
+    """
+    hit = _TEMPLATE_MEMO.get(id(rs))
+    if hit is not None and hit[0] is rs:
+        return hit[1]
+    tmpl = rs["spec"]["template"]
+    tmd = tmpl.get("metadata") or {}
+    out = (dict(tmd.get("labels") or {}), dict(tmd.get("annotations") or {}), [owner_reference(rs, "ReplicaSet")], pod_spec_from_template(tmpl["spec"]), qos_class(tmpl["spec"]))
+    if len(_TEMPLATE_MEMO) >= 256:
+        _TEMPLATE_MEMO.clear()
+    _TEMPLATE_MEMO[id(rs)] = (rs, out)  # the entry keeps `rs` alive, so its id is not reused meanwhile
+    return out
+
+
+#: id(ReplicaSet object) -> (that object, `_from_template` of it).
+_TEMPLATE_MEMO: dict[int, tuple] = {}
 
 
 def pod_spec_from_template(spec: dict) -> dict:

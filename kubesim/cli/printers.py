@@ -324,7 +324,13 @@ def to_json(obj) -> str:
 
 
 class _GoYamlDumper(yaml.SafeDumper):
-    """Emit YAML as sigs.k8s.io/yaml does: sorted keys, double quotes when a string needs them."""
+    """Emit YAML as sigs.k8s.io/yaml does: sorted keys, double quotes when a string needs them.
+
+    Never anchors and aliases (`&id001`): objects may share equal parts, which are written out each time.
+    """
+
+    def ignore_aliases(self, data) -> bool:
+        return True
 
 
 def _str_representer(dumper: yaml.SafeDumper, value: str):
