@@ -37,10 +37,20 @@ def _signatures(pod: dict) -> tuple:
     if not isinstance(status, dict):
         return None, None
     labels = md.get("labels")
-    try:
-        lk = tuple(sorted(labels.items())) if labels else ()
-    except (TypeError, AttributeError):
-        return None, None
+    if not labels:
+        lk = ()
+    else:
+        hit = _LABEL_KEYS.get(id(labels))
+        if hit is not None and hit[0] is labels:
+            lk = hit[1]
+        else:
+            try:
+                lk = tuple(sorted(labels.items()))
+            except (TypeError, AttributeError):
+                return None, None
+            if len(_LABEL_KEYS) >= 1024:
+                _LABEL_KEYS.clear()
+            _LABEL_KEYS[id(labels)] = (labels, lk)  # keeps `labels` alive: its id is not reused meanwhile
     phase = status.get("phase")
     terminal = phase in _TERMINAL
     deleting = bool(md.get("deletionTimestamp"))
@@ -50,7 +60,7 @@ def _signatures(pod: dict) -> tuple:
     node = pod["spec"].get("nodeName", "")
     csig = (md.get("namespace", ""), lk, active, ready, deleting and not terminal, node)
     if not active:
-        return csig, None
+        return _intern((csig, None))
     fsig = (
         node,
         _PHASE_RANK.get(phase, 3),
@@ -60,7 +70,23 @@ def _signatures(pod: dict) -> tuple:
         max_restarts(pod),
         md.get("creationTimestamp"),
     )
-    return csig, fsig
+    return _intern((csig, fsig))
+
+
+#: id(labels dict) -> (that dict, its sorted items): pods of one ReplicaSet share their labels.
+_LABEL_KEYS: dict[int, tuple] = {}
+#: Equal signature tuples are kept once (many pods share them); pure values, so sharing is safe.
+_INTERNED: dict = {}
+
+
+def _intern(value: tuple) -> tuple:
+    hit = _INTERNED.get(value)
+    if hit is not None:
+        return hit
+    if len(_INTERNED) >= 16384:
+        _INTERNED.clear()
+    _INTERNED[value] = value
+    return value
 
 
 def _count(counts: Map, uid: str, csig, delta: int) -> Map:
@@ -145,14 +171,14 @@ def update_pod_index(index: tuple, key: tuple, new: dict | None, nref: dict | No
             counts = _count(_count(counts, nuid, oc, -1), nuid, nc, 1)
         if of != nf:
             groups = _group(_group(groups, nuid, key, of, -1), nuid, key, nf, 1)
-        return counts, groups, sigs.set(key, (nuid, nsig))
+        return counts, groups, sigs.set(key, _intern((nuid, nsig)))
     if prev is not None:
         counts = _count(counts, prev[0], prev[1][0], -1)
         groups = _group(groups, prev[0], key, prev[1][1], -1)
     if nuid is not None:
         counts = _count(counts, nuid, nsig[0], 1)
         groups = _group(groups, nuid, key, nsig[1], 1)
-        sigs = sigs.set(key, (nuid, nsig))
+        sigs = sigs.set(key, _intern((nuid, nsig)))
     else:
         sigs = sigs.delete(key)
     return counts, groups, sigs
