@@ -125,9 +125,31 @@ def schedule_pod(st: ClusterState, ns: str, name: str) -> ClusterState:
                 load[n] += 1
         node = min(nodes, key=lambda n: (load[n], n))
     stamp = rfc3339(st.config.epoch, st.now)
-    status = {**pod["status"], "conditions": [{"type": "PodScheduled", "status": "True", "lastProbeTime": None, "lastTransitionTime": stamp}]}
-    st, pod = update(st, {**pod, "spec": {**pod["spec"], "nodeName": node}, "status": status}, with_status=True)
+    status = {**pod["status"], "conditions": [_scheduled_condition(stamp)]}
+    st, pod = update(st, {**pod, "spec": _bound_spec(pod["spec"], node), "status": status}, with_status=True)
     return record_event(st, pod, "Normal", "Scheduled", f"Successfully assigned {ns}/{name} to {node}", "default-scheduler")
+
+
+@lru_cache(maxsize=1024)
+def _scheduled_condition(stamp: str) -> dict:
+    """The PodScheduled condition (shared by the pods bound at one instant; never mutated)."""
+    return {"type": "PodScheduled", "status": "True", "lastProbeTime": None, "lastTransitionTime": stamp}
+
+
+def _bound_spec(spec: dict, node: str) -> dict:
+    """`spec` with `nodeName`; pods bound from one shared spec to one node share the result."""
+    hit = _BOUND.get((id(spec), node))
+    if hit is not None and hit[0] is spec:
+        return hit[1]
+    out = {**spec, "nodeName": node}
+    if len(_BOUND) >= 1024:
+        _BOUND.clear()
+    _BOUND[(id(spec), node)] = (spec, out)  # keeps `spec` alive: its id is not reused meanwhile
+    return out
+
+
+#: (id(spec), node) -> (spec, spec bound to node).
+_BOUND: dict[tuple, tuple] = {}
 
 
 # ----- kubelet ---------------------------------------------------------------------------
@@ -560,6 +582,7 @@ def _image_ids(image: str) -> tuple[str, str]:
 #: Status parts equal across pods, shared (stored objects are never mutated): the first four
 #: conditions by (sandbox stamp, ready, ready stamp, message), a running state by its stamp.
 _CONDITIONS: dict[tuple, tuple] = {}
+_NO_LAST_STATE: dict = {}
 _RUNNING: dict[str, dict] = {}
 
 
@@ -609,7 +632,7 @@ def pod_status(st: ClusterState, pod: dict, rt: PodRuntime) -> dict:
             "containerID": f"containerd://{cid}" if c.started_ms is not None else None,
             "image": ref,
             "imageID": image_id,
-            "lastState": {},
+            "lastState": _NO_LAST_STATE,
             "name": c.name,
             "ready": c.ready,
             "restartCount": c.restarts,

@@ -124,7 +124,7 @@ def create_pod(st: ClusterState, rs: dict) -> ClusterState:
     if tmd.get("finalizers"):
         md["finalizers"] = list(tmd["finalizers"])
     md["ownerReferences"] = shared[2]
-    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": md, "spec": dict(shared[3]), "status": {"phase": "Pending", "qosClass": shared[4]}}
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": md, "spec": shared[3], "status": {"phase": "Pending", "qosClass": shared[4]}}
     st, pod = create(st, pod)
     return record_event(st, rs, "Normal", "SuccessfulCreate", f"Created pod: {pod['metadata']['name']}", COMPONENT)
 
@@ -132,8 +132,8 @@ def create_pod(st: ClusterState, rs: dict) -> ClusterState:
 def _from_template(rs: dict) -> tuple:
     """What every pod of `rs` gets from it: (labels, annotations, ownerReferences, spec, qosClass).
 
-    Stored objects are never mutated, so the pods of one ReplicaSet share these values (the
-    spec is copied once more per pod, its lists and dicts are shared); remembered per
+    Stored objects are never mutated, so the pods of one ReplicaSet share these values;
+    remembered per
     ReplicaSet object (which keeps its identity until it is written again).
     """
     hit = _TEMPLATE_MEMO.get(id(rs))
