@@ -72,12 +72,11 @@ def create(st: ClusterState, obj: dict) -> tuple[ClusterState, dict]:
     if kind in GENERATION_KINDS:
         md["generation"] = 1
     new = {**obj, "metadata": md}
-    st = st.evolve(seq=seq)
     if kind == "Service":
-        st, new = _allocate_service(st, new, None)
+        st, new = _allocate_service(st.evolve(seq=seq), new, None)
     if kind in ("Deployment", "ReplicaSet") and "status" not in new:
         new["status"] = {}
-    st = _put(st, kind, (ns, name), None, new)
+    st = _put(st, kind, (ns, name), None, new, seq)
     return notify(st, kind, None, new), new
 
 
@@ -126,10 +125,9 @@ def update(st: ClusterState, new: dict, *, status_only: bool = False, with_statu
         out = {**new, "metadata": md}
         if "status" in old and not with_status:
             out["status"] = old["status"]
-    st = st.evolve(seq=seq)
     if kind == "Service" and not status_only:
-        st, out = _allocate_service(st, out, old)
-    st = _put(st, kind, (ns, name), old, out)
+        st, out = _allocate_service(st.evolve(seq=seq), out, old)
+    st = _put(st, kind, (ns, name), old, out, seq)
     return notify(st, kind, old, out, status_only=status_only), out
 
 
@@ -166,8 +164,7 @@ def delete(st: ClusterState, kind: str, namespace: str, name: str, *, propagatio
         seq = st.seq + 1
         newmd = {**md, "deletionTimestamp": rfc3339(st.config.epoch, st.now), "deletionGracePeriodSeconds": grace, "resourceVersion": str(seq)}
         new = {**obj, "metadata": newmd}
-        st = st.evolve(seq=seq)
-        st = _put(st, kind, (ns, name), obj, new)
+        st = _put(st, kind, (ns, name), obj, new, seq)
         return notify(st, kind, obj, new)
     st = remove(st, kind, ns, name)
     if any(True for _ in st.dependent_keys(md["uid"])) or propagation == "Orphan":
@@ -191,8 +188,8 @@ def remove(st: ClusterState, kind: str, namespace: str, name: str) -> ClusterSta
     return notify(st, kind, obj, None)
 
 
-def _put(st: ClusterState, kind: str, key: tuple, old: dict | None, new: dict | None) -> ClusterState:
-    """Store `new` at `key` (None removes) and keep the uid/owner/orphan indices in step."""
+def _put(st: ClusterState, kind: str, key: tuple, old: dict | None, new: dict | None, seq: int | None = None) -> ClusterState:
+    """Store `new` at `key` (None removes) and keep the uid/owner/orphan indices in step (and set `seq`, if given)."""
     table = st.objects.get(kind, EMPTY)
     table = table.delete(key) if new is None else table.set(key, new)
     objects = st.objects.set(kind, table)
@@ -217,7 +214,11 @@ def _put(st: ClusterState, kind: str, key: tuple, old: dict | None, new: dict | 
     if kind == "Pod":
         index = (st.pod_counts, st.pod_groups, st.pod_sigs)
         pod_counts, pod_groups, pod_sigs = update_pod_index(index, key, new, nref)
+        if seq is not None:
+            return st.evolve(seq=seq, objects=objects, uids=uids, dependents=dependents, orphans=orphans, pod_counts=pod_counts, pod_groups=pod_groups, pod_sigs=pod_sigs)
         return st.evolve(objects=objects, uids=uids, dependents=dependents, orphans=orphans, pod_counts=pod_counts, pod_groups=pod_groups, pod_sigs=pod_sigs)
+    if seq is not None:
+        return st.evolve(seq=seq, objects=objects, uids=uids, dependents=dependents, orphans=orphans)
     return st.evolve(objects=objects, uids=uids, dependents=dependents, orphans=orphans)
 
 
