@@ -50,6 +50,11 @@ TAGS = {
 #: run (rolling updates and rollbacks), on whatever driver runs them.
 MONITORED = ("rollout", "C16", "C17")
 
+#: Invariants that compare one kind's write with another kind's state at that instant.
+#: The model shows every state exactly; a real cluster's watches deliver kinds separately
+#: (the API has no cross-kind snapshot), so on other drivers these are left out.
+EXACT_SNAPSHOT_INVARIANTS = ("endpoints_list_ready_serving_pods", "replicaset_status_counts_its_pods")
+
 #: `@needs_<capability>` tag -> the driver capability it requires.
 NEEDS = {"needs_time": "time", "needs_faults": "faults", "needs_images": "images", "needs_kubelet": "kubelet"}
 
@@ -105,7 +110,8 @@ def driver(request: pytest.FixtureRequest):
     try:
         drv.start()
         if any(request.node.get_closest_marker(tag) for tag in MONITORED):
-            monitor = InvariantMonitor(drv, env="kubelet" in drv.capabilities and drv.name == "model", raise_on_violation=False).start()
+            skip = () if drv.name == "model" else EXACT_SNAPSHOT_INVARIANTS
+            monitor = InvariantMonitor(drv, env="kubelet" in drv.capabilities and drv.name == "model", raise_on_violation=False, skip=skip).start()
         yield drv
         if monitor is not None:
             monitor.stop()

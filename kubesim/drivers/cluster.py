@@ -48,6 +48,9 @@ _WATCHED = ("Pod", "Service", "Endpoints", "ConfigMap", "ReplicaSet", "Deploymen
 MANAGED_BY = {"app.kubernetes.io/managed-by": "kubesim"}
 #: Groups the namespaces of one run (`KUBESIM_RUN_ID`), so a run checks only its own leftovers.
 RUN_LABEL = "kubesim.dev/run"
+#: Seconds by which a watch event may trail the write it reports (controllers compute a
+#: status, the API server stores it, the watch delivers it).
+WATCH_SLACK_SECONDS = 2.0
 
 
 def _api_error(code: int, body: bytes | str | None) -> ApiError:
@@ -111,6 +114,7 @@ class ClusterDriver:
         self._stopping = threading.Event()
         self._last_event = time.monotonic()
         self._t0 = time.monotonic()
+        self._epoch = time.time()
         self._started = False
         self.capabilities = frozenset()
 
@@ -161,6 +165,7 @@ class ClusterDriver:
         kwok = nodes and all((n["metadata"].get("annotations") or {}).get("kwok.x-k8s.io/node") == "fake" for n in nodes)
         self.capabilities = frozenset() if kwok else frozenset({"kubelet"})
         self._t0 = time.monotonic()
+        self._epoch = time.time()
         for kind in _WATCHED:
             t = threading.Thread(target=self._watch, args=(kind,), name=f"watch-{kind}", daemon=True)
             t.start()
@@ -250,7 +255,11 @@ class ClusterDriver:
             objects = {k: sorted(self._cache.get(k, {}).values(), key=lambda o: o["metadata"]["name"]) for k in _WATCHED}
         objects.setdefault("Namespace", [])
         objects.setdefault("Event", [])
-        return Observation(time=round(time.monotonic() - self._t0, 3), objects={k: objects.get(k, []) for k in KINDS})
+        out = {k: objects.get(k, []) for k in KINDS}
+        # Wall-clock time of t=0, so invariants can compare with the API's timestamps, and
+        # how late a watch may deliver a write.
+        out["_meta"] = [{"epoch": self._epoch, "slack": WATCH_SLACK_SECONDS}]
+        return Observation(time=round(time.monotonic() - self._t0, 3), objects=out)
 
     def subscribe(self, callback: Callable[[Observation], None]) -> Callable[[], None]:
         self._subscribers.append(callback)
