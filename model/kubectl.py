@@ -30,6 +30,7 @@ SHORT = {
     "ConfigMap": "configmap",
     "Namespace": "namespace",
     "Endpoints": "endpoints",
+    "Event": "event",
     "ReplicaSet": "replicaset.apps",
     "Deployment": "deployment.apps",
 }

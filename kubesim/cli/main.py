@@ -401,11 +401,6 @@ def cmd_describe(ctx: Ctx) -> None:
     ctx.out("\n\n".join(t.rstrip("\n") for t in texts))
 
 
-def _deleted_line(kind: str, name: str, ns: str) -> str:
-    what = f'{pr.KIND_PREFIX[kind]} "{name}" deleted'
-    return what if kind == "Namespace" else f"{what} from {ns} namespace"
-
-
 def cmd_delete(ctx: Ctx) -> None:
     a = ctx.args
     targets: list[tuple[str, str, str]] = []
@@ -437,7 +432,7 @@ def cmd_delete(ctx: Ctx) -> None:
             ctx.err(err.kubectl_message())
             ctx.failed = True
             continue
-        ctx.out(_deleted_line(kind, name, ns))
+        ctx.out(mk.deleted_line(kind, name, ns))
     ctx.st = st
 
 

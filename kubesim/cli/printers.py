@@ -14,6 +14,7 @@ from typing import Callable
 import yaml
 
 from model.clock import parse_ms
+from model.kubectl import SHORT
 
 from .tabwriter import layout
 
@@ -33,10 +34,7 @@ RESOURCE_ALIASES = {
 #: What `kubectl get all` lists, in its order (the "all" category of the served kinds).
 ALL_KINDS = ("Pod", "Service", "Deployment", "ReplicaSet")
 #: The `kind/name` prefix kubectl prints (`-o name`, `get all`).
-KIND_PREFIX = {
-    "Pod": "pod", "Service": "service", "ConfigMap": "configmap", "Endpoints": "endpoints", "Namespace": "namespace",
-    "Event": "event", "ReplicaSet": "replicaset.apps", "Deployment": "deployment.apps",
-}
+KIND_PREFIX = SHORT  # kubectl's `kind.group` names, shared with model.kubectl
 
 
 # ----- durations ---------------------------------------------------------------------------
