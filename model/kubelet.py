@@ -32,7 +32,7 @@ from dataclasses import replace as _dataclass_replace
 from .clock import rfc3339
 from .pmap import EMPTY
 from .state import ClusterState, ImageBehaviour
-from .store import record_event, remove, set_status, update
+from .store import bind, record_event, remove, set_status
 from .workqueue import add_timer
 
 NEVER_READY_ANNOTATION = "kubesim.dev/never-ready"
@@ -126,7 +126,7 @@ def schedule_pod(st: ClusterState, ns: str, name: str) -> ClusterState:
         node = min(nodes, key=lambda n: (load[n], n))
     stamp = rfc3339(st.config.epoch, st.now)
     status = {**pod["status"], "conditions": [_scheduled_condition(stamp)]}
-    st, pod = update(st, {**pod, "spec": _bound_spec(pod["spec"], node), "status": status}, with_status=True)
+    st, pod = bind(st, pod, node, _bound_spec(pod["spec"], node), status)
     return record_event(st, pod, "Normal", "Scheduled", f"Successfully assigned {ns}/{name} to {node}", "default-scheduler")
 
 
@@ -203,8 +203,7 @@ def sync_pod(st: ClusterState, ns: str, name: str) -> ClusterState:
     ready = all(c.ready for c in rt.containers) if rt.readiness_override is None else (rt.readiness_override and all(c.state == "running" for c in rt.containers))
     if ready != rt.ready or rt.ready_ms is None:
         rt = replace(rt, ready=ready, ready_ms=now)
-    st = st.evolve(runtime=st.runtime.set(key, rt))
-    st = set_status(st, pod, pod_status(st, pod, rt))
+    st = set_status(st, pod, pod_status(st, pod, rt), runtime=rt)
     for c in rt.containers:
         for at in (c.start_at, c.ready_at, c.crash_at):
             if at is not None and at > now:

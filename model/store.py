@@ -17,8 +17,8 @@ from .errors import ApiError, Cause
 from .labels import map_selector_matches, selector_matches
 from .pmap import EMPTY, delete_in, set_in
 from .podindex import update_pod_index
-from .state import KINDS, ClusterState, controller_ref, event_record, make_uid, name_suffix
-from .workqueue import add_timer, enqueue, enqueue_many
+from .state import KINDS, ClusterState, controller_ref, event_record, key_of, make_uid, name_suffix
+from .workqueue import add_timer, enqueue, enqueue_many, queue_changes
 
 NODE_PORT_RANGE = (30000, 32767)
 #: Since v1.29 (ServiceNodePortStaticSubrange GA) dynamic allocation prefers the band above
@@ -76,8 +76,7 @@ def create(st: ClusterState, obj: dict) -> tuple[ClusterState, dict]:
         st, new = _allocate_service(st.evolve(seq=seq), new, None)
     if kind in ("Deployment", "ReplicaSet") and "status" not in new:
         new["status"] = {}
-    st = _put(st, kind, (ns, name), None, new, seq)
-    return notify(st, kind, None, new), new
+    return _put(st, kind, (ns, name), None, new, seq), new
 
 
 def update(st: ClusterState, new: dict, *, status_only: bool = False, with_status: bool = False) -> tuple[ClusterState, dict]:
@@ -127,19 +126,51 @@ def update(st: ClusterState, new: dict, *, status_only: bool = False, with_statu
             out["status"] = old["status"]
     if kind == "Service" and not status_only:
         st, out = _allocate_service(st.evolve(seq=seq), out, old)
-    st = _put(st, kind, (ns, name), old, out, seq)
-    return notify(st, kind, old, out, status_only=status_only), out
+    return _put(st, kind, (ns, name), old, out, seq, status_only=status_only), out
 
 
-def set_status(st: ClusterState, obj: dict, status: dict, annotations: dict | None = None) -> ClusterState:
-    """Write `status` (and `annotations`, if given) through the status subresource, unless unchanged."""
+def set_status(st: ClusterState, obj: dict, status: dict, annotations: dict | None = None, *, runtime: Any = None) -> ClusterState:
+    """Write `status` (and `annotations`, if given) through the status subresource, unless unchanged.
+
+    The status strategies keep the stored spec and labels; annotations written through
+    /status persist (the deployment controller sets the revision annotation that way).
+    `runtime` (a pod's kubelet record) is stored in the same state copy, written or not.
+    """
     md = obj["metadata"]
     if annotations is None or annotations == (md.get("annotations") or {}):
         if obj.get("status") == status:
-            return st
+            return st if runtime is None else st.evolve(runtime=st.runtime.set(key_of(obj), runtime))
         annotations = md.get("annotations")
-    st, _ = update(st, {**obj, "metadata": {**md, "annotations": annotations}, "status": status}, status_only=True)
-    return st
+    kind = obj["kind"]
+    ns = _namespace_of(kind, obj)
+    name = md["name"]
+    old = st.get(kind, ns, name)
+    if old is None:
+        raise ApiError.not_found(resource_of(kind), name, ns)
+    seq = st.seq + 1
+    nmd = {**old["metadata"], "resourceVersion": str(seq)}
+    if annotations:
+        nmd["annotations"] = annotations
+    else:
+        nmd.pop("annotations", None)
+    out = {**old, "metadata": nmd, "status": status}
+    extra = None if runtime is None else {"runtime": st.runtime.set((ns, name), runtime)}
+    return _put(st, kind, (ns, name), old, out, seq, status_only=True, extra=extra)
+
+
+def bind(st: ClusterState, pod: dict, node: str, spec: dict, status: dict) -> tuple[ClusterState, dict]:
+    """The pods/binding subresource (`BindingREST.Create` / `assignPod`): set `spec.nodeName` and the status the scheduler gives.
+
+    `spec` is the stored spec with `nodeName` set (shared between pods bound alike).
+    """
+    md = pod["metadata"]
+    ns, name = md["namespace"], md["name"]
+    old = st.get("Pod", ns, name)
+    if old is None:
+        raise ApiError.not_found("pods", name, ns)
+    seq = st.seq + 1
+    out = {**old, "metadata": {**old["metadata"], "resourceVersion": str(seq)}, "spec": spec, "status": status}
+    return _put(st, "Pod", (ns, name), old, out, seq), out
 
 
 def delete(st: ClusterState, kind: str, namespace: str, name: str, *, propagation: str = "Background", grace_seconds: int | None = None) -> ClusterState:
@@ -163,9 +194,7 @@ def delete(st: ClusterState, kind: str, namespace: str, name: str, *, propagatio
             return remove(st, kind, ns, name)
         seq = st.seq + 1
         newmd = {**md, "deletionTimestamp": rfc3339(st.config.epoch, st.now), "deletionGracePeriodSeconds": grace, "resourceVersion": str(seq)}
-        new = {**obj, "metadata": newmd}
-        st = _put(st, kind, (ns, name), obj, new, seq)
-        return notify(st, kind, obj, new)
+        return _put(st, kind, (ns, name), obj, {**obj, "metadata": newmd}, seq)
     st = remove(st, kind, ns, name)
     if any(True for _ in st.dependent_keys(md["uid"])) or propagation == "Orphan":
         st = enqueue(st, ("gc", md["uid"], propagation))
@@ -177,49 +206,67 @@ def remove(st: ClusterState, kind: str, namespace: str, name: str) -> ClusterSta
     obj = st.get(kind, namespace, name)
     if obj is None:
         return st
-    st = _put(st, kind, (namespace, name), obj, None)
     if kind == "Service":
         st = _release_service(st, obj)
     if kind == "Pod":
-        st = st.evolve(runtime=st.runtime.delete((namespace, name))) if (namespace, name) in st.runtime else st
+        key = (namespace, name)
+        extra = {"runtime": st.runtime.delete(key)} if key in st.runtime else None
         uid = obj["metadata"]["uid"]
-        if uid in st.dependents:
-            st = enqueue(st, ("gc", uid, "Background"))
-    return notify(st, kind, obj, None)
+        first = (("gc", uid, "Background"),) if uid in st.dependents else ()
+        return _put(st, kind, key, obj, None, first=first, extra=extra)
+    return _put(st, kind, (namespace, name), obj, None)
 
 
-def _put(st: ClusterState, kind: str, key: tuple, old: dict | None, new: dict | None, seq: int | None = None) -> ClusterState:
-    """Store `new` at `key` (None removes) and keep the uid/owner/orphan indices in step (and set `seq`, if given)."""
+def _put(
+    st: ClusterState,
+    kind: str,
+    key: tuple,
+    old: dict | None,
+    new: dict | None,
+    seq: int | None = None,
+    *,
+    status_only: bool = False,
+    first: tuple = (),
+    extra: dict | None = None,
+) -> ClusterState:
+    """Store `new` at `key` (None removes) in one state copy: the object, the uid/owner/orphan
+    and pod indices, `seq` (if given), the work the watch handlers enqueue (after `first`, see
+    `handlers`), and the `extra` fields."""
     table = st.objects.get(kind, EMPTY)
     table = table.delete(key) if new is None else table.set(key, new)
-    objects = st.objects.set(kind, table)
+    changes = {"objects": st.objects.set(kind, table)}
     uids, dependents, orphans = st.uids, st.dependents, st.orphans
     oref = controller_ref(old) if old is not None else None
     nref = controller_ref(new) if new is not None else None
-    ikey = (kind, key[0], key[1])
-    if old is not None and (new is None or oref != nref):
-        if oref is not None:
-            dependents = delete_in(dependents, oref["uid"], ikey)
-        else:
-            orphans = delete_in(orphans, (kind, key[0]), key[1])
-    if new is not None and (old is None or oref != nref):
-        if nref is not None:
-            dependents = set_in(dependents, nref["uid"], ikey, None)
-        elif kind in ("Pod", "ReplicaSet"):
-            orphans = set_in(orphans, (kind, key[0]), key[1], None)
-    if old is None and new is not None:
-        uids = uids.set(new["metadata"]["uid"], ikey)
-    elif new is None and old is not None:
-        uids = uids.delete(old["metadata"]["uid"])
+    if oref != nref or old is None or new is None:
+        ikey = (kind, key[0], key[1])
+        if old is not None:
+            if oref is not None:
+                dependents = delete_in(dependents, oref["uid"], ikey)
+            else:
+                orphans = delete_in(orphans, (kind, key[0]), key[1])
+        if new is not None:
+            if nref is not None:
+                dependents = set_in(dependents, nref["uid"], ikey, None)
+            elif kind in ("Pod", "ReplicaSet"):
+                orphans = set_in(orphans, (kind, key[0]), key[1], None)
+        if old is None:
+            uids = uids.set(new["metadata"]["uid"], ikey)
+        elif new is None:
+            uids = uids.delete(old["metadata"]["uid"])
+        changes["uids"], changes["dependents"], changes["orphans"] = uids, dependents, orphans
     if kind == "Pod":
-        index = (st.pod_counts, st.pod_groups, st.pod_sigs)
-        pod_counts, pod_groups, pod_sigs = update_pod_index(index, key, new, nref)
-        if seq is not None:
-            return st.evolve(seq=seq, objects=objects, uids=uids, dependents=dependents, orphans=orphans, pod_counts=pod_counts, pod_groups=pod_groups, pod_sigs=pod_sigs)
-        return st.evolve(objects=objects, uids=uids, dependents=dependents, orphans=orphans, pod_counts=pod_counts, pod_groups=pod_groups, pod_sigs=pod_sigs)
+        changes["pod_counts"], changes["pod_groups"], changes["pod_sigs"] = update_pod_index((st.pod_counts, st.pod_groups, st.pod_sigs), key, new, nref)
     if seq is not None:
-        return st.evolve(seq=seq, objects=objects, uids=uids, dependents=dependents, orphans=orphans)
-    return st.evolve(objects=objects, uids=uids, dependents=dependents, orphans=orphans)
+        changes["seq"] = seq
+    works = handlers(st, kind, old, new, nref if new is not None else oref, status_only=status_only)
+    if first:
+        works = [*first, *works]
+    if works:
+        changes.update(queue_changes(st, works))
+    if extra:
+        changes.update(extra)
+    return st.evolve(**changes)
 
 
 # ----- services: ClusterIP and NodePort allocation --------------------------------------
@@ -362,13 +409,37 @@ def _labels(obj: dict | None) -> dict:
 
 def notify(st: ClusterState, kind: str, old: dict | None, new: dict | None, *, status_only: bool = False) -> ClusterState:
     """Enqueue the controllers whose informer handlers react to this change."""
+    works = handlers(st, kind, old, new, controller_ref(new if new is not None else old), status_only=status_only)
+    return enqueue_many(st, works) if works else st
+
+
+def _selecting_services(st: ClusterState, ns: str) -> tuple:
+    """The Services of `ns` with a selector (an empty one selects nothing), memoised per Service table."""
+    table = st.objects.get("Service", EMPTY)
+    hit = _SELECTING.get((id(table), ns))
+    if hit is not None and hit[0] is table:
+        return hit[1]
+    out = tuple(svc for svc in table.values() if svc["metadata"]["namespace"] == ns and svc["spec"].get("selector"))
+    if len(_SELECTING) >= 256:
+        _SELECTING.clear()
+    _SELECTING[(id(table), ns)] = (table, out)  # keeps `table` alive: its id is not reused meanwhile
+    return out
+
+
+#: (id(Service table), namespace) -> (that table, its Services with a selector).
+_SELECTING: dict[tuple, tuple] = {}
+
+
+def handlers(st: ClusterState, kind: str, old: dict | None, new: dict | None, ref: dict | None, *, status_only: bool = False) -> list:
+    """The work the informers' event handlers enqueue for this change (`ref`: the changed
+    object's controller reference), read from the state before or after the write alike:
+    a write never changes what its own handlers look up."""
     obj = new if new is not None else old
     md = obj["metadata"]
     ns = md.get("namespace", "")
     name = md["name"]
     works: list[tuple] = []
     if kind == "Pod":
-        ref = controller_ref(obj)
         if ref is not None:
             owner = st.uids.get(ref["uid"])
             if owner is not None and owner[0] == "ReplicaSet":
@@ -384,8 +455,7 @@ def notify(st: ClusterState, kind: str, old: dict | None, new: dict | None, *, s
             for rs in st.list("ReplicaSet", ns):
                 if selector_matches(rs["spec"].get("selector"), _labels(new)):
                     works.append(("replicaset", ns, rs["metadata"]["name"]))
-        # Only Services of this namespace with a selector can match (an empty one selects nothing).
-        services = [svc for svc in st.table("Service").values() if svc["metadata"]["namespace"] == ns and svc["spec"].get("selector")]
+        services = _selecting_services(st, ns)
         if services and (old is None or new is None or _labels(old) != _labels(new) or _endpoint_relevant(old) != _endpoint_relevant(new)):
             for svc in services:
                 sel = svc["spec"].get("selector")
@@ -396,7 +466,6 @@ def notify(st: ClusterState, kind: str, old: dict | None, new: dict | None, *, s
     elif kind == "ReplicaSet":
         if new is not None and not status_only:
             works.append(("replicaset", ns, name))
-        ref = controller_ref(obj)
         if ref is not None:
             owner = st.uids.get(ref["uid"])
             if owner is not None and owner[0] == "Deployment":
@@ -414,7 +483,7 @@ def notify(st: ClusterState, kind: str, old: dict | None, new: dict | None, *, s
         for pod in st.list("Pod", ns):
             if name in configmaps_used_by(pod) and pod["spec"].get("nodeName"):
                 works.append(("kubelet", ns, pod["metadata"]["name"]))
-    return enqueue_many(st, works) if works else st
+    return works
 
 
 def _endpoint_relevant(pod: dict | None) -> Any:

@@ -53,6 +53,18 @@ def dequeue(st: ClusterState, work: Work) -> ClusterState:
     return st.evolve(queue=queue, queued=st.queued.delete(work), qhead=head)
 
 
+def pop_head(st: ClusterState) -> tuple[ClusterState, Work]:
+    """Return `st` without the work at the head of the (non-empty) queue, and that work."""
+    head = st.qhead
+    work = st.queue[head]
+    queue = st.queue.delete(head)
+    head += 1
+    tail = st.qtail
+    while head < tail and head not in queue:
+        head += 1
+    return st.evolve(queue=queue, queued=st.queued.delete(work), qhead=head), work
+
+
 def add_timer(st: ClusterState, at_ms: int, work: Work) -> ClusterState:
     """Return `st` with a timer that enqueues `work` at logical time `at_ms` (at least now)."""
     at_ms = max(at_ms, st.now)
@@ -79,3 +91,16 @@ def fire_timers(st: ClusterState, at_ms: int) -> ClusterState:
     slot = st.timers[at_ms]
     st = st.evolve(timers=st.timers.delete(at_ms), timer_times=st.timer_times[1:])
     return enqueue_many(st, (slot[s] for s in sorted(slot.keys())))
+
+
+def queue_changes(st: ClusterState, works) -> dict:
+    """The `ClusterState` fields that enqueue every item of `works`, in order (for a caller that
+    makes one state copy of its own; `enqueue_many` is the same as a state change)."""
+    queue, queued, tail = st.queue, st.queued, st.qtail
+    for w in works:
+        if w in queued:
+            continue
+        queue = queue.set(tail, w)
+        queued = queued.set(w, tail)
+        tail += 1
+    return {"queue": queue, "queued": queued, "qtail": tail}
