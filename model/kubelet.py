@@ -187,18 +187,22 @@ def sync_pod(st: ClusterState, ns: str, name: str) -> ClusterState:
     if rt is None:
         rt = _new_runtime(st, pod)
     containers = []
-    for c in rt.containers:
-        behaviour = image_behaviour(st, pod, c.image)
-        if c.state == "waiting" and c.start_at is not None and c.start_at <= now:
-            st, c = _start_container(st, pod, c, behaviour, rt)
-        elif c.state == "waiting" and c.reason in ("CreateContainerConfigError", "ContainerCreating") and c.start_at is None:
-            st, c = _start_container(st, pod, c, behaviour, rt)  # retried on a ConfigMap change
+    changed = False
+    for c0 in rt.containers:
+        c = c0
+        if c.state == "waiting":
+            if c.start_at is not None and c.start_at <= now:
+                st, c = _start_container(st, pod, c, image_behaviour(st, pod, c.image), rt)
+            elif c.reason in ("CreateContainerConfigError", "ContainerCreating") and c.start_at is None:
+                st, c = _start_container(st, pod, c, image_behaviour(st, pod, c.image), rt)  # retried on a ConfigMap change
         if c.state == "running" and c.crash_at is not None and c.crash_at <= now:
             st, c = _crash(st, pod, c)
         if c.state == "running" and c.ready_at is not None and c.ready_at <= now:
             c = replace(c, ready=True, ready_at=None)
         containers.append(c)
-    rt = replace(rt, containers=tuple(containers))
+        changed = changed or c is not c0
+    if changed:
+        rt = replace(rt, containers=tuple(containers))
     st, rt = _sync_volumes(st, pod, rt)
     ready = all(c.ready for c in rt.containers) if rt.readiness_override is None else (rt.readiness_override and all(c.state == "running" for c in rt.containers))
     if ready != rt.ready or rt.ready_ms is None:
@@ -586,6 +590,17 @@ _RUNNING: dict[str, dict] = {}
 
 
 @lru_cache(maxsize=1024)
+def _waiting_state(reason: str, message: str) -> dict:
+    """A waiting container's state (shared by the containers waiting alike; never mutated)."""
+    return {"waiting": {"reason": reason, "message": message} if message else {"reason": reason}}
+
+
+def _container_id(pod_uid: str, name: str, restarts: int) -> str:
+    """The runtime's id of one container instance (derived, not random)."""
+    return hashlib.blake2b(f"{pod_uid}:{name}:{restarts}".encode(), digest_size=32).hexdigest()
+
+
+@lru_cache(maxsize=1024)
 def _host_ips(host_ip: str) -> list:
     return [{"ip": host_ip}]
 
@@ -625,22 +640,18 @@ def pod_status(st: ClusterState, pod: dict, rt: PodRuntime) -> dict:
     statuses = []
     all_started = True
     for c in rt.containers:
-        cid = hashlib.blake2b(f"{pod['metadata']['uid']}:{c.name}:{c.restarts}".encode(), digest_size=32).hexdigest()
+        cid = _container_id(pod["metadata"]["uid"], c.name, c.restarts) if c.started_ms is not None or c.last_terminated is not None else None
         ref, image_id = _image_ids(c.image)
-        cs = {
-            "containerID": f"containerd://{cid}" if c.started_ms is not None else None,
-            "image": ref,
-            "imageID": image_id,
-            "lastState": _NO_LAST_STATE,
-            "name": c.name,
-            "ready": c.ready,
-            "restartCount": c.restarts,
-            "started": c.state == "running",
-            "state": {},
-        }
-        if cs["containerID"] is None:
-            del cs["containerID"]
-            cs["imageID"] = ""
+        if c.started_ms is not None:
+            cs = {"containerID": f"containerd://{cid}", "image": ref, "imageID": image_id}
+        else:
+            cs = {"image": ref, "imageID": ""}
+        cs["lastState"] = _NO_LAST_STATE
+        cs["name"] = c.name
+        cs["ready"] = c.ready
+        cs["restartCount"] = c.restarts
+        cs["started"] = c.state == "running"
+        cs["state"] = {}
         if c.state == "running":
             stamp = rfc3339(epoch, c.started_ms)
             running = _RUNNING.get(stamp)
@@ -650,10 +661,7 @@ def pod_status(st: ClusterState, pod: dict, rt: PodRuntime) -> dict:
                 running = _RUNNING[stamp] = {"running": {"startedAt": stamp}}
             cs["state"] = running
         else:
-            waiting = {"reason": c.reason}
-            if c.message:
-                waiting["message"] = c.message
-            cs["state"] = {"waiting": waiting}
+            cs["state"] = _waiting_state(c.reason, c.message)
         if c.last_terminated is not None:
             code, reason, started, finished = c.last_terminated
             cs["lastState"] = {

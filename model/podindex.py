@@ -55,19 +55,31 @@ def _signatures(pod: dict) -> tuple:
     terminal = phase in _TERMINAL
     deleting = bool(md.get("deletionTimestamp"))
     active = not terminal and not deleting
-    c = ready_condition(pod)
+    c = None
+    for cond in status.get("conditions") or ():  # `ready_condition`, inlined: this runs on every pod write
+        if cond.get("type") == "Ready":
+            c = cond
+            break
     ready = c is not None and c.get("status") == "True"
     node = pod["spec"].get("nodeName", "")
     csig = (md.get("namespace", ""), lk, active, ready, deleting and not terminal, node)
     if not active:
         return _intern((csig, None))
+    statuses = status.get("containerStatuses")
+    if not statuses:
+        restarts = 0
+    elif len(statuses) == 1:
+        restarts = statuses[0].get("restartCount", 0)
+    else:
+        restarts = max_restarts(pod)
+    ann = md.get("annotations")
     fsig = (
         node,
         _PHASE_RANK.get(phase, 3),
         ready,
-        deletion_cost(pod),
+        deletion_cost(pod) if ann else 0,
         c.get("lastTransitionTime") if ready else None,
-        max_restarts(pod),
+        restarts,
         md.get("creationTimestamp"),
     )
     return _intern((csig, fsig))
@@ -99,23 +111,33 @@ def _count(counts: Map, uid: str, csig, delta: int) -> Map:
 def _group(groups: Map, uid: str, name: tuple, fsig, delta: int) -> Map:
     if fsig is None:
         return groups
-    g = groups.get(uid, EMPTY)
+    g = _group_in(groups.get(uid, EMPTY), name, fsig, delta)
+    return groups.set(uid, g) if len(g) else groups.delete(uid)
+
+
+def _group_in(g: Map, name: tuple, fsig, delta: int) -> Map:
+    """One owner's groups with `name` added to (delta 1) or removed from (-1) group `fsig`."""
+    if fsig is None:
+        return g
     entry = g.get(fsig)
     if delta > 0:
         members = (EMPTY if entry is None else entry[0]).set(name, None)
-        g = g.set(fsig, (members, members, 0))
-    else:
-        members, base, gone = entry
-        members = members.delete(name)
-        if len(members):
-            order = _SORTED.get(id(base))
-            if order is not None and order[0] is base:
-                order = order[1]
-                while gone < len(order) and order[gone] not in members:
-                    gone += 1
-            g = g.set(fsig, (members, base, gone))
-        else:
-            g = g.delete(fsig)
+        return g.set(fsig, (members, members, 0))
+    members, base, gone = entry
+    members = members.delete(name)
+    if not len(members):
+        return g.delete(fsig)
+    order = _SORTED.get(id(base))
+    if order is not None and order[0] is base:
+        order = order[1]
+        while gone < len(order) and order[gone] not in members:
+            gone += 1
+    return g.set(fsig, (members, base, gone))
+
+
+def _move_group(groups: Map, uid: str, name: tuple, old, new) -> Map:
+    """`_group(_group(groups, uid, name, old, -1), uid, name, new, 1)` with one read and one write of `groups`."""
+    g = _group_in(_group_in(groups.get(uid, EMPTY), name, old, -1), name, new, 1)
     return groups.set(uid, g) if len(g) else groups.delete(uid)
 
 
@@ -151,6 +173,15 @@ def smallest(entry: tuple, n: int) -> list:
     return out
 
 
+def _move_count(counts: Map, uid: str, old, new) -> Map:
+    """`_count(_count(counts, uid, old, -1), uid, new, 1)` with one read and one write of `counts`."""
+    inner = counts.get(uid, EMPTY)
+    n = inner.get(old, 0) - 1
+    inner = inner.set(old, n) if n else inner.delete(old)
+    inner = inner.set(new, inner.get(new, 0) + 1)
+    return counts.set(uid, inner)
+
+
 def update_pod_index(index: tuple, key: tuple, new: dict | None, nref: dict | None) -> tuple:
     """Move one pod's contribution to (new, nref) (nref: its controller ref; new None: removed).
 
@@ -164,21 +195,37 @@ def update_pod_index(index: tuple, key: tuple, new: dict | None, nref: dict | No
         return index
     nsig = signatures(new) if nuid is not None else None
     if prev is not None and prev[0] == nuid:  # same owner: move only what changed
-        (oc, of), (nc, nf) = prev[1], nsig
-        if oc == nc and of == nf:
+        osig = prev[1]
+        if osig is nsig:  # signatures are interned: equal ones are the same tuple
             return index
+        (oc, of), (nc, nf) = osig, nsig
         if oc != nc:
-            counts = _count(_count(counts, nuid, oc, -1), nuid, nc, 1)
+            counts = _move_count(counts, nuid, oc, nc)
         if of != nf:
-            groups = _group(_group(groups, nuid, key, of, -1), nuid, key, nf, 1)
-        return counts, groups, sigs.set(key, _intern((nuid, nsig)))
+            groups = _move_group(groups, nuid, key, of, nf)
+        return counts, groups, sigs.set(key, _owned(nuid, nsig))
     if prev is not None:
         counts = _count(counts, prev[0], prev[1][0], -1)
         groups = _group(groups, prev[0], key, prev[1][1], -1)
     if nuid is not None:
         counts = _count(counts, nuid, nsig[0], 1)
         groups = _group(groups, nuid, key, nsig[1], 1)
-        sigs = sigs.set(key, _intern((nuid, nsig)))
+        sigs = sigs.set(key, _owned(nuid, nsig))
     else:
         sigs = sigs.delete(key)
     return counts, groups, sigs
+
+
+def _owned(uid: str, sig: tuple) -> tuple:
+    """The shared (uid, sig) pair (`sig` interned, so its identity stands for its value)."""
+    hit = _OWNED.get((uid, id(sig)))
+    if hit is not None and hit[1] is sig:
+        return hit
+    if len(_OWNED) >= 16384:
+        _OWNED.clear()
+    pair = _OWNED[(uid, id(sig))] = (uid, sig)  # keeps `sig` alive: its id is not reused meanwhile
+    return pair
+
+
+#: (owner uid, id(signatures)) -> (owner uid, signatures): the pairs `pod_sigs` stores, shared.
+_OWNED: dict[tuple, tuple] = {}
