@@ -411,9 +411,12 @@ def resolve_env(st: ClusterState, pod: dict, container: dict) -> tuple[tuple, st
         links = service_env(st, ns)
     else:
         links = service_env(st, ns, only_master=True)
-    out += [(k, v) for k, v in links if k not in env]
-    out.append(("HOME", "/root"))
+    out += [kv for kv in links if kv[0] not in env] if env else links  # the service-link pairs are shared, not copied
+    out.append(_HOME)
     return tuple(out), None
+
+
+_HOME = ("HOME", "/root")
 
 
 def _field_ref(st: ClusterState, pod: dict, path: str) -> str:

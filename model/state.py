@@ -206,8 +206,29 @@ _LISTED: dict[tuple, tuple] = {}
 
 
 def event_record(stamp: str, api_version: str, kind: str, name: str, uid: str, reason: str, message: str, etype: str, component: str) -> tuple:
-    """Return the compact form of an Event about object `kind`/`name` (see `event_dict`)."""
-    return (stamp, api_version, kind, name, uid, reason, message, etype, component)
+    """Return the compact form of an Event about object `kind`/`name` (see `event_dict`).
+
+    (stamp, object name, object uid, message, shared part): the fields one recorder repeats on
+    every event of a reason (apiVersion, kind, reason, type, component) are one shared tuple,
+    and messages repeated word for word ("Started container web") are one string.
+    """
+    cls = (api_version, kind, reason, etype, component)
+    hit = _CLASSES.get(cls)
+    if hit is None:
+        if len(_CLASSES) >= 4096:
+            _CLASSES.clear()
+        hit = _CLASSES[cls] = cls
+    shared = _MESSAGES.get(message)
+    if shared is None:
+        if len(_MESSAGES) >= 4096:
+            _MESSAGES.clear()
+        _MESSAGES[message] = shared = message
+    return (stamp, name, uid, shared, hit)
+
+
+#: Interned event parts (pure values, so sharing them is safe).
+_CLASSES: dict[tuple, tuple] = {}
+_MESSAGES: dict[str, str] = {}
 
 
 def event_dict(key: Key, rec: Any) -> dict:
@@ -215,7 +236,7 @@ def event_dict(key: Key, rec: Any) -> dict:
     if type(rec) is not tuple:
         return rec
     ns, name = key
-    stamp, api_version, kind, oname, uid, reason, message, etype, component = rec
+    stamp, oname, uid, message, (api_version, kind, reason, etype, component) = rec
     return {
         "apiVersion": "v1",
         "kind": "Event",
@@ -239,7 +260,7 @@ def compact_event(key: Key, ev: dict) -> Any:
         rec = event_record(md["creationTimestamp"], io["apiVersion"], io["kind"], io["name"], io["uid"], ev["reason"], ev["message"], ev["type"], src["component"])
     except (KeyError, TypeError):
         return ev
-    if all(type(v) is str for v in rec) and event_dict(key, rec) == ev:
+    if all(type(v) is str for v in (*rec[:4], *rec[4])) and event_dict(key, rec) == ev:
         return rec
     return ev
 
