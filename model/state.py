@@ -340,7 +340,11 @@ ALPHANUMS = "bcdfghjklmnpqrstvwxz2456789"
 def name_suffix(seed: int, n: int) -> str:
     """Return 5 characters from the apiserver's generateName alphabet, derived from the counter."""
     h = hashlib.blake2b(f"name:{seed}:{n}".encode(), digest_size=8).digest()
-    return "".join(ALPHANUMS[b % len(ALPHANUMS)] for b in h[:5])
+    return h[:5].translate(_SUFFIX_BYTES).decode()
+
+
+#: byte b -> ALPHANUMS[b % 27], for `bytes.translate`.
+_SUFFIX_BYTES = bytes(ord(ALPHANUMS[b % len(ALPHANUMS)]) for b in range(256))
 
 
 def initial_state(config: Config | None = None) -> ClusterState:
