@@ -124,7 +124,7 @@ class Runner:
 
     def _execute(self, command: str) -> str:
         first, _, body = command.partition("\n")
-        words = shlex.split(first.split("<<", 1)[0])
+        words = _split_words(first.split("<<", 1)[0])
         if not words:
             return ""
         d = self.driver
@@ -189,6 +189,18 @@ class Runner:
                 kind, name = args[1], args[2]
             return d.delete(_kind(kind), name)
         raise ValueError(f"Unsupported kubectl command: kubectl {' '.join(args)}")
+
+
+#: Characters after which `str.split` and `shlex.split` may differ: quotes, escapes, and the
+#: ASCII whitespace `str.split` splits on but shlex does not (shlex: space, tab, CR, LF).
+_SHELL_SPECIAL = frozenset("\"'\\\x0b\x0c\x1c\x1d\x1e\x1f")
+
+
+def _split_words(line: str) -> list[str]:
+    """`shlex.split(line)`, without shlex's character-by-character lexer for plain ASCII words."""
+    if line.isascii() and _SHELL_SPECIAL.isdisjoint(line):
+        return line.split()
+    return shlex.split(line)
 
 
 def _pod_arg(text: str) -> str:
