@@ -65,8 +65,20 @@ def configmap_manifest(color: str) -> str:
     return _yaml({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": CONFIGMAP}, "data": {"color": color}})
 
 
+#: repr(obj) -> its YAML: dumping is slow (clone_deployment dumps the same Deployment again and
+#: again), and for plain data `repr` shows everything the dump does (key order, types, values).
+_DUMPED: dict[str, str] = {}
+
+
 def _yaml(obj: dict) -> str:
-    return yaml.safe_dump(obj, sort_keys=False, default_flow_style=False)
+    key = repr(obj)
+    text = _DUMPED.get(key)
+    if text is None:
+        text = yaml.safe_dump(obj, sort_keys=False, default_flow_style=False)
+        if len(_DUMPED) >= 4096:
+            _DUMPED.clear()
+        _DUMPED[key] = text
+    return text
 
 
 def heredoc(manifest: str) -> str:
