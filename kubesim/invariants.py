@@ -326,9 +326,10 @@ class View:
 
     def __init__(self, obs: Observation):
         self.obs = obs
-        self.pods = obs.of("Pod")
-        self.rss = obs.of("ReplicaSet")
-        self.deployments = obs.of("Deployment")
+        objects = obs.objects
+        self.pods = objects.get("Pod", [])
+        self.rss = objects.get("ReplicaSet", [])
+        self.deployments = objects.get("Deployment", [])
 
     @cached_property
     def pod_by_name(self) -> dict[str, dict]:
@@ -359,6 +360,47 @@ class View:
         """Unix seconds at this observation (from the driver's epoch, see `observation_epoch`)."""
         return observation_epoch(self.obs) + self.obs.time
 
+    # ----- indices for the step invariants, built once per observation and re-used when it
+    # ----- is the previous one of the next step
+
+    def by_uid(self, kind: str) -> dict[str, dict]:
+        """Objects of `kind` by ``metadata.uid`` (missing: ""); the last one wins, as ``{_uid(o): o for o in ...}``."""
+        try:
+            return self._by_uid[kind]
+        except KeyError:
+            pass
+        except AttributeError:
+            self._by_uid = {}
+        index = self._by_uid[kind] = {_uid(o): o for o in self.obs.of(kind)}
+        return index
+
+    @cached_property
+    def deployment_first_by_uid(self) -> dict[str, dict]:
+        """Deployments by uid, the first one winning (as ``next(x for x in deployments if ...)``)."""
+        out: dict[str, dict] = {}
+        for d in self.deployments:
+            out.setdefault(_uid(d), d)
+        return out
+
+    def rs_map(self, owner_uid: str) -> dict[str, dict]:
+        """`_rs_map`: the ReplicaSets controlled by `owner_uid`, by uid (the last one wins)."""
+        try:
+            cache = self._rs_maps
+        except AttributeError:
+            cache = self._rs_maps = {}
+        m = cache.get(owner_uid)
+        if m is None:
+            m = cache[owner_uid] = {_uid(rs): rs for rs in self.rss_of.get(owner_uid, ())}
+        return m
+
+    @cached_property
+    def endpoints_by_name(self) -> dict[str, dict]:
+        """Endpoints by name, the first one winning (as `Observation.get`)."""
+        out: dict[str, dict] = {}
+        for e in self.obs.of("Endpoints"):
+            out.setdefault(e["metadata"]["name"], e)
+        return out
+
 
 def _by_controller(objs: list[dict]) -> dict[str, list[dict]]:
     out: dict[str, list[dict]] = {}
@@ -379,7 +421,7 @@ def view(obs: Observation) -> View:
         return hit[1]
     v = View(obs)
     if len(_VIEWS) >= 8:
-        _VIEWS.pop(next(iter(_VIEWS)))
+        del _VIEWS[next(iter(_VIEWS))]
     _VIEWS[id(obs)] = (obs, v)
     return v
 
@@ -416,8 +458,9 @@ def changed_kinds(prev: Observation, cur: Observation) -> set:
     """The kinds whose objects differ (by identity, then by resourceVersion) between two observations."""
     out = set()
     po, co = prev.objects, cur.objects
-    for kind in po.keys() | co.keys():
-        a, b = po.get(kind) or (), co.get(kind) or ()
+    for kind, b in co.items():
+        a = po.get(kind) or ()
+        b = b or ()
         if a is b:
             continue
         if len(a) != len(b):
@@ -427,12 +470,17 @@ def changed_kinds(prev: Observation, cur: Observation) -> set:
             continue
         if kind == ENV_KIND or any(_changed(x, y) for x, y in zip(a, b)):
             out.add(kind)
+    for kind, a in po.items():
+        if a and kind not in co:  # gone: compared with ()
+            out.add(kind)
     return out
 
 
 def new_events(prev: Observation, cur: Observation) -> list[dict]:
     """Events present in `cur` but not in `prev`."""
     seen = view(prev).event_names()
+    if view(cur).event_names() <= seen:  # both name sets are kept for the next step
+        return []
     return [e for e in cur.of("Event") if _name(e) not in seen]
 
 
@@ -452,7 +500,10 @@ def objects_have_at_most_one_controller(obs: Observation) -> list[Violation]:
     out = []
     for kind in ("Pod", "ReplicaSet"):
         for o in obs.of(kind):
-            refs = [r for r in _md(o).get("ownerReferences") or () if r.get("controller")]
+            refs = (o.get("metadata") or {}).get("ownerReferences")
+            if not refs or len(refs) == 1:  # one reference cannot make two controllers
+                continue
+            refs = [r for r in refs if r.get("controller")]
             if len(refs) > 1:
                 names = ", ".join(f"{r.get('kind')}/{r.get('name')}" for r in refs)
                 out.append(Violation("objects_have_at_most_one_controller", f"{kind}/{_name(o)}", obs.time, f"{len(refs)} controller references: {names}"))
@@ -515,7 +566,8 @@ def revisions_are_unique(obs: Observation) -> list[Violation]:
 
 
 def _rs_map(v: View, d: dict) -> dict[str, dict]:
-    return {_uid(rs): rs for rs in v.rss_of.get(_uid(d), ())}
+    """The ReplicaSets `d` controls, by uid (cached per observation: do not modify)."""
+    return v.rs_map(_uid(d))
 
 
 @invariant("step", reads=("ReplicaSet",))
@@ -581,7 +633,7 @@ def old_replicasets_never_grow(prev: Observation, cur: Observation) -> list[Viol
         ]
         if not grown:
             continue
-        pd = next((x for x in pv.deployments if _uid(x) == _uid(d)), None)
+        pd = pv.deployment_first_by_uid.get(_uid(d))
         if pd is None or (pd.get("spec") or {}).get("paused") or _scaling_event(pv, pd) or spec_replicas(pd) != spec_replicas(d):
             continue
         change = ", ".join(f"{_name(rs)} {old}->{spec_replicas(rs)}" for rs, old in grown)
@@ -623,7 +675,7 @@ def available_replicas_within_unavailable_limit(prev: Observation, cur: Observat
         shrunk = [(rs, spec_replicas(before[u])) for u, rs in after.items() if u in before and spec_replicas(rs) < spec_replicas(before[u])]
         if not shrunk:
             continue
-        pd = next((x for x in pv.deployments if _uid(x) == _uid(d)), None)
+        pd = pv.deployment_first_by_uid.get(_uid(d))
         if pd is None or (pd.get("spec") or {}).get("paused") or _scaling_event(pv, pd) or spec_replicas(pd) != spec_replicas(d):
             continue
         kept_before = sum(min(spec_replicas(before.get(u)), status_int(rs, "availableReplicas")) for u, rs in after.items())
@@ -661,6 +713,8 @@ def replicaset_status_counts_its_pods(prev: Observation, cur: Observation) -> li
     now_unix = None
     for rs in cv.rss:
         old = prev_rs.get(_uid(rs))
+        if old is rs:  # unchanged, so the same status
+            continue
         if old is not None and (old.get("status") or {}) == (rs.get("status") or {}):
             continue
         if old is None and not rs.get("status"):
@@ -735,8 +789,8 @@ def controller_never_changes_hands(prev: Observation, cur: Observation) -> list[
     """
     pv, cv = view(prev), view(cur)
     out = []
-    for kind, before_list, after_list in (("Pod", pv.pods, cv.pods), ("ReplicaSet", pv.rss, cv.rss)):
-        before = {_uid(o): o for o in before_list}
+    for kind, after_list in (("Pod", cv.pods), ("ReplicaSet", cv.rss)):
+        before = pv.by_uid(kind)
         for o in after_list:
             old = before.get(_uid(o))
             if old is None or old is o:
@@ -821,7 +875,24 @@ def replicaset_deletes_least_ready_pods_first(prev: Observation, cur: Observatio
     return out
 
 
+_ENDPOINT_PODS: dict[int, tuple] = {}
+
+
 def _endpoint_pods(ep: dict | None) -> tuple[dict, dict]:
+    """(ready, not ready) addresses of an Endpoints object: pod name (else IP) -> IP. Cached per object: do not modify."""
+    if ep is None:
+        return _endpoint_pods_of(ep)
+    hit = _ENDPOINT_PODS.get(id(ep))
+    if hit is not None and hit[0] is ep:
+        return hit[1]
+    found = _endpoint_pods_of(ep)
+    if len(_ENDPOINT_PODS) >= 256:
+        _ENDPOINT_PODS.clear()
+    _ENDPOINT_PODS[id(ep)] = (ep, found)  # keeps `ep` alive, so its id is not reused
+    return found
+
+
+def _endpoint_pods_of(ep: dict | None) -> tuple[dict, dict]:
     ready: dict[str, str] = {}
     not_ready: dict[str, str] = {}
     for s in (ep or {}).get("subsets") or ():
@@ -898,10 +969,10 @@ def revision_never_decreases(prev: Observation, cur: Observation) -> list[Violat
     Deployment copies that lower number. So a Deployment's revision may drop only to a
     number that no remaining ReplicaSet of it exceeds.
     """
-    cv = view(cur)
+    pv, cv = view(prev), view(cur)
     out = []
     for kind in ("Deployment", "ReplicaSet"):
-        before = {_uid(o): o for o in prev.of(kind)}
+        before = pv.by_uid(kind)
         for o in cur.of(kind):
             old = before.get(_uid(o))
             if old is None or old is o:
@@ -1252,6 +1323,23 @@ def current_template_has_newest_revision(obs: Observation) -> list[Violation]:
 # ======================================================================================
 
 
+_CANONICAL_JSON: dict[int, tuple] = {}
+
+
+def _canonical_json(value) -> str:
+    """``json.dumps(value, sort_keys=True)``, cached per object for dicts (API objects are never modified)."""
+    if type(value) is not dict:
+        return json.dumps(value, sort_keys=True)
+    hit = _CANONICAL_JSON.get(id(value))
+    if hit is not None and hit[0] is value:
+        return hit[1]
+    text = json.dumps(value, sort_keys=True)
+    if len(_CANONICAL_JSON) >= 1024:
+        _CANONICAL_JSON.clear()
+    _CANONICAL_JSON[id(value)] = (value, text)  # keeps `value` alive, so its id is not reused
+    return text
+
+
 def _owned_by(v: View, pod: dict, d: dict) -> bool:
     """Whether `pod` belongs to one of Deployment `d`'s ReplicaSets."""
     ref = controller_of(pod)
@@ -1284,14 +1372,14 @@ class ReadyEndpointsTracker:
         live = set()
         for svc in services:
             sel = svc["spec"]["selector"]
-            ready, _ = _endpoint_pods(obs.get("Endpoints", _name(svc)))
+            ready, _ = _endpoint_pods(v.endpoints_by_name.get(_name(svc)))
             serving = [n for n in ready if (p := v.pod_by_name.get(n)) is not None and pod_ready(p) and not _terminating(p)]
             for d in v.deployments:
                 tmpl_labels = (((d.get("spec") or {}).get("template") or {}).get("metadata") or {}).get("labels")
                 if not service_selects(sel, tmpl_labels):
                     continue
                 key = (_name(svc), _uid(d))
-                shape = (spec_replicas(d), json.dumps((d.get("spec") or {}).get("strategy"), sort_keys=True), json.dumps(sel, sort_keys=True))
+                shape = (spec_replicas(d), _canonical_json((d.get("spec") or {}).get("strategy")), _canonical_json(sel))
                 eligible = (
                     is_rolling(d)
                     and spec_replicas(d) >= 1
@@ -1330,7 +1418,10 @@ class ReadyEndpointsTracker:
             if e.get("reason") == "SuccessfulDelete":
                 deleted_by_rs.add((e.get("message") or "").removeprefix("Deleted pod: "))
         hit = set()
+        now_by_name = cv.pod_by_name
         for p in pv.pods:
+            if now_by_name.get(_name(p)) is p:  # the same pod object: nothing happened to it
+                continue
             ref = controller_of(p)
             if ref is None:
                 continue
@@ -1493,33 +1584,64 @@ def _env_containers(pod: dict, only_configmap_users: bool) -> frozenset:
     return names
 
 
+_ENV_PLANS: dict[int, tuple] = {}
+
+
+def _env_plan(pod: dict, only_configmap_users: bool) -> tuple:
+    """(pod, pod uid, container, restartCount, startedAt) of each running container of `pod` whose environment is needed.
+
+    Empty for a terminating pod. Cached per pod object (API objects are never modified).
+    """
+    hit = _ENV_PLANS.get(id(pod))
+    if hit is not None and hit[0] is pod and hit[1] == only_configmap_users:
+        return hit[2]
+    plan: tuple = ()
+    if not _terminating(pod):
+        wanted = _env_containers(pod, only_configmap_users)
+        if wanted:
+            plan = tuple(
+                (_name(pod), _uid(pod), cs["name"], cs.get("restartCount", 0), running.get("startedAt"))
+                for cs in (pod.get("status") or {}).get("containerStatuses") or ()
+                if (running := (cs.get("state") or {}).get("running")) is not None and cs.get("name") in wanted
+            )
+    if len(_ENV_PLANS) > 4096:
+        _ENV_PLANS.clear()
+    _ENV_PLANS[id(pod)] = (pod, only_configmap_users, plan)  # keeps `pod` alive, so its id is not reused
+    return plan
+
+
+def container_env_samples(obs: Observation, exec_env: Callable[[str, str], dict], only_configmap_users: bool = True) -> list[dict]:
+    """What ``printenv`` shows in every running container of `obs` (see `with_container_env`)."""
+    samples = []
+    plans = _ENV_PLANS
+    for pod in obs.of("Pod"):
+        hit = plans.get(id(pod))
+        plan = hit[2] if hit is not None and hit[0] is pod and hit[1] == only_configmap_users else _env_plan(pod, only_configmap_users)
+        for name, uid, container, restarts, started in plan:
+            try:
+                env = exec_env(name, container)
+            except Exception:  # the container went away between the observation and the exec
+                continue
+            samples.append({"pod": name, "podUID": uid, "container": container, "restartCount": restarts, "startedAt": started, "env": dict(env)})
+    return samples
+
+
 def with_container_env(obs: Observation, exec_env: Callable[[str, str], dict], only_configmap_users: bool = True) -> Observation:
     """Add what ``printenv`` shows in every running container to `obs` (pseudo-kind ``ContainerEnv``).
 
     `exec_env(pod, container)` is the driver's `exec_env`. Only containers that take
     variables from a ConfigMap are asked, unless `only_configmap_users` is False.
     """
-    samples = []
-    for pod in obs.of("Pod"):
-        if _terminating(pod):
-            continue
-        wanted = _env_containers(pod, only_configmap_users)
-        if not wanted:
-            continue
-        for cs in (pod.get("status") or {}).get("containerStatuses") or ():
-            running = (cs.get("state") or {}).get("running")
-            if running is None or cs.get("name") not in wanted:
-                continue
-            try:
-                env = exec_env(_name(pod), cs["name"])
-            except Exception:  # the container went away between the observation and the exec
-                continue
-            samples.append(
-                {"pod": _name(pod), "podUID": _uid(pod), "container": cs["name"], "restartCount": cs.get("restartCount", 0), "startedAt": running.get("startedAt"), "env": dict(env)}
-            )
+    samples = container_env_samples(obs, exec_env, only_configmap_users)
     if not samples:
         return obs
     return Observation(time=obs.time, objects={**obs.objects, ENV_KIND: samples})
+
+
+def clear_caches() -> None:
+    """Empty the per-object caches (template keys, env plans, views, ...): they only speed up repeated reads."""
+    for cache in (_VIEWS, _TEMPLATE_KEYS, _ENDPOINT_PODS, _CANONICAL_JSON, _ENV_USERS, _ENV_PLANS):
+        cache.clear()
 
 
 class InvariantMonitor:
@@ -1545,10 +1667,14 @@ class InvariantMonitor:
         self._trackers = {name: make() for name, make in HISTORY_TRACKERS.items() if name not in self.skip}
         self._unsubscribe = None
         self._checks = [(inv.layer, inv.check, inv.reads) for inv in INVARIANTS.values() if inv.name not in self.skip and inv.layer in ("shape", "state", "step")]
+        #: frozenset of changed kinds -> the (is step, check) pairs that read one of them, in registration order
+        self._plans: dict[frozenset, list] = {}
+        self._all = [(lay == "step", check) for lay, check, _ in self._checks]
         self._settled = [inv.check for inv in layer("settled") if inv.name not in self.skip]
 
     def start(self) -> "InvariantMonitor":
         if self.driver is not None and self._unsubscribe is None:
+            clear_caches()  # what earlier runs left there is of no further use, and only keeps them alive
             self._unsubscribe = self.driver.subscribe(self.observe)
             self.previous = self._enrich(self.driver.observe())
         return self
@@ -1560,24 +1686,34 @@ class InvariantMonitor:
 
     def _enrich(self, obs: Observation) -> Observation:
         if self.env and self.driver is not None and hasattr(self.driver, "exec_env"):
-            return with_container_env(obs, self.driver.exec_env)
+            samples = container_env_samples(obs, self.driver.exec_env)
+            if not samples:
+                return obs
+            before = self.previous.objects.get(ENV_KIND) if self.previous is not None else None
+            if before is not None and before == samples:
+                samples = before  # the same list when nothing changed: `changed_kinds` sees it unchanged
+            return Observation(time=obs.time, objects={**obs.objects, ENV_KIND: samples})
         return obs
 
     def observe(self, obs: Observation) -> None:
         """Check one observation against the previous one (the driver's subscription callback)."""
         obs = self._enrich(obs)
         prev = self.previous
-        changed = changed_kinds(prev, obs) if prev is not None else None
         found: list[Violation] = []
-        if changed is None or changed:
-            for lay, check, reads in self._checks:
-                if changed is not None and reads is not None and changed.isdisjoint(reads):
-                    continue
-                if lay == "step":
-                    if prev is not None:
-                        found += check(prev, obs)
-                else:
+        if prev is None:
+            changed = None
+            for is_step, check in self._all:
+                if not is_step:
                     found += check(obs)
+        else:
+            changed = changed_kinds(prev, obs)
+            if changed:
+                key = frozenset(changed)
+                plan = self._plans.get(key)
+                if plan is None:
+                    plan = self._plans[key] = [(lay == "step", check) for lay, check, reads in self._checks if reads is None or not key.isdisjoint(reads)]
+                for is_step, check in plan:
+                    found += check(prev, obs) if is_step else check(obs)
         for tracker in self._trackers.values():
             found += tracker.feed(obs, changed)
         self.previous = obs
