@@ -68,13 +68,16 @@ def configmap_manifest(color: str) -> str:
 #: repr(obj) -> its YAML: dumping is slow (clone_deployment dumps the same Deployment again and
 #: again), and for plain data `repr` shows everything the dump does (key order, types, values).
 _DUMPED: dict[str, str] = {}
+#: libyaml's emitter when PyYAML has it: the same text as `yaml.safe_dump` for these manifests
+#: (plain maps, lists, strings and integers), four times faster.
+_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
 def _yaml(obj: dict) -> str:
     key = repr(obj)
     text = _DUMPED.get(key)
     if text is None:
-        text = yaml.safe_dump(obj, sort_keys=False, default_flow_style=False)
+        text = yaml.dump(obj, Dumper=_DUMPER, sort_keys=False, default_flow_style=False)
         if len(_DUMPED) >= 4096:
             _DUMPED.clear()
         _DUMPED[key] = text

@@ -29,3 +29,24 @@ def test_cluster_machine_keeps_every_invariant(shard):
         if script:
             err.add_note("Minimized replay script:\n" + minimize(script))
         raise
+
+
+def test_manifests_are_written_as_yaml_safe_dump_writes_them():
+    """The machine's cached, libyaml-emitted manifests are the text `yaml.safe_dump` gives, for every kind of value they hold."""
+    import itertools
+
+    import yaml
+
+    from .machine import FENCEPOSTS, IMAGES, SERVICE, _yaml, configmap_manifest, deployment_manifest
+
+    def plain(obj):
+        return yaml.safe_dump(obj, sort_keys=False, default_flow_style=False)
+
+    texts = [SERVICE, configmap_manifest("red")]
+    for strategy, (surge, unavailable), env, ready_after in itertools.product(
+        ("RollingUpdate", "Recreate"), itertools.product(FENCEPOSTS, FENCEPOSTS), ("none", "envFrom", "keyRef"), (0, 3)
+    ):
+        texts.append(deployment_manifest("web-canary", 0, strategy, surge, unavailable, 5, 3, IMAGES[-1], env, ready_after))
+    for text in texts:
+        obj = yaml.safe_load(text)
+        assert _yaml(obj) == plain(obj) == text
