@@ -37,7 +37,8 @@ from __future__ import annotations
 
 import json
 import math
-from operator import is_
+from itertools import compress
+from operator import is_, is_not, itemgetter, not_
 from dataclasses import dataclass, field
 from functools import cached_property
 from datetime import datetime, timezone
@@ -330,14 +331,18 @@ class View:
         self.pods = objects.get("Pod", [])
         self.rss = objects.get("ReplicaSet", [])
         self.deployments = objects.get("Deployment", [])
+        self._by_uid: dict[str, dict] | None = None
+        self._rs_maps: dict[str, dict] | None = None
 
     @cached_property
     def pod_by_name(self) -> dict[str, dict]:
-        return {p["metadata"]["name"]: p for p in self.pods}
+        """``{p["metadata"]["name"]: p for p in pods}``."""
+        return dict(zip(map(_get_name, map(_get_metadata, self.pods)), self.pods))
 
     @cached_property
     def rs_by_uid(self) -> dict[str, dict]:
-        return {r["metadata"]["uid"]: r for r in self.rss}
+        """``{r["metadata"]["uid"]: r for r in rss}``."""
+        return dict(zip(map(_get_uid, map(_get_metadata, self.rss)), self.rss))
 
     @cached_property
     def pods_of(self) -> dict[str, list[dict]]:
@@ -350,8 +355,13 @@ class View:
         return _by_controller(self.rss)
 
     @cached_property
+    def event_name_list(self) -> list:
+        """``[e["metadata"]["name"] for e in events]``."""
+        return list(map(_get_name, map(_get_metadata, self.obs.of("Event"))))
+
+    @cached_property
     def _event_names(self) -> set:
-        return {e["metadata"]["name"] for e in self.obs.of("Event")}
+        return set(self.event_name_list)
 
     def event_names(self) -> set:
         return self._event_names
@@ -365,13 +375,19 @@ class View:
 
     def by_uid(self, kind: str) -> dict[str, dict]:
         """Objects of `kind` by ``metadata.uid`` (missing: ""); the last one wins, as ``{_uid(o): o for o in ...}``."""
-        try:
-            return self._by_uid[kind]
-        except KeyError:
-            pass
-        except AttributeError:
-            self._by_uid = {}
-        index = self._by_uid[kind] = {_uid(o): o for o in self.obs.of(kind)}
+        cache = self._by_uid
+        if cache is None:
+            cache = self._by_uid = {}
+        else:
+            index = cache.get(kind)
+            if index is not None:
+                return index
+        objs = self.obs.of(kind)
+        try:  # the same, without a Python call per object, when every object has metadata.uid
+            index = dict(zip(map(_get_uid, map(_get_metadata, objs)), objs))
+        except (KeyError, TypeError, IndexError):
+            index = {_uid(o): o for o in objs}
+        cache[kind] = index
         return index
 
     @cached_property
@@ -384,9 +400,8 @@ class View:
 
     def rs_map(self, owner_uid: str) -> dict[str, dict]:
         """`_rs_map`: the ReplicaSets controlled by `owner_uid`, by uid (the last one wins)."""
-        try:
-            cache = self._rs_maps
-        except AttributeError:
+        cache = self._rs_maps
+        if cache is None:
             cache = self._rs_maps = {}
         m = cache.get(owner_uid)
         if m is None:
@@ -400,6 +415,11 @@ class View:
         for e in self.obs.of("Endpoints"):
             out.setdefault(e["metadata"]["name"], e)
         return out
+
+
+_get_metadata = itemgetter("metadata")
+_get_name = itemgetter("name")
+_get_uid = itemgetter("uid")
 
 
 def _by_controller(objs: list[dict]) -> dict[str, list[dict]]:
@@ -468,8 +488,13 @@ def changed_kinds(prev: Observation, cur: Observation) -> set:
             continue
         if all(map(is_, a, b)):
             continue
-        if kind == ENV_KIND or any(_changed(x, y) for x, y in zip(a, b)):
+        if kind == ENV_KIND:
             out.add(kind)
+            continue
+        for x, y in compress(zip(a, b), map(is_not, a, b)):  # _changed(x, x) is False
+            if _changed(x, y):
+                out.add(kind)
+                break
     for kind, a in po.items():
         if a and kind not in co:  # gone: compared with ()
             out.add(kind)
@@ -479,9 +504,15 @@ def changed_kinds(prev: Observation, cur: Observation) -> set:
 def new_events(prev: Observation, cur: Observation) -> list[dict]:
     """Events present in `cur` but not in `prev`."""
     seen = view(prev).event_names()
-    if view(cur).event_names() <= seen:  # both name sets are kept for the next step
+    cv = view(cur)
+    try:
+        names = cv.event_names()  # kept: it is `seen` in the next step
+    except (KeyError, TypeError):  # an Event without metadata.name
+        return [e for e in cur.of("Event") if _name(e) not in seen]
+    if names <= seen:
         return []
-    return [e for e in cur.of("Event") if _name(e) not in seen]
+    # every Event has metadata.name here, so `event_name_list` holds each one's `_name(e)`
+    return list(compress(cur.of("Event"), map(not_, map(seen.__contains__, cv.event_name_list))))
 
 
 # ======================================================================================
@@ -760,8 +791,9 @@ def replicaset_owns_only_matching_pods(prev: Observation, cur: Observation) -> l
     """
     pv, cv = view(prev), view(cur)
     out = []
+    prev_rs = pv.rs_by_uid
     for rs in cv.rss:
-        old = pv.rs_by_uid.get(_uid(rs))
+        old = prev_rs.get(_uid(rs))
         if old is not None and not _changed(old, rs):
             continue
         sel = (rs.get("spec") or {}).get("selector")
@@ -886,7 +918,7 @@ def _endpoint_pods(ep: dict | None) -> tuple[dict, dict]:
     if hit is not None and hit[0] is ep:
         return hit[1]
     found = _endpoint_pods_of(ep)
-    if len(_ENDPOINT_PODS) >= 256:
+    if len(_ENDPOINT_PODS) >= 16:  # the Endpoints of this and the previous observation are what is read again
         _ENDPOINT_PODS.clear()
     _ENDPOINT_PODS[id(ep)] = (ep, found)  # keeps `ep` alive, so its id is not reused
     return found
@@ -1334,7 +1366,7 @@ def _canonical_json(value) -> str:
     if hit is not None and hit[0] is value:
         return hit[1]
     text = json.dumps(value, sort_keys=True)
-    if len(_CANONICAL_JSON) >= 1024:
+    if len(_CANONICAL_JSON) >= 64:
         _CANONICAL_JSON.clear()
     _CANONICAL_JSON[id(value)] = (value, text)  # keeps `value` alive, so its id is not reused
     return text
@@ -1578,52 +1610,52 @@ def _env_containers(pod: dict, only_configmap_users: bool) -> frozenset:
     if hit is not None and hit[0] is spec and hit[1] == only_configmap_users:
         return hit[2]
     names = frozenset(c["name"] for c in spec.get("containers") or () if not only_configmap_users or uses_configmap_env(c))
-    if len(_ENV_USERS) > 4096:
+    if len(_ENV_USERS) > 256:
         _ENV_USERS.clear()
     _ENV_USERS[id(spec)] = (spec, only_configmap_users, names)
     return names
 
 
-_ENV_PLANS: dict[int, tuple] = {}
-
-
 def _env_plan(pod: dict, only_configmap_users: bool) -> tuple:
     """(pod, pod uid, container, restartCount, startedAt) of each running container of `pod` whose environment is needed.
 
-    Empty for a terminating pod. Cached per pod object (API objects are never modified).
+    Empty for a terminating pod.
     """
-    hit = _ENV_PLANS.get(id(pod))
-    if hit is not None and hit[0] is pod and hit[1] == only_configmap_users:
-        return hit[2]
-    plan: tuple = ()
-    if not _terminating(pod):
-        wanted = _env_containers(pod, only_configmap_users)
-        if wanted:
-            plan = tuple(
-                (_name(pod), _uid(pod), cs["name"], cs.get("restartCount", 0), running.get("startedAt"))
-                for cs in (pod.get("status") or {}).get("containerStatuses") or ()
-                if (running := (cs.get("state") or {}).get("running")) is not None and cs.get("name") in wanted
-            )
-    if len(_ENV_PLANS) > 4096:
-        _ENV_PLANS.clear()
-    _ENV_PLANS[id(pod)] = (pod, only_configmap_users, plan)  # keeps `pod` alive, so its id is not reused
-    return plan
+    if _terminating(pod):
+        return ()
+    wanted = _env_containers(pod, only_configmap_users)
+    if not wanted:
+        return ()
+    return tuple(
+        (_name(pod), _uid(pod), cs["name"], cs.get("restartCount", 0), running.get("startedAt"))
+        for cs in (pod.get("status") or {}).get("containerStatuses") or ()
+        if (running := (cs.get("state") or {}).get("running")) is not None and cs.get("name") in wanted
+    )
 
 
-def container_env_samples(obs: Observation, exec_env: Callable[[str, str], dict], only_configmap_users: bool = True) -> list[dict]:
-    """What ``printenv`` shows in every running container of `obs` (see `with_container_env`)."""
+def container_env_samples(
+    obs: Observation, exec_env: Callable[[str, str], dict], only_configmap_users: bool = True, plans: dict | None = None
+) -> tuple[list[dict], dict]:
+    """What ``printenv`` shows in every running container of `obs` (see `with_container_env`).
+
+    Returns the samples and the containers asked per pod (id(pod) -> (pod, `_env_plan`)),
+    which a caller passes back as `plans` with the next observation: pods that are the
+    same objects (API objects are never modified) are not looked at again.
+    """
     samples = []
-    plans = _ENV_PLANS
+    known = plans or {}
+    now: dict[int, tuple] = {}
     for pod in obs.of("Pod"):
-        hit = plans.get(id(pod))
-        plan = hit[2] if hit is not None and hit[0] is pod and hit[1] == only_configmap_users else _env_plan(pod, only_configmap_users)
+        hit = known.get(id(pod))
+        plan = hit[1] if hit is not None and hit[0] is pod else _env_plan(pod, only_configmap_users)
+        now[id(pod)] = (pod, plan)  # keeps `pod` alive while the entry lives, so its id is not reused
         for name, uid, container, restarts, started in plan:
             try:
                 env = exec_env(name, container)
             except Exception:  # the container went away between the observation and the exec
                 continue
             samples.append({"pod": name, "podUID": uid, "container": container, "restartCount": restarts, "startedAt": started, "env": dict(env)})
-    return samples
+    return samples, now
 
 
 def with_container_env(obs: Observation, exec_env: Callable[[str, str], dict], only_configmap_users: bool = True) -> Observation:
@@ -1632,7 +1664,7 @@ def with_container_env(obs: Observation, exec_env: Callable[[str, str], dict], o
     `exec_env(pod, container)` is the driver's `exec_env`. Only containers that take
     variables from a ConfigMap are asked, unless `only_configmap_users` is False.
     """
-    samples = container_env_samples(obs, exec_env, only_configmap_users)
+    samples, _ = container_env_samples(obs, exec_env, only_configmap_users)
     if not samples:
         return obs
     return Observation(time=obs.time, objects={**obs.objects, ENV_KIND: samples})
@@ -1640,7 +1672,7 @@ def with_container_env(obs: Observation, exec_env: Callable[[str, str], dict], o
 
 def clear_caches() -> None:
     """Empty the per-object caches (template keys, env plans, views, ...): they only speed up repeated reads."""
-    for cache in (_VIEWS, _TEMPLATE_KEYS, _ENDPOINT_PODS, _CANONICAL_JSON, _ENV_USERS, _ENV_PLANS):
+    for cache in (_VIEWS, _TEMPLATE_KEYS, _ENDPOINT_PODS, _CANONICAL_JSON, _ENV_USERS):
         cache.clear()
 
 
@@ -1670,6 +1702,7 @@ class InvariantMonitor:
         #: frozenset of changed kinds -> the (is step, check) pairs that read one of them, in registration order
         self._plans: dict[frozenset, list] = {}
         self._all = [(lay == "step", check) for lay, check, _ in self._checks]
+        self._env_plans: dict[int, tuple] = {}
         self._settled = [inv.check for inv in layer("settled") if inv.name not in self.skip]
 
     def start(self) -> "InvariantMonitor":
@@ -1686,7 +1719,7 @@ class InvariantMonitor:
 
     def _enrich(self, obs: Observation) -> Observation:
         if self.env and self.driver is not None and hasattr(self.driver, "exec_env"):
-            samples = container_env_samples(obs, self.driver.exec_env)
+            samples, self._env_plans = container_env_samples(obs, self.driver.exec_env, plans=self._env_plans)
             if not samples:
                 return obs
             before = self.previous.objects.get(ENV_KIND) if self.previous is not None else None
