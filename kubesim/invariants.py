@@ -185,6 +185,24 @@ def pod_available(pod: dict, min_ready_seconds: int, now_unix: float) -> bool:
     return since is not None and since + min_ready_seconds < now_unix
 
 
+def _count_ready(pods: Iterable[dict], min_ready_seconds: int, now_unix: float) -> tuple[int, int, int]:
+    """(pods ready, pods available, active pods available): `pod_ready`, `pod_available` and `pod_active` in one pass."""
+    ready = available = active_available = 0
+    for pod in pods:
+        c = _ready_condition(pod)
+        if c is None or c.get("status") != "True":
+            continue
+        ready += 1
+        if min_ready_seconds:
+            since = parse_time(c.get("lastTransitionTime"))
+            if since is None or not since + min_ready_seconds < now_unix:
+                continue
+        available += 1
+        if pod_active(pod):
+            active_available += 1
+    return ready, available, active_available
+
+
 def selector_matches(selector: dict | None, labels: dict | None) -> bool:
     """A `metav1.LabelSelector` (matchLabels and matchExpressions); nil selects nothing."""
     if selector is None:
@@ -477,26 +495,31 @@ def _changed(a: dict | None, b: dict | None) -> bool:
 def changed_kinds(prev: Observation, cur: Observation) -> set:
     """The kinds whose objects differ (by identity, then by resourceVersion) between two observations."""
     out = set()
-    po, co = prev.objects, cur.objects
-    for kind, b in co.items():
-        a = po.get(kind) or ()
-        b = b or ()
+    before = prev.objects.get
+    for kind, b in cur.objects.items():
+        a = before(kind)
         if a is b:
             continue
+        if not a or not b:  # as `a or ()` against `b or ()`: changed if either has objects
+            if a or b:
+                out.add(kind)
+            continue
+        if kind == ENV_KIND:  # samples: changed unless the very same ones
+            if len(a) != len(b) or not all(map(is_, a, b)):
+                out.add(kind)
+            continue
+        if a == b:  # equal objects (each the same, or equal in content): none was written
+            continue
         if len(a) != len(b):
-            out.add(kind)
-            continue
-        if all(map(is_, a, b)):
-            continue
-        if kind == ENV_KIND:
             out.add(kind)
             continue
         for x, y in compress(zip(a, b), map(is_not, a, b)):  # _changed(x, x) is False
             if _changed(x, y):
                 out.add(kind)
                 break
-    for kind, a in po.items():
-        if a and kind not in co:  # gone: compared with ()
+    now = cur.objects
+    for kind, a in prev.objects.items():
+        if a and kind not in now:  # gone: compared with ()
             out.add(kind)
     return out
 
@@ -753,10 +776,7 @@ def replicaset_status_counts_its_pods(prev: Observation, cur: Observation) -> li
         if now_unix is None:
             now_unix = cv.clock()
         min_ready = (rs.get("spec") or {}).get("minReadySeconds") or 0
-        pods = cv.pods_of.get(_uid(rs), ())
-        ready_all = sum(1 for p in pods if pod_ready(p))
-        avail_all = sum(1 for p in pods if pod_available(p, min_ready, now_unix))
-        avail_active = sum(1 for p in pods if pod_active(p) and pod_available(p, min_ready, now_unix))
+        ready_all, avail_all, avail_active = _count_ready(cv.pods_of.get(_uid(rs), ()), min_ready, now_unix)
         ready, avail = status_int(rs, "readyReplicas"), status_int(rs, "availableReplicas")
         if avail > avail_all or ready > ready_all:
             out.append(
@@ -1386,6 +1406,20 @@ class ReadyEndpointsTracker:
     def __init__(self) -> None:
         self.armed: dict[tuple, tuple] = {}  # (service, deployment uid) -> (replicas, strategy json)
         self.prev: Observation | None = None
+        self._facts: dict[int, tuple] = {}  # id(deployment) -> (deployment, `_rollout_facts`), of the last observation
+
+    @staticmethod
+    def _rollout_facts(d: dict) -> tuple:
+        """What the fold reads of one Deployment object: template labels, uid, (replicas, strategy json), and
+        whether a rolling update of it keeps a ready endpoint (rolling, replicas >= 1, maxUnavailable < replicas,
+        not paused, not being deleted)."""
+        spec = d.get("spec") or {}
+        return (
+            ((spec.get("template") or {}).get("metadata") or {}).get("labels"),
+            _uid(d),
+            (spec_replicas(d), _canonical_json(spec.get("strategy"))),
+            is_rolling(d) and spec_replicas(d) >= 1 and max_unavailable(d) < spec_replicas(d) and not spec.get("paused") and not _terminating(d),
+        )
 
     reads = frozenset({"Pod", "Endpoints", "Deployment", "ReplicaSet", "Service", "Event"})
 
@@ -1402,24 +1436,22 @@ class ReadyEndpointsTracker:
         faults = self._faults(prev, obs) if prev is not None and self.armed else set()
         out = []
         live = set()
+        known, facts = self._facts, {}
+        for d in v.deployments:  # pure functions of each object: re-used while it is the same object
+            hit = known.get(id(d))
+            facts[id(d)] = hit if hit is not None and hit[0] is d else (d, self._rollout_facts(d))
+        self._facts = facts
         for svc in services:
             sel = svc["spec"]["selector"]
             ready, _ = _endpoint_pods(v.endpoints_by_name.get(_name(svc)))
-            serving = [n for n in ready if (p := v.pod_by_name.get(n)) is not None and pod_ready(p) and not _terminating(p)]
+            serving = None  # ready addresses of pods that are ready and not terminating, when first needed
             for d in v.deployments:
-                tmpl_labels = (((d.get("spec") or {}).get("template") or {}).get("metadata") or {}).get("labels")
+                tmpl_labels, uid, replicas_strategy, rolling_keeps_one = facts[id(d)][1]
                 if not service_selects(sel, tmpl_labels):
                     continue
-                key = (_name(svc), _uid(d))
-                shape = (spec_replicas(d), _canonical_json((d.get("spec") or {}).get("strategy")), _canonical_json(sel))
-                eligible = (
-                    is_rolling(d)
-                    and spec_replicas(d) >= 1
-                    and max_unavailable(d) < spec_replicas(d)
-                    and not (d.get("spec") or {}).get("paused")
-                    and not _terminating(d)
-                    and _uid(d) not in faults
-                )
+                key = (_name(svc), uid)
+                shape = (*replicas_strategy, _canonical_json(sel))
+                eligible = rolling_keeps_one and uid not in faults
                 if not eligible or (key in self.armed and self.armed[key] != shape):
                     self.armed.pop(key, None)
                     continue
@@ -1434,8 +1466,11 @@ class ReadyEndpointsTracker:
                                 f"no ready endpoints while Deployment/{_name(d)} rolls out (replicas {spec_replicas(d)}, maxUnavailable {max_unavailable(d)})",
                             )
                         )
-                elif deployment_complete(d) and any(_owned_by(v, v.pod_by_name[n], d) for n in serving):
-                    self.armed[key] = shape
+                elif deployment_complete(d):
+                    if serving is None:
+                        serving = [n for n in ready if (p := v.pod_by_name.get(n)) is not None and pod_ready(p) and not _terminating(p)]
+                    if any(_owned_by(v, v.pod_by_name[n], d) for n in serving):
+                        self.armed[key] = shape
         for key in list(self.armed):
             if key not in live:
                 del self.armed[key]
@@ -1633,29 +1668,54 @@ def _env_plan(pod: dict, only_configmap_users: bool) -> tuple:
     )
 
 
+class EnvPlans:
+    """Which containers to ask for their environment, kept from one observation to the next.
+
+    `plan(pods)` lists (pod, pod uid, container, restartCount, startedAt) for every running
+    container whose environment is needed (`_env_plan`), in pod order. Pods that are the same
+    objects as last time (API objects are never modified) are not looked at again, and an
+    unchanged pod list gives the same plan at once.
+    """
+
+    __slots__ = ("only_configmap_users", "pods", "by_pod", "flat")
+
+    def __init__(self, only_configmap_users: bool = True) -> None:
+        self.only_configmap_users = only_configmap_users
+        self.pods: list = []
+        self.by_pod: dict[int, tuple] = {}
+        self.flat: tuple = ()
+
+    def plan(self, pods: list[dict]) -> tuple:
+        if len(pods) == len(self.pods) and all(map(is_, pods, self.pods)):
+            return self.flat
+        known, now, flat = self.by_pod, {}, []
+        for pod in pods:
+            hit = known.get(id(pod))
+            entries = hit[1] if hit is not None and hit[0] is pod else _env_plan(pod, self.only_configmap_users)
+            now[id(pod)] = (pod, entries)  # keeps `pod` alive while the entry lives, so its id is not reused
+            flat += entries
+        self.pods, self.by_pod, self.flat = pods, now, tuple(flat)
+        return self.flat
+
+
 def container_env_samples(
-    obs: Observation, exec_env: Callable[[str, str], dict], only_configmap_users: bool = True, plans: dict | None = None
-) -> tuple[list[dict], dict]:
+    obs: Observation, exec_env: Callable[[str, str], dict], only_configmap_users: bool = True, plans: EnvPlans | None = None
+) -> list[dict]:
     """What ``printenv`` shows in every running container of `obs` (see `with_container_env`).
 
-    Returns the samples and the containers asked per pod (id(pod) -> (pod, `_env_plan`)),
-    which a caller passes back as `plans` with the next observation: pods that are the
-    same objects (API objects are never modified) are not looked at again.
+    `plans` (for `only_configmap_users`), kept by the caller from one observation to the
+    next, saves looking at the same pods again.
     """
+    if plans is None:
+        plans = EnvPlans(only_configmap_users)
     samples = []
-    known = plans or {}
-    now: dict[int, tuple] = {}
-    for pod in obs.of("Pod"):
-        hit = known.get(id(pod))
-        plan = hit[1] if hit is not None and hit[0] is pod else _env_plan(pod, only_configmap_users)
-        now[id(pod)] = (pod, plan)  # keeps `pod` alive while the entry lives, so its id is not reused
-        for name, uid, container, restarts, started in plan:
-            try:
-                env = exec_env(name, container)
-            except Exception:  # the container went away between the observation and the exec
-                continue
-            samples.append({"pod": name, "podUID": uid, "container": container, "restartCount": restarts, "startedAt": started, "env": dict(env)})
-    return samples, now
+    for name, uid, container, restarts, started in plans.plan(obs.of("Pod")):
+        try:
+            env = exec_env(name, container)
+        except Exception:  # the container went away between the observation and the exec
+            continue
+        samples.append({"pod": name, "podUID": uid, "container": container, "restartCount": restarts, "startedAt": started, "env": dict(env)})
+    return samples
 
 
 def with_container_env(obs: Observation, exec_env: Callable[[str, str], dict], only_configmap_users: bool = True) -> Observation:
@@ -1664,7 +1724,7 @@ def with_container_env(obs: Observation, exec_env: Callable[[str, str], dict], o
     `exec_env(pod, container)` is the driver's `exec_env`. Only containers that take
     variables from a ConfigMap are asked, unless `only_configmap_users` is False.
     """
-    samples, _ = container_env_samples(obs, exec_env, only_configmap_users)
+    samples = container_env_samples(obs, exec_env, only_configmap_users)
     if not samples:
         return obs
     return Observation(time=obs.time, objects={**obs.objects, ENV_KIND: samples})
@@ -1702,7 +1762,7 @@ class InvariantMonitor:
         #: frozenset of changed kinds -> the (is step, check) pairs that read one of them, in registration order
         self._plans: dict[frozenset, list] = {}
         self._all = [(lay == "step", check) for lay, check, _ in self._checks]
-        self._env_plans: dict[int, tuple] = {}
+        self._env_plans = EnvPlans()
         self._settled = [inv.check for inv in layer("settled") if inv.name not in self.skip]
 
     def start(self) -> "InvariantMonitor":
@@ -1719,7 +1779,7 @@ class InvariantMonitor:
 
     def _enrich(self, obs: Observation) -> Observation:
         if self.env and self.driver is not None and hasattr(self.driver, "exec_env"):
-            samples, self._env_plans = container_env_samples(obs, self.driver.exec_env, plans=self._env_plans)
+            samples = container_env_samples(obs, self.driver.exec_env, plans=self._env_plans)
             if not samples:
                 return obs
             before = self.previous.objects.get(ENV_KIND) if self.previous is not None else None
