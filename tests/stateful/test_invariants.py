@@ -85,3 +85,29 @@ def test_monitor_checks_every_intermediate_state_of_a_driver():
     monitor.stop()
     assert monitor.steps > 30
     assert monitor.violations == []
+
+
+def test_changed_kinds_goes_by_identity_then_resource_version():
+    """Equal objects are unchanged even when rebuilt; a new resourceVersion, a gone kind or other env samples are changes."""
+    from kubesim.invariants import ENV_KIND, changed_kinds
+
+    pod = {"metadata": {"name": "p", "uid": "u", "resourceVersion": "1"}}
+    rebuilt = {"metadata": {"name": "p", "uid": "u", "resourceVersion": "1"}}
+    written = {"metadata": {"name": "p", "uid": "u", "resourceVersion": "2"}}
+    sample = {"pod": "p", "env": {"A": "1"}}
+    before = Observation(0, {"Pod": [pod], "Service": [], ENV_KIND: [sample], "Event": [{"metadata": {"name": "e"}}]})
+    assert changed_kinds(before, Observation(1, {"Pod": [rebuilt], "Service": [], ENV_KIND: [sample], "Event": [{"metadata": {"name": "e"}}]})) == set()
+    assert changed_kinds(before, Observation(1, {"Pod": [written], ENV_KIND: [dict(sample)]})) == {"Pod", ENV_KIND, "Event"}
+
+
+def test_new_events_are_the_events_with_new_names_in_observation_order():
+    """`new_events` lists the events whose names the previous observation lacks, in order; nameless events count as named ''."""
+    from kubesim.invariants import new_events
+
+    def events(*names):
+        return Observation(0, {"Event": [{"metadata": {"name": n}, "reason": n} for n in names]})
+
+    assert [e["reason"] for e in new_events(events("a", "c"), events("a", "b", "c", "d"))] == ["b", "d"]
+    assert new_events(events("a", "b"), events("b")) == []
+    nameless = Observation(0, {"Event": [{"metadata": {}, "reason": "x"}, {"metadata": {"name": "a"}, "reason": "a"}]})
+    assert [e["reason"] for e in new_events(events("a"), nameless)] == ["x"]
