@@ -87,6 +87,18 @@ def measure(workload: str, n: int, timeout: float) -> dict:
 # ----- the parts -------------------------------------------------------------------------
 
 
+def revision() -> str:
+    """The commit measured (with "+ changes" when the work tree differs from it), or "?"."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, timeout=10)
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return "?"
+    if head.returncode != 0:
+        return "?"
+    return f"commit {head.stdout.strip()}" + (" + changes" if dirty.stdout.strip() else "")
+
+
 def loadavg() -> str:
     try:
         return " ".join(f"{x:.2f}" for x in os.getloadavg())
@@ -357,7 +369,7 @@ def main(argv=None) -> int:
 
     start = time.perf_counter()
     emit("# kubesim benchmark results\n")
-    emit(f"Run {datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC')} with `python -m bench.run {' '.join(argv if argv is not None else sys.argv[1:])}`.\n")
+    emit(f"Run {datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC')} with `python -m bench.run {' '.join(argv if argv is not None else sys.argv[1:])}` on {revision()}.\n")
     emit("| machine | |\n|---|---|")
     for k, v in machine().items():
         emit(f"| {k} | {v} |")
