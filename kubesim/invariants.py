@@ -40,7 +40,6 @@ import math
 from itertools import compress
 from operator import is_, is_not, itemgetter, not_
 from dataclasses import dataclass, field
-from functools import cached_property
 from datetime import datetime, timezone
 from typing import Callable, Iterable, Sequence
 
@@ -340,6 +339,22 @@ def deployment_complete(d: dict) -> bool:
 # ----- a cached index of one observation -------------------------------------------------
 
 
+class _once:
+    """`functools.cached_property` without its lock (Python 3.11 takes one on every first use): a View is
+    used by one thread at a time. The value is stored in the instance, which then shadows this descriptor."""
+
+    def __init__(self, func):
+        self.func = func
+        self.name = func.__name__
+        self.__doc__ = func.__doc__
+
+    def __get__(self, obj, cls=None):
+        if obj is None:
+            return self
+        value = obj.__dict__[self.name] = self.func(obj)
+        return value
+
+
 class View:
     """Indices over one observation, each built on first use (observations are immutable)."""
 
@@ -352,32 +367,32 @@ class View:
         self._by_uid: dict[str, dict] | None = None
         self._rs_maps: dict[str, dict] | None = None
 
-    @cached_property
+    @_once
     def pod_by_name(self) -> dict[str, dict]:
         """``{p["metadata"]["name"]: p for p in pods}``."""
         return dict(zip(map(_get_name, map(_get_metadata, self.pods)), self.pods))
 
-    @cached_property
+    @_once
     def rs_by_uid(self) -> dict[str, dict]:
         """``{r["metadata"]["uid"]: r for r in rss}``."""
         return dict(zip(map(_get_uid, map(_get_metadata, self.rss)), self.rss))
 
-    @cached_property
+    @_once
     def pods_of(self) -> dict[str, list[dict]]:
         """Pods by the uid of their controller."""
         return _by_controller(self.pods)
 
-    @cached_property
+    @_once
     def rss_of(self) -> dict[str, list[dict]]:
         """ReplicaSets by the uid of their controller."""
         return _by_controller(self.rss)
 
-    @cached_property
+    @_once
     def event_name_list(self) -> list:
         """``[e["metadata"]["name"] for e in events]``."""
         return list(map(_get_name, map(_get_metadata, self.obs.of("Event"))))
 
-    @cached_property
+    @_once
     def _event_names(self) -> set:
         return set(self.event_name_list)
 
@@ -421,7 +436,7 @@ class View:
             return compress(objs, map(is_not, old, objs))
         return objs
 
-    @cached_property
+    @_once
     def deployment_first_by_uid(self) -> dict[str, dict]:
         """Deployments by uid, the first one winning (as ``next(x for x in deployments if ...)``)."""
         out: dict[str, dict] = {}
@@ -439,7 +454,7 @@ class View:
             m = cache[owner_uid] = {_uid(rs): rs for rs in self.rss_of.get(owner_uid, ())}
         return m
 
-    @cached_property
+    @_once
     def endpoints_by_name(self) -> dict[str, dict]:
         """Endpoints by name, the first one winning (as `Observation.get`)."""
         out: dict[str, dict] = {}
