@@ -340,8 +340,9 @@ def deployment_complete(d: dict) -> bool:
 
 
 class _once:
-    """`functools.cached_property` without its lock (Python 3.11 takes one on every first use): a View is
-    used by one thread at a time. The value is stored in the instance, which then shadows this descriptor."""
+    """`functools.cached_property` without its lock (Python 3.11 takes one on every first use). The value,
+    a pure function of the observation, is stored in the instance, which then shadows this descriptor;
+    two threads reading it first at once would both store the same value."""
 
     def __init__(self, func):
         self.func = func
