@@ -128,16 +128,17 @@ def advance(st: ClusterState, ms: int, observe: Callable[[ClusterState], None] |
         return st
 
 
-def _wake(st: ClusterState, observe=None) -> tuple[ClusterState, bool]:
-    """Fire the earliest timer and run what it queued; say whether anything changed.
+def _changed(before: ClusterState, after: ClusterState) -> bool:
+    """Whether a wake-up counts: one that changes no object, no container and sets no new
+    timer (a periodic re-check that finds nothing to do) does not."""
+    return after.objects is not before.objects or after.runtime is not before.runtime or after.seq != before.seq
 
-    A wake-up that changes no object, no container and sets no new timer (a periodic
-    re-check that finds nothing to do) counts as no change.
-    """
-    at = st.timer_times[0]
-    after = run_queue(fire_timers(st, at), observe=observe)
-    changed = after.objects is not st.objects or after.runtime is not st.runtime or after.seq != st.seq
-    return after, changed
+
+def _wake_states(st: ClusterState) -> list[ClusterState]:
+    """Every state of one wake-up (fire the earliest timer, run what it queued), in order; the
+    last is the state after it. Kept, so that observers see them without running it twice."""
+    with _CyclicGcPaused():
+        return list(_replay(st))
 
 
 def _drop_earliest_timer(st: ClusterState) -> ClusterState:
@@ -168,7 +169,7 @@ def settle(
             at = st.timer_times[0]
             if observe is None and (max_ms is None or at - start <= max_ms):
                 # The wake-up without keeping the state before it (see `_drain`): what
-                # `_wake` compares is kept as weak references and scalars, and a no-op
+                # `_changed` compares is kept as weak references and scalars, and a no-op
                 # wake-up is undone on the state after it (it only moved time and the queue).
                 objects, runtime = weakref.ref(st.objects), weakref.ref(st.runtime)
                 seq, now, qhead, qtail, queue, queued = st.seq, st.now, st.qhead, st.qtail, st.queue, st.queued
@@ -178,14 +179,15 @@ def settle(
                 if objects() is st.objects and runtime() is st.runtime and st.seq == seq:
                     st = st.evolve(now=now, qhead=qhead, qtail=qtail, queue=queue, queued=queued)
                 continue
-            after, changed = _wake(st)
-            if not changed:  # a no-op wake-up is dropped even past the limit: it costs no time
+            states = _wake_states(st)  # kept: the observer sees them only if the wake-up counts
+            after = states[-1]
+            if not _changed(st, after):  # a no-op wake-up is dropped even past the limit: it costs no time
                 st = _drop_earliest_timer(st)
                 continue
             if max_ms is not None and st.timer_times[0] - start > max_ms:
                 break
             if observe is not None:
-                for s in _replay(st):
+                for s in states:
                     observe(s)
             st = after
         return st
@@ -208,11 +210,11 @@ def history(st: ClusterState, max_ms: int | None = 3_600_000) -> Iterator[Cluste
         yield st
     start = st.now
     while st.timer_times:
-        after, changed = _wake(st)
-        if not changed:
+        states = _wake_states(st)
+        if not _changed(st, states[-1]):
             st = _drop_earliest_timer(st)
             continue
         if max_ms is not None and st.timer_times[0] - start > max_ms:
             return
-        yield from _replay(st)
-        st = after
+        yield from states
+        st = states[-1]
