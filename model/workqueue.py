@@ -22,15 +22,9 @@ def enqueue(st: ClusterState, work: Work) -> ClusterState:
 
 def enqueue_many(st: ClusterState, works) -> ClusterState:
     """Return `st` with every item of `works` enqueued, in order (one bulk update)."""
-    queue, queued, tail = st.queue, st.queued, st.qtail
     if type(works) is list and len(works) <= 4:  # the usual case (a write's handlers): plain sets beat a mutation
-        for w in works:
-            if w in queued:
-                continue
-            queue = queue.set(tail, w)
-            queued = queued.set(w, tail)
-            tail += 1
-        return st.evolve(queue=queue, queued=queued, qtail=tail)
+        return st.evolve(**queue_changes(st, works))
+    queue, queued, tail = st.queue, st.queued, st.qtail
     qm, dm = queue.mutate(), queued.mutate()
     for w in works:
         if w in dm:
