@@ -6,8 +6,8 @@ not. Every workload runs to completion: `settle` until nothing more can happen.
 
 from __future__ import annotations
 
-import model as m
-from model.actions import Apply, Delete, Scale, SetImage
+from kubesim import model as m
+from kubesim.model.actions import Apply, Delete, Scale, SetImage
 
 NAME = "web"
 

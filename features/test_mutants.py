@@ -1,7 +1,7 @@
 """The scenarios must catch every broken model variant in `kubesim.mutants`.
 
 For each mutant, `pytest.main` runs the feature files that should catch it with
-``--mutant NAME`` (the root conftest applies the mutant around each scenario) and must
+``--mutant NAME`` (kubesim's pytest plugin applies the mutant around each scenario) and must
 fail. The runs happen in two worker subprocesses (this file run as a script), each
 running its share of the mutants in-process one after the other, so imports are paid once.
 """

@@ -1,4 +1,4 @@
-"""Bind `replicaset.feature` to pytest (steps come from the `steps` plugins in the root conftest)."""
+"""Bind `replicaset.feature` to pytest (steps come from `kubesim.steps`, registered by kubesim's pytest plugin)."""
 
 from pytest_bdd import scenarios
 

@@ -12,17 +12,17 @@ from contextlib import ExitStack, contextmanager
 from typing import Callable, Iterator
 from unittest import mock
 
-import model
-import model.deployment.recreate as recreate_mod
-import model.deployment.rolling as rolling_mod
-import model.deployment.sync as sync_mod
-import model.deployment.util as du
-import model.endpoints as endpoints_mod
-import model.kubectl as kubectl_mod
-import model.kubelet as kubelet_mod
-import model.pods as pods_mod
-import model.replicaset as rs_mod
-from model.labels import selector_matches
+from kubesim import model
+import kubesim.model.deployment.recreate as recreate_mod
+import kubesim.model.deployment.rolling as rolling_mod
+import kubesim.model.deployment.sync as sync_mod
+import kubesim.model.deployment.util as du
+import kubesim.model.endpoints as endpoints_mod
+import kubesim.model.kubectl as kubectl_mod
+import kubesim.model.kubelet as kubelet_mod
+import kubesim.model.pods as pods_mod
+import kubesim.model.replicaset as rs_mod
+from kubesim.model.labels import selector_matches
 
 
 def _patch(stack: ExitStack, target, name: str, value) -> None:
@@ -111,7 +111,7 @@ def _adopt_owned_by_others(stack: ExitStack) -> None:
 
 
 def _endpoints_include_terminating(stack: ExitStack) -> None:
-    import model.engine as engine_mod
+    import kubesim.model.engine as engine_mod
 
     real = endpoints_mod.sync_endpoints
     broken = lambda st, ns, name: _sync_with_terminating(st, ns, name, real)  # noqa: E731
@@ -132,7 +132,7 @@ def _sync_with_terminating(st, ns, name, real):
 
 
 def _routes_to_not_ready(stack: ExitStack) -> None:
-    import model.engine as engine_mod
+    import kubesim.model.engine as engine_mod
 
     real = endpoints_mod.sync_endpoints
 

@@ -35,7 +35,7 @@ import shlex
 import sys
 from typing import Iterator
 
-import model as m
+from kubesim import model as m
 
 from .driver import NotSettledError
 from .drivers.model import ModelDriver

@@ -35,11 +35,11 @@ from typing import Any
 
 from filelock import FileLock, Timeout
 
-import model as m
-from model.kubelet import ContainerRuntime, PodRuntime
-from model.pmap import EMPTY, Map
-from model.state import ClusterState, Config, ImageBehaviour, compact_event, event_dict
-from model.store import _put
+from kubesim import model as m
+from kubesim.model.kubelet import ContainerRuntime, PodRuntime
+from kubesim.model.pmap import EMPTY, Map
+from kubesim.model.state import ClusterState, Config, ImageBehaviour, compact_event, event_dict
+from kubesim.model.store import _put
 
 FORMAT = "kubesim-state"
 VERSION = 1

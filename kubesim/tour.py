@@ -15,7 +15,10 @@ import tempfile
 from pathlib import Path
 from typing import Callable
 
-FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "article"
+from kubesim.features import MANIFESTS
+
+#: The article's manifests, shipped with the scenarios (`kubesim.features`, features/manifests/ in a checkout).
+ARTICLE = MANIFESTS
 MANIFESTS = ("rs-original.yaml", "rs.yaml", "svc-31001.yaml", "deploy.yaml", "svc-31000.yaml", "deploy-v11.yaml",
              "cm-original.yaml", "cm.yaml", "deploy-envfrom.yaml")
 
@@ -115,18 +118,28 @@ def run_command(line: str, state: str) -> tuple[str, str, int]:
     return text, err.getvalue(), code
 
 
+def write_manifests(folder: Path) -> list[Path]:
+    """Write the tour's manifests into `folder` (created if needed); return the files written.
+
+    Refuses, writing nothing, if any of them already exists there with other content.
+    """
+    folder = Path(folder)
+    texts = {n: (ARTICLE / n).read_text(encoding="utf-8") for n in MANIFESTS}
+    texts["cm-v2.yaml"] = texts["cm.yaml"].replace('"123456"', '"654321"')
+    clash = [n for n, text in texts.items() if (folder / n).exists() and (folder / n).read_text(encoding="utf-8") != text]
+    if clash:
+        raise FileExistsError(f"{folder} already has {', '.join(clash)} with other content; choose an empty folder")
+    folder.mkdir(parents=True, exist_ok=True)
+    for n, text in texts.items():
+        (folder / n).write_text(text, encoding="utf-8")
+    return [folder / n for n in texts]
+
+
 def run_tour(out: Callable[[str], None] = print) -> int:
-    """Print the session; return 0 (1 if a manifest of the article is missing)."""
-    missing = [n for n in MANIFESTS if not (FIXTURES / n).exists()]
-    if missing:
-        out(f"error: the tour needs the article's manifests in {FIXTURES} (missing: {', '.join(missing)}); run it from a clone of kubesim.")
-        return 1
+    """Print the session; return 0."""
     here = os.getcwd()
     with tempfile.TemporaryDirectory(prefix="kubesim-tour-") as tmp:
-        for n in MANIFESTS:
-            (Path(tmp) / n).write_bytes((FIXTURES / n).read_bytes())
-        cm = (FIXTURES / "cm.yaml").read_text()
-        (Path(tmp) / "cm-v2.yaml").write_text(cm.replace('"123456"', '"654321"'))
+        write_manifests(Path(tmp))
         state = str(Path(tmp) / "state.json")
         os.chdir(tmp)
         try:

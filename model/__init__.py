@@ -7,7 +7,7 @@ from timer to timer. Nothing here reads a clock, a file or a random source.
 
 Typical use::
 
-    from model import new_cluster, apply_manifests, settle, observe
+    from kubesim.model import new_cluster, apply_manifests, settle, observe
     st = new_cluster()
     st, lines = apply_manifests(st, open("deploy.yaml").read(), source="deploy.yaml")
     st = settle(st)

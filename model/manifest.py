@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import yaml
 
-from model.errors import ManifestError
+from kubesim.model.errors import ManifestError
 
 __all__ = ["Document", "SERVED_KINDS", "load_documents", "load_each"]
 
@@ -154,6 +154,7 @@ def _chunk_to_object(chunk: str, source: str, index: int):
     try:
         value = _build(yaml.parse(chunk, Loader=_Loader))
     except yaml.MarkedYAMLError as err:
+        _raise_if_too_deep(chunk, source, index)
         raise _parse_error(source, index, "error converting YAML to JSON: yaml: " + _go_yaml_problem(err)) from None
     except yaml.YAMLError as err:
         reason = getattr(err, "reason", None) or str(err)
@@ -169,6 +170,25 @@ def _chunk_to_object(chunk: str, source: str, index: int):
             document_index=index,
         )
     return value
+
+
+def _raise_if_too_deep(chunk: str, source: str, index: int) -> None:
+    """Raise kubesim's depth error if `chunk` nests deeper than `MAX_DEPTH` before its first syntax error.
+
+    libyaml scans a flow collection to its end before it emits an event, and newer libyaml builds
+    stop very deep input with a nesting limit of their own; the pure-Python parser emits events as
+    it goes, so kubesim's own bound (`_build`) decides, whichever PyYAML is installed. Only called
+    on input that already failed to parse.
+    """
+    if _Loader is yaml.SafeLoader:
+        return
+    try:
+        _build(yaml.parse(chunk, Loader=yaml.SafeLoader))
+    except _BuildError as err:
+        if str(err).startswith("yaml: exceeded max depth"):
+            raise _parse_error(source, index, f"error converting YAML to JSON: {err}") from None
+    except (yaml.YAMLError, RecursionError):
+        pass
 
 
 def _go_yaml_problem(err: yaml.MarkedYAMLError) -> str:
@@ -471,7 +491,7 @@ def _metadata_decode_error(obj: dict, source: str, index: int, kind: str, name: 
     meta = obj.get("metadata")
     if meta is None:
         return None
-    from model import validation
+    from kubesim.model import validation
 
     if not isinstance(meta, dict):
         detail = (f"json: cannot unmarshal {validation._json_kind(meta)} into Go struct field "

@@ -29,7 +29,7 @@ import math
 import re
 from typing import Any
 
-from model.errors import ApiError, Cause, GoJSON, go_json_string
+from kubesim.model.errors import ApiError, Cause, GoJSON, go_json_string
 
 __all__ = ["admit"]
 

@@ -19,7 +19,7 @@ import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
-from model.errors import ApiError, ControllerError, ManifestError
+from kubesim.model.errors import ApiError, ControllerError, ManifestError
 from pytest_bdd import parsers, step
 
 FEATURES = Path(__file__).resolve().parent.parent / "features"

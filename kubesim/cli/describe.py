@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import datetime as _dt
 
-from model.clock import parse_ms
-from model.state import ClusterState
+from kubesim.model.clock import parse_ms
+from kubesim.model.state import ClusterState
 
 from .printers import format_endpoints, format_label_selector, human_duration, pod_status
 from .tabwriter import TabWriter
@@ -258,7 +258,7 @@ def describe_deployment(st: ClusterState, d: dict) -> str:
         for c in status["conditions"]:
             out.w(1, f"{c.get('type')} \t{c.get('status')}\t{c.get('reason', '')}\n")
     rss = st.dependents_of(md["uid"], "ReplicaSet")
-    from model.deployment import util as du
+    from kubesim.model.deployment import util as du
 
     new_rs = None
     for rs in sorted(rss, key=lambda r: r["metadata"].get("creationTimestamp") or ""):

@@ -17,12 +17,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-import model as m
-from model import kubectl as mk
-from model.clock import format_duration, parse_duration
-from model.deployment import util as du
-from model.manifest import load_each
-from model.state import KINDS, ClusterState
+from kubesim import model as m
+from kubesim.model import kubectl as mk
+from kubesim.model.clock import format_duration, parse_duration
+from kubesim.model.deployment import util as du
+from kubesim.model.manifest import load_each
+from kubesim.model.state import KINDS, ClusterState
 
 from .. import statefile
 from . import printers as pr

@@ -13,8 +13,8 @@ from typing import Callable
 
 import yaml
 
-from model.clock import parse_ms
-from model.kubectl import SHORT
+from kubesim.model.clock import parse_ms
+from kubesim.model.kubectl import SHORT
 
 from .tabwriter import layout
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import json
 
-from model.clock import format_duration
-from model.state import ClusterState
+from kubesim.model.clock import format_duration
+from kubesim.model.state import ClusterState
 
 from ..driver import Observation
 from ..timeline import Sample, sample

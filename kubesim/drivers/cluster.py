@@ -29,9 +29,9 @@ import time
 import uuid
 from typing import Callable
 
-from model import kubectl as mk
-from model.errors import ApiError, Cause, ControllerError
-from model.manifest import load_documents
+from kubesim.model import kubectl as mk
+from kubesim.model.errors import ApiError, Cause, ControllerError
+from kubesim.model.manifest import load_documents
 
 from ..driver import KINDS, CapabilityMissing, NotSettledError, Observation
 

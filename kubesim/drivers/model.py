@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-import model as m
+from kubesim import model as m
 
 from ..driver import KINDS, NotSettledError, Observation
 

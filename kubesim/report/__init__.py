@@ -23,8 +23,11 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent.parent
-FEATURES = ROOT / "features"
+from kubesim.features import DIR as FEATURES
+
+#: pytest's rootdir for the scenarios: feature files are named features/<name>.feature from it,
+#: in a checkout and in an installed kubesim alike.
+ROOT = FEATURES.parent
 CLAIM_TAG = re.compile(r"^C\d\d$")
 
 __all__ = ["run_scenarios", "render_report", "claims_summary", "load_results", "timeline_id"]
@@ -50,12 +53,16 @@ def run_scenarios(driver: str = "model", json_out: Path = Path("report/cucumber.
         old.unlink()
     cmd = [
         sys.executable, "-m", "pytest", str(FEATURES),
-        "-q", "-o", "addopts=", "--strict-markers", "-p", "no:cacheprovider",
+        # kubesim's own settings, whatever pytest configuration the current folder has
+        "-c", os.devnull, f"--rootdir={ROOT}", "-q", "--strict-markers", "-p", "no:cacheprovider",
         f"--ignore={FEATURES / 'test_mutants.py'}",
-        f"--cucumberjson={json_out}", f"--driver={driver}", *extra_pytest_args,
+        f"--cucumberjson={json_out}", f"--kubesim-driver={driver}", *extra_pytest_args,
     ]  # fmt: skip
-    env = {**os.environ, "KUBESIM_TIMELINE_DIR": str(timeline_dir), "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
-    return subprocess.run(cmd, cwd=ROOT, env=env).returncode
+    # Run from the current folder, importable first, so a driver given as module:Class that
+    # lives beside the user's files loads in the subprocess as it did here.
+    here = os.getcwd()
+    env = {**os.environ, "KUBESIM_TIMELINE_DIR": str(timeline_dir), "PYTHONPATH": os.pathsep.join(filter(None, [here, os.environ.get("PYTHONPATH")]))}
+    return subprocess.run(cmd, cwd=here, env=env).returncode
 
 
 # ---------------------------------------------------------------------- results

@@ -9,7 +9,7 @@ import pytest
 
 from kubesim.cli import main
 
-ARTICLE = Path(__file__).resolve().parent.parent / "fixtures" / "article"
+from kubesim.tour import ARTICLE
 
 
 @dataclass

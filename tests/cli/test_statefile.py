@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-import model as m
+from kubesim import model as m
 from kubesim import statefile as sf
 from kubesim.cli import main
 
-ARTICLE = Path(__file__).resolve().parent.parent / "fixtures" / "article"
+from kubesim.tour import ARTICLE
 
 
 def _half_way():

@@ -7,7 +7,7 @@ Nothing here computes an expectation: the tests write their expected numbers lit
 
 from __future__ import annotations
 
-import model as m
+from kubesim import model as m
 
 NS = "default"
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pytest
 
-import model as m
+from kubesim import model as m
 from simkit import NS, condition, deployment, image_of, pods_of, replicaset, revision_of, rollout_sizes, run
 
 REV = "deployment.kubernetes.io/revision"

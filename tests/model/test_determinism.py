@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = r'''
 import hashlib, sys
 sys.path.insert(0, {root!r})
-import model as m
+from kubesim import model as m
 
 def dep(image):
     return {{"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {{"name": "web", "namespace": "default"}},
@@ -66,7 +66,7 @@ def test_same_bytes_in_a_fresh_interpreter():
 
 def test_to_json_sorts_keys():
     """On dicts with keys in different insertion orders, `to_json` gives the same text."""
-    import model as m
+    from kubesim import model as m
 
     assert m.to_json({"b": 1, "a": {"d": 2, "c": 3}}) == m.to_json({"a": {"c": 3, "d": 2}, "b": 1})
     assert hashlib.sha256(m.to_json({}).encode()).hexdigest()

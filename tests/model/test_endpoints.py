@@ -7,7 +7,7 @@ has an IP, not terminating unless publishNotReadyAddresses; ready -> addresses, 
 
 from __future__ import annotations
 
-import model as m
+from kubesim import model as m
 from simkit import NS, deployment, pods_of, run, service
 
 

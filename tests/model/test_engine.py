@@ -7,11 +7,11 @@ import weakref
 
 import pytest
 
-import model as m
-import model.engine as engine
-from model.actions import Apply, CrashContainer, Scale, SetImage
-from model.pmap import pmap
-from model.state import Config, ImageBehaviour
+from kubesim import model as m
+import kubesim.model.engine as engine
+from kubesim.model.actions import Apply, CrashContainer, Scale, SetImage
+from kubesim.model.pmap import pmap
+from kubesim.model.state import Config, ImageBehaviour
 
 
 def _deployment(n: int, image: str = "web:v1", **spec) -> dict:

@@ -6,7 +6,7 @@ dependents (and theirs); `orphan` removes the ownerReference and leaves them.
 
 from __future__ import annotations
 
-import model as m
+from kubesim import model as m
 from simkit import NS, deployment, pods_of, replicaset, run
 
 

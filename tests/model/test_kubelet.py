@@ -10,7 +10,7 @@ Model timings: container start 1 s after binding, ConfigMap volume refresh 60 s 
 
 from __future__ import annotations
 
-import model as m
+from kubesim import model as m
 from simkit import NS, configmap, run
 
 

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from model.errors import ManifestError
-from model.manifest import Document, load_documents, load_each
+from kubesim.model.errors import ManifestError
+from kubesim.model.manifest import Document, load_documents, load_each
 
-ARTICLE = Path(__file__).resolve().parents[1] / "fixtures" / "article"
+from kubesim.tour import ARTICLE
 SUFFIX = "if you choose to ignore these errors, turn validation off with --validate=false"
 
 

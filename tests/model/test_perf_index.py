@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-import model as m
-import model.replicaset as rs_mod
+from kubesim import model as m
+import kubesim.model.replicaset as rs_mod
 from kubesim.statefile import decode_state, dumps, encode_state
-from model.actions import Apply, Delete, Scale, SetImage, SetReadiness
-from model.state import Config
+from kubesim.model.actions import Apply, Delete, Scale, SetImage, SetReadiness
+from kubesim.model.state import Config
 
 
 def _deploy(n, *, surge1=False, min_ready=0, image="web:v1"):

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import pytest
 
-import model as m
-from model.clock import rfc3339
-from model.pods import compare_for_deletion
+from kubesim import model as m
+from kubesim.model.clock import rfc3339
+from kubesim.model.pods import compare_for_deletion
 from simkit import NS, pod, pods_of, replicaset, run
 
 EPOCH = m.Config().epoch

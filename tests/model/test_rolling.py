@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import pytest
 
-import model as m
+from kubesim import model as m
 from simkit import NS, condition, deployment, pods_of, record_rollout, rollout_sizes, run, service
 
 NEW = "nginx:2"

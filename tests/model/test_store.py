@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-import model as m
+from kubesim import model as m
 from simkit import NS, deployment, run, service
 
 
@@ -107,7 +107,7 @@ def test_deployment_generation_bumps(change, bumps):
 
 def test_label_only_update_keeps_generation():
     """On an update that changes only labels (no annotation, no spec), generation stays 1 (`PrepareForUpdate`)."""
-    from model.store import update
+    from kubesim.model.store import update
 
     st = run(m.Apply(deployment(replicas=2)))
     d = st.get("Deployment", NS, "web")
@@ -124,7 +124,7 @@ def test_status_writes_do_not_bump_generation():
 
 def test_already_exists_and_not_found_messages():
     """On creating a duplicate name and deleting a missing object, the API's messages (`NewAlreadyExists`, `NewNotFound`)."""
-    from model.store import create
+    from kubesim.model.store import create
 
     st = run(m.Apply(deployment()))
     with pytest.raises(m.ApiError) as info:

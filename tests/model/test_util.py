@@ -11,10 +11,10 @@ import re
 
 import pytest
 
-import model as m
-from model.clock import rfc3339
-from model.deployment import util as u
-from model.intstr import round_half_away, scaled_value
+from kubesim import model as m
+from kubesim.model.clock import rfc3339
+from kubesim.model.deployment import util as u
+from kubesim.model.intstr import round_half_away, scaled_value
 from simkit import NS, deployment, run
 
 

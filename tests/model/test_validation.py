@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from model.errors import ApiError
-from model.manifest import load_documents
-from model.validation import admit, image_tag
+from kubesim.model.errors import ApiError
+from kubesim.model.manifest import load_documents
+from kubesim.model.validation import admit, image_tag
 
-ARTICLE = Path(__file__).resolve().parents[1] / "fixtures" / "article"
+from kubesim.tour import ARTICLE
 SUBDOMAIN_MSG = ("a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and "
                  "must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is "
                  "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')")

@@ -27,7 +27,7 @@ from .conftest import record
 
 HERE = Path(__file__).resolve().parent
 CORPUS = HERE / "corpus"
-ARTICLE = HERE.parent / "fixtures" / "article"
+from kubesim.tour import ARTICLE
 ROWS = yaml.safe_load((HERE / "expectations.yaml").read_text(encoding="utf-8"))
 TIME_LIMIT_S = 5.0
 MEMORY_LIMIT = 256 * 1024 * 1024

@@ -3,7 +3,7 @@
 Only `ManifestError` may escape `load_documents`/`load_each` (and `load_each` returns, never raises), only
 `ApiError` may escape `admit`, and `kubesim.cli.main` never lets an exception out nor prints "Traceback".
 Inputs: random text and bytes, YAML-ish text, random JSON trees under served kinds, and random mutations
-of the article's manifests (tests/fixtures/article/*.yaml), also run through `kubesim apply`.
+of the article's manifests (features/manifests/*.yaml), also run through `kubesim apply`.
 
 Profiles: the default is derandomized and fast; ``KUBESIM_PROFILE=thorough`` runs 10,000 examples per test.
 """
@@ -21,13 +21,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kubesim.cli import main
-from model.errors import ApiError, ManifestError
-from model.manifest import SERVED_KINDS, Document, load_documents, load_each
-from model.validation import admit
+from kubesim.model.errors import ApiError, ManifestError
+from kubesim.model.manifest import SERVED_KINDS, Document, load_documents, load_each
+from kubesim.model.validation import admit
 
 from .conftest import record
 
-ARTICLE = Path(__file__).resolve().parent.parent / "fixtures" / "article"
+from kubesim.tour import ARTICLE
 THOROUGH = os.environ.get("KUBESIM_PROFILE") == "thorough"
 
 

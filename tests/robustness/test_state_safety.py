@@ -20,13 +20,13 @@ from pathlib import Path
 
 import pytest
 
-import model as m
+from kubesim import model as m
 from kubesim import statefile as sf
 from kubesim.cli import main
 
 from .conftest import record
 
-ARTICLE = Path(__file__).resolve().parent.parent / "fixtures" / "article"
+from kubesim.tour import ARTICLE
 KILLS = 200
 
 

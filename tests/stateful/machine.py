@@ -20,7 +20,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition,
 from kubesim.invariants import InvariantViolation
 from kubesim.replay import REFUSED, Runner, format_duration, format_work
 
-import model as m
+from kubesim import model as m
 
 DEPLOYMENTS = ("web", "web-canary")  # same labels: their selectors overlap, as users sometimes do
 IMAGES = ("web:1", "web:2", "web:3", "web:never-ready")

@@ -22,7 +22,7 @@ from unittest import mock
 from kubesim.driver import Observation
 from kubesim.invariants import INVARIANTS
 from kubesim.replay import first_violation, replay
-from model.deployment import rolling
+from kubesim.model.deployment import rolling
 
 from .machine import deployment_manifest, heredoc
 

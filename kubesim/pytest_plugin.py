@@ -1,0 +1,141 @@
+"""kubesim's pytest plugin: the system under test, the scenario tags, and the mutants.
+
+Installed with kubesim (the ``pytest11`` entry point), so any pytest run in that
+environment can run kubesim's scenarios against a chosen driver::
+
+    python -m pytest --pyargs kubesim.features --driver mypackage.mydriver:MyDriver
+
+Options (``--kubesim-driver`` and friends always exist; the short names are added too
+unless another plugin already took them):
+
+* ``--driver`` picks the system under test (``model``, ``cluster`` or ``package.module:Class``);
+* ``--kube-context`` is passed to drivers that talk to a real cluster;
+* ``--mutant NAME`` runs every test with the model broken as `kubesim.mutants` names it.
+
+The `driver` fixture starts a fresh driver for each test that asks for it and stops it
+afterwards, also when the test fails. Scenarios tagged ``@needs_<capability>`` are skipped,
+with the reason, on drivers that lack the capability. The step definitions
+(`kubesim.steps`) are registered here, so the feature files bind wherever pytest finds them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+import pytest
+
+from kubesim.driver import load_driver
+from kubesim.report.claims import CLAIMS
+
+pytest.register_assert_rewrite("kubesim.steps")
+
+pytest_plugins = [
+    "kubesim.steps.common",
+    "kubesim.steps.kubectl",
+    "kubesim.steps.replicaset",
+    "kubesim.steps.service",
+    "kubesim.steps.deployment",
+    "kubesim.steps.configmap",
+]
+
+#: Tags that are not claim ids, with what they mean.
+TAGS = {
+    "erratum": "the article differs from today's Kubernetes; the scenario shows both",
+    "needs_time": "needs a driver that moves logical time precisely (capability 'time')",
+    "needs_faults": "needs a driver that can crash containers or force readiness (capability 'faults')",
+    "needs_images": "needs a driver that can declare image behaviour (capability 'images')",
+    "needs_kubelet": "needs nodes that run real containers: exec env/files, ConfigMap errors (capability 'kubelet'; KWOK nodes run none)",
+    "model_only": "checks something only the embedded model can show",
+    "rollout": "a rolling update; the report charts its timeline",
+    "outline": "a table of cases (Scenario Outline)",
+    "zh": "the article's story in its own language",
+}
+
+#: Scenarios whose every observed state is checked against `kubesim.invariants` while they
+#: run (rolling updates and rollbacks), on whatever driver runs them.
+MONITORED = ("rollout", "C16", "C17")
+
+#: Invariants that compare one kind's write with another kind's state at that instant.
+#: The model shows every state exactly; a real cluster's watches deliver kinds separately
+#: (the API has no cross-kind snapshot), so on other drivers these are left out.
+EXACT_SNAPSHOT_INVARIANTS = ("endpoints_list_ready_serving_pods", "replicaset_status_counts_its_pods")
+
+#: `@needs_<capability>` tag -> the driver capability it requires.
+NEEDS = {"needs_time": "time", "needs_faults": "faults", "needs_images": "images", "needs_kubelet": "kubelet"}
+
+#: option dest -> (long names, default, help)
+OPTIONS = {
+    "kubesim_driver": ("driver", "model", "system under test: model (default), cluster, or package.module:Class"),
+    "kubesim_kube_context": ("kube-context", None, "kubeconfig context for drivers that reach a real cluster"),
+    "kubesim_mutant": ("mutant", None, "run every test with this broken model variant (kubesim.mutants.MUTANTS)"),
+}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("kubesim", "kubesim: the system under test")
+    for dest, (name, default, text) in OPTIONS.items():
+        try:
+            group.addoption(f"--{name}", f"--kubesim-{name}", dest=dest, default=default, help=text)
+        except ValueError:  # another plugin owns the short name (pytest-selenium has --driver)
+            group.addoption(f"--kubesim-{name}", dest=dest, default=default, help=text)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for claim, text in CLAIMS.items():
+        config.addinivalue_line("markers", f"{claim}: the article's claim {claim}: {text}")
+    for tag, text in TAGS.items():
+        config.addinivalue_line("markers", f"{tag}: {text}")
+    name = config.getoption("kubesim_mutant")
+    if name:
+        from kubesim.mutants import MUTANTS
+
+        if name not in MUTANTS:
+            raise pytest.UsageError(f"Unknown mutant {name!r}; known: {', '.join(sorted(MUTANTS))}.")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem):
+    """Run the whole test (setup, call, teardown) inside the chosen mutant, if any."""
+    name = item.config.getoption("kubesim_mutant")
+    if not name:
+        return (yield)
+    from kubesim.mutants import mutant
+
+    with mutant(name):
+        return (yield)
+
+
+def _driver_options(config: pytest.Config) -> dict:
+    context = config.getoption("kubesim_kube_context")
+    return {"context": context} if context else {}
+
+
+@pytest.fixture
+def driver(request: pytest.FixtureRequest):
+    """A started driver on a fresh namespace; skips tests whose `@needs_*` tags it cannot serve."""
+    from kubesim.invariants import InvariantMonitor
+
+    spec = request.config.getoption("kubesim_driver")
+    drv = load_driver(spec, **_driver_options(request.config))
+    for tag, capability in NEEDS.items():
+        if request.node.get_closest_marker(tag) and capability not in drv.capabilities:
+            pytest.skip(f"@{tag}: the {drv.name} driver lacks the {capability!r} capability.")
+    if request.node.get_closest_marker("model_only") and drv.name != "model":
+        pytest.skip(f"@model_only: this scenario checks the embedded model; the {drv.name} driver is not it.")
+    monitor = None
+    try:
+        drv.start()
+        if any(request.node.get_closest_marker(tag) for tag in MONITORED):
+            skip = () if drv.name == "model" else EXACT_SNAPSHOT_INVARIANTS
+            monitor = InvariantMonitor(drv, env="kubelet" in drv.capabilities and drv.name == "model", raise_on_violation=False, skip=skip).start()
+        yield drv
+        if monitor is not None:
+            monitor.stop()
+            assert not monitor.violations, "Invariants violated during the scenario (checked live, every observed state):\n" + "\n".join(
+                str(v) for v in monitor.violations[:10]
+            )
+    finally:
+        if monitor is not None:
+            monitor.stop()
+        with contextlib.suppress(Exception):
+            drv.stop()
