@@ -27,7 +27,7 @@ from hypothesis import HealthCheck, Phase, settings  # noqa: E402
 from hypothesis.stateful import run_state_machine_as_test  # noqa: E402
 
 from kubesim.replay import replay  # noqa: E402
-from tests.stateful.machine import ClusterMachine  # noqa: E402
+from kubesim.stateful import ClusterMachine  # noqa: E402
 
 
 class RecordingMachine(ClusterMachine):

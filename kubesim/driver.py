@@ -22,8 +22,9 @@ drivers without it.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Protocol, runtime_checkable
+from typing import Callable, Protocol, runtime_checkable
 
 KINDS = ("Namespace", "ConfigMap", "Service", "Endpoints", "Deployment", "ReplicaSet", "Pod", "Event")
 
@@ -123,24 +124,55 @@ class Driver(Protocol):
         """Force a pod's readiness (capability ``faults``)."""
 
 
+class DriverLoadError(Exception):
+    """A ``--driver`` spec names nothing usable: the message says what and how to fix it."""
+
+
+#: Methods a driver needs only when it declares the capability.
+CAPABILITY_METHODS = {"time": ("advance",), "faults": ("crash", "set_readiness"), "kubelet": ("exec_env", "read_file")}
+
+#: The methods every driver class must define (the `Driver` protocol's, but for capability ones).
+REQUIRED_METHODS = tuple(
+    name for name, value in vars(Driver).items()
+    if callable(value) and not name.startswith("_") and not any(name in group for group in CAPABILITY_METHODS.values())
+)  # fmt: skip
+
+
 def load_driver(spec: str, **options) -> Driver:
-    """Instantiate a driver from ``model``, ``cluster`` or ``package.module:Class``."""
+    """Instantiate a driver from ``model``, ``cluster`` or ``package.module:Class``.
+
+    The module is imported from ``sys.path`` (the current folder first when kubesim runs
+    from a shell). Raises `DriverLoadError` with one clear sentence when the module or the
+    class cannot be found, the class lacks methods of `Driver`, or its constructor fails.
+    """
     builtin = {"model": "kubesim.drivers.model:ModelDriver", "cluster": "kubesim.drivers.cluster:ClusterDriver"}
     target = builtin.get(spec, spec)
-    if ":" not in target:
-        raise ValueError(f"Unknown driver {spec!r}: use 'model', 'cluster' or 'package.module:Class'.")
-    module, _, cls = target.partition(":")
-    driver_cls = getattr(importlib.import_module(module), cls)
-    return driver_cls(**options)
+    if spec == "cluster" and importlib.util.find_spec("kubernetes") is None:
+        raise DriverLoadError("The cluster driver needs the official kubernetes client: pip install 'kubesim[cluster]'.")
+    module_name, _, cls_name = target.partition(":")
+    if not module_name or not cls_name:
+        raise DriverLoadError(f"Unknown driver {spec!r}: use 'model', 'cluster' or 'package.module:Class'.")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as err:
+        raise DriverLoadError(f"Cannot import {module_name!r} for driver {spec!r}: {err}. Run from the folder that holds it, or put it on PYTHONPATH.") from None
+    except Exception as err:
+        raise DriverLoadError(f"Importing {module_name!r} for driver {spec!r} failed: {type(err).__name__}: {err}") from None
+    driver_cls = getattr(module, cls_name, None)
+    if not isinstance(driver_cls, type):
+        raise DriverLoadError(f"Module {module_name!r} has no class {cls_name!r} (driver {spec!r}).")
+    try:
+        driver = driver_cls(**options)
+    except Exception as err:
+        raise DriverLoadError(f"Creating the driver {target} failed: {type(err).__name__}: {err}") from None
+    declared = getattr(driver, "capabilities", None)
+    if not isinstance(declared, (set, frozenset, tuple, list)):
+        raise DriverLoadError(f"{target} is not a kubesim driver: it needs `capabilities`, a frozenset such as frozenset({{'time'}}).")
+    needed = REQUIRED_METHODS + tuple(name for cap in declared for name in CAPABILITY_METHODS.get(cap, ()))
+    missing = [name for name in needed if not callable(getattr(driver, name, None))]
+    if missing:
+        raise DriverLoadError(f"{target} is not a kubesim driver: it lacks {', '.join(missing)} (see kubesim.driver.Driver).")
+    return driver
 
 
-def require(driver: Driver, capability: str) -> None:
-    if capability not in driver.capabilities:
-        raise CapabilityMissing(f"The {driver.name} driver cannot {capability!r}.")
-
-
-__all__ = ["Driver", "Observation", "NotSettledError", "CapabilityMissing", "load_driver", "require", "KINDS"]
-
-
-def sorted_by_name(objs: Iterable[dict]) -> list[dict]:
-    return sorted(objs, key=lambda o: o["metadata"]["name"])
+__all__ = ["Driver", "DriverLoadError", "Observation", "NotSettledError", "CapabilityMissing", "load_driver", "KINDS"]

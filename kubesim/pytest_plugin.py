@@ -85,6 +85,14 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line("markers", f"{claim}: the article's claim {claim}: {text}")
     for tag, text in TAGS.items():
         config.addinivalue_line("markers", f"{tag}: {text}")
+    spec = config.getoption("kubesim_driver")
+    if spec != "model":  # a chosen driver is loaded once now, so a wrong one fails before any test runs
+        from kubesim.driver import DriverLoadError
+
+        try:
+            load_driver(spec, **_driver_options(config))
+        except DriverLoadError as err:
+            raise pytest.UsageError(str(err)) from None
     name = config.getoption("kubesim_mutant")
     if name:
         from kubesim.mutants import MUTANTS

@@ -124,8 +124,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True, metavar="FILE.svg|FILE.png")
     cmd("reset", "Forget the simulated cluster: start afresh.")
     p = cmd("tour", "Replay the article step by step, as a terminal session, with notes where Kubernetes changed.")
+    p.add_argument("--write", metavar="DIR", help="instead, write the article's manifests into DIR, so the tour's commands can be run by hand")
     p = cmd("check", "Run the scenarios and the stateful properties, print a summary per article claim, write the HTML report.")
-    p.add_argument("--driver", default="model")
+    p.add_argument("--driver", default="model", help="system under test: model (default), cluster, or module:Class (importable from the current folder)")
+    p.add_argument("--kube-context", help="kubeconfig context, for drivers that reach a real cluster")
     p.add_argument("--report", default="report", metavar="DIR")
     p.add_argument("--no-stateful", action="store_true", help="skip the stateful property tests")
     return parser
@@ -637,13 +639,21 @@ def cmd_plot(ctx: Ctx) -> None:
 def cmd_check(ctx: Ctx) -> int:
     from .check import run_check
 
-    return run_check(ctx.args.driver, Path(ctx.args.report), stateful=not ctx.args.no_stateful, out=ctx.out, err=ctx.err)
+    return run_check(ctx.args.driver, Path(ctx.args.report), stateful=not ctx.args.no_stateful, kube_context=ctx.args.kube_context, out=ctx.out, err=ctx.err)
 
 
 def cmd_tour(ctx: Ctx) -> int:
-    from ..tour import run_tour
+    from ..tour import run_tour, write_manifests
 
-    return run_tour(out=ctx.out)
+    if ctx.args.write is None:
+        return run_tour(out=ctx.out)
+    try:
+        written = write_manifests(Path(ctx.args.write))
+    except OSError as e:
+        raise UserError(f"error: {e}")
+    ctx.out(f"wrote {len(written)} manifests to {ctx.args.write}: {' '.join(p.name for p in written)}")
+    ctx.out("run the tour's commands there, e.g.: kubesim apply -f rs.yaml -f svc-31001.yaml")
+    return 0
 
 
 #: Commands that read the state and never change it.

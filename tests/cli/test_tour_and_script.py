@@ -29,18 +29,3 @@ def test_console_script_and_module(tmp_path):
     assert r.returncode == 0 and r.stdout.startswith("NAME         TYPE        CLUSTER-IP")
     r = subprocess.run(["kubesim", "get", "nope"], capture_output=True, text=True, env=env)
     assert (r.returncode, r.stderr) == (1, 'error: the server doesn\'t have a resource type "nope"\n')
-
-
-def test_check_without_report_package_says_what_is_missing(capsys, monkeypatch):
-    import builtins
-
-    real_import = builtins.__import__
-
-    def fake(name, globals=None, locals=None, fromlist=(), level=0):
-        if name == "report" and level == 2 or name == "kubesim.report":
-            raise ImportError("No module named 'kubesim.report'")
-        return real_import(name, globals, locals, fromlist, level)
-
-    monkeypatch.setattr(builtins, "__import__", fake)
-    assert main(["check"]) == 2
-    assert "kubesim check needs kubesim.report" in capsys.readouterr().err

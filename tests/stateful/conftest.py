@@ -1,4 +1,4 @@
-"""Hypothesis profiles for the stateful tests.
+"""Hypothesis profiles for the stateful tests (defined with the machine, in `kubesim.stateful`).
 
 ``KUBESIM_PROFILE=ci`` (the default): derandomized, so CI runs the same examples every
 time, and fast (a few seconds). ``KUBESIM_PROFILE=thorough``: 20x the examples, longer
@@ -11,13 +11,8 @@ from __future__ import annotations
 
 import os
 
-from hypothesis import HealthCheck, Phase, settings
+from kubesim.stateful import PROFILES, profile_settings as _profile_settings
 
-#: Examples and steps per example, per profile.
-PROFILES = {
-    "ci": {"max_examples": 100, "stateful_step_count": 20, "derandomize": True},
-    "thorough": {"max_examples": 2000, "stateful_step_count": 30, "derandomize": False},
-}
 PROFILE_NAME = os.environ.get("KUBESIM_PROFILE", "ci")
 if PROFILE_NAME not in PROFILES:
     raise ValueError(f"Unknown KUBESIM_PROFILE {PROFILE_NAME!r}; use one of {', '.join(PROFILES)}.")
@@ -25,16 +20,6 @@ if PROFILE_NAME not in PROFILES:
 THOROUGH_SHARDS = 8
 
 
-def profile_settings(**overrides) -> settings:
-    """The selected profile as Hypothesis settings (Phase.explain is off: it traces every line and is ~10x slower)."""
-    values = dict(
-        deadline=None,
-        database=None,
-        print_blob=False,
-        report_multiple_bugs=False,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large],
-        phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink],
-    )
-    values.update(PROFILES[PROFILE_NAME])
-    values.update(overrides)
-    return settings(**values)
+def profile_settings(**overrides):
+    """The selected profile as Hypothesis settings."""
+    return _profile_settings(PROFILE_NAME, **overrides)

@@ -6,7 +6,7 @@ from kubesim.driver import Observation
 from kubesim.drivers.model import ModelDriver
 from kubesim.invariants import INVARIANTS, LAYERS, InvariantMonitor, check_all, max_surge, max_unavailable
 
-from .machine import deployment_manifest
+from kubesim.stateful import deployment_manifest
 
 
 def deployment(replicas: int, surge, unavailable, uid: str = "d1") -> dict:

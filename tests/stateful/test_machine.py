@@ -9,7 +9,7 @@ from kubesim.invariants import InvariantViolation
 from kubesim.replay import minimize
 
 from .conftest import PROFILE_NAME, PROFILES, THOROUGH_SHARDS, profile_settings
-from .machine import ClusterMachine
+from kubesim.stateful import ClusterMachine
 
 SHARDS = THOROUGH_SHARDS if PROFILE_NAME == "thorough" else 1
 
@@ -37,7 +37,7 @@ def test_manifests_are_written_as_yaml_safe_dump_writes_them():
 
     import yaml
 
-    from .machine import FENCEPOSTS, IMAGES, SERVICE, _yaml, configmap_manifest, deployment_manifest
+    from kubesim.stateful import FENCEPOSTS, IMAGES, SERVICE, _yaml, configmap_manifest, deployment_manifest
 
     def plain(obj):
         return yaml.safe_dump(obj, sort_keys=False, default_flow_style=False)

@@ -23,7 +23,7 @@ from kubesim.mutants import MUTANTS, mutant
 from kubesim.replay import first_violation, minimize, split_commands
 
 from .conftest import PROFILE_NAME, profile_settings
-from .machine import ClusterMachine
+from kubesim.stateful import ClusterMachine
 
 MAX_COMMANDS = 10
 

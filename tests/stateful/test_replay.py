@@ -15,7 +15,7 @@ from kubesim.mutants import mutant
 from kubesim.replay import first_violation, format_work, parse_duration, parse_work, replay, split_commands
 
 from .conftest import profile_settings
-from .machine import ClusterMachine, deployment_manifest, heredoc
+from kubesim.stateful import ClusterMachine, deployment_manifest, heredoc
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 

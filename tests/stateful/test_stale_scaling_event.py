@@ -24,7 +24,7 @@ from kubesim.invariants import INVARIANTS
 from kubesim.replay import first_violation, replay
 from kubesim.model.deployment import rolling
 
-from .machine import deployment_manifest, heredoc
+from kubesim.stateful import deployment_manifest, heredoc
 
 FIXTURE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "stateful_violation_replay.txt")
 DESIRED = "deployment.kubernetes.io/desired-replicas"

@@ -1,5 +1,8 @@
 """A Hypothesis state machine over the model: user requests, world events, and controller interleavings.
 
+It drives the model's own controller schedule (`m.enabled`), so it runs on the embedded model
+only; `kubesim check` runs it with the ``ci`` profile and says so.
+
 Every rule becomes one command of a kubectl-style script (`kubesim.replay`), executed by a
 `Runner` whose `InvariantMonitor` checks every intermediate state the engine passes
 through. Hypothesis chooses the user's requests, how much time passes, which faults hit
@@ -13,7 +16,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 import yaml
-from hypothesis import note
+from hypothesis import HealthCheck, Phase, note, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule
 
@@ -250,3 +253,26 @@ class ClusterMachine(RuleBasedStateMachine):
 
     def teardown(self) -> None:
         self.runner.driver.stop()
+
+
+#: Examples and steps per example, per profile: ``ci`` is derandomized (the same examples every
+#: run) and fast; ``thorough`` has 20x the examples and a fresh seed each time.
+PROFILES = {
+    "ci": {"max_examples": 100, "stateful_step_count": 20, "derandomize": True},
+    "thorough": {"max_examples": 2000, "stateful_step_count": 30, "derandomize": False},
+}
+
+
+def profile_settings(profile: str = "ci", **overrides) -> settings:
+    """`profile` as Hypothesis settings (Phase.explain is off: it traces every line and is ~10x slower)."""
+    values = dict(
+        deadline=None,
+        database=None,
+        print_blob=False,
+        report_multiple_bugs=False,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large],
+        phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink],
+    )
+    values.update(PROFILES[profile])
+    values.update(overrides)
+    return settings(**values)
