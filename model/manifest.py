@@ -172,18 +172,32 @@ def _chunk_to_object(chunk: str, source: str, index: int):
     return value
 
 
-def _raise_if_too_deep(chunk: str, source: str, index: int) -> None:
-    """Raise kubesim's depth error if `chunk` nests deeper than `MAX_DEPTH` before its first syntax error.
+#: Flow brackets, and the quoted scalars and comments whose brackets do not count.
+_FLOW_TOKEN = re.compile(r"""'(?:[^']|'')*'|"(?:[^"\\]|\\.)*"|#[^\n]*|[\[\]{}]""")
 
-    libyaml scans a flow collection to its end before it emits an event, and newer libyaml builds
-    stop very deep input with a nesting limit of their own; the pure-Python parser emits events as
-    it goes, so kubesim's own bound (`_build`) decides, whichever PyYAML is installed. Only called
-    on input that already failed to parse.
+
+def _raise_if_too_deep(chunk: str, source: str, index: int) -> None:
+    """Raise kubesim's depth error if `chunk`'s flow collections nest deeper than `MAX_DEPTH`.
+
+    libyaml scans a flow collection to its end before it emits an event, and newer libyaml
+    builds stop very deep input with a nesting limit of their own, so `_build` never sees the
+    depth. Only called on input that already failed to parse: a scan of the brackets finds
+    where the depth first passes the bound, and the pure-Python parser, which emits events as
+    it goes, confirms it on the text up to there (short, so its look-ahead stays cheap).
     """
-    if _Loader is yaml.SafeLoader:
+    depth = 0
+    for token in _FLOW_TOKEN.finditer(chunk):
+        c = token.group()
+        if c in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                break
+        elif c in "]}":
+            depth = max(depth - 1, 0)
+    else:
         return
     try:
-        _build(yaml.parse(chunk, Loader=yaml.SafeLoader))
+        _build(yaml.parse(chunk[: token.end()], Loader=yaml.SafeLoader))
     except _BuildError as err:
         if str(err).startswith("yaml: exceeded max depth"):
             raise _parse_error(source, index, f"error converting YAML to JSON: {err}") from None
