@@ -28,8 +28,6 @@ def rollout_rolling(st: ClusterState, d: dict, rs_list: list[dict]) -> ClusterSt
     if scaled_up:
         return sync_rollout_status(st, all_rss, new_rs, d)
     st, scaled_down = reconcile_old_replica_sets(st, all_rss, u.filter_active(old_rss), new_rs, d)
-    if scaled_down is None:  # the sync failed: upstream returns the error (no status update) and requeues
-        return st
     if scaled_down:
         return sync_rollout_status(st, all_rss, new_rs, d)
     if u.deployment_complete(d, d.get("status") or {}):
@@ -55,7 +53,9 @@ def reconcile_old_replica_sets(st: ClusterState, all_rss: list[dict], old_rss: l
 
     ``maxScaledDown = Σ spec(all) - minAvailable - (new.spec - new.available)``; unhealthy
     old replicas go first (`cleanup_unhealthy_replicas`), then healthy ones while
-    Σ available stays above minAvailable.
+    Σ available stays above minAvailable. A refused clean-up (see `cleanup_unhealthy_replicas`)
+    counts as no scale-down: upstream drops the error (``return false, nil``), so the sync goes
+    on to the status update.
     """
     old_count = u.replica_count(old_rss)
     if old_count == 0:
@@ -68,7 +68,7 @@ def reconcile_old_replica_sets(st: ClusterState, all_rss: list[dict], old_rss: l
         return st, False
     st, old_rss, cleaned = cleanup_unhealthy_replicas(st, old_rss, d, max_scaled_down)
     if old_rss is None:
-        return st, None
+        return st, False
     st, scaled = scale_down_old_replica_sets_for_rolling_update(st, old_rss + [new_rs], old_rss, d)
     return st, cleaned + scaled > 0
 
@@ -78,8 +78,8 @@ def cleanup_unhealthy_replicas(st: ClusterState, old_rss: list[dict], d: dict, m
 
     An old RS whose status still counts more available replicas than its spec (its
     controller has not yet deleted the pods of an earlier scale-down) would be scaled
-    *up*; upstream refuses ("got invalid request to scale down") and fails the sync,
-    which returns (state, None, total).
+    *up*; upstream refuses ("got invalid request to scale down"), which returns
+    (state, None, total); the writes made before the refusal stay.
     """
     old_rss = u.by_creation(old_rss)
     total = 0

@@ -18,7 +18,7 @@ from __future__ import annotations
 import pytest
 
 from kubesim import model as m
-from simkit import NS, condition, deployment, pods_of, record_rollout, rollout_sizes, run, service
+from simkit import NS, condition, deployment, pods_of, rs_by_image, record_rollout, rollout_sizes, run, service
 
 NEW = "nginx:2"
 
@@ -230,14 +230,7 @@ def test_rollover_cleans_unhealthy_old_replicas_first():
 
 def _run_without(st, controller: str, until_ms: int):
     """Run every queued sync except `controller`'s, moving time up to `until_ms` (they stay queued)."""
-    while True:
-        todo = [w for w in st.pending_work() if w[0] != controller]
-        if todo:
-            st = m.step(st, m.RunWork(todo[0]))
-        elif st.timer_times and st.timer_times[0] <= until_ms:
-            st = m.step(st, m.Tick())
-        else:
-            return st
+    return _run_except(st, lambda w: w[0] == controller, until_ms)
 
 
 def test_old_replica_sets_scaled_down_oldest_first():
@@ -319,3 +312,44 @@ def test_deadline_boundary_on_a_sync(at_ms, timed_out):
     st = m.step(st, m.RunWork(("deployment", NS, "web")))
     reason = condition(st.get("Deployment", NS, "web"), "Progressing")["reason"]
     assert reason == ("ProgressDeadlineExceeded" if timed_out else "ReplicaSetUpdated")
+
+
+def test_refused_unhealthy_cleanup_still_syncs_the_rollout_status():
+    """A refused clean-up is dropped and the sync still writes the status (`reconcileOldReplicaSets`).
+
+    3 replicas, maxSurge 1, maxUnavailable 1 (maxTotal 4, minAvailable 2). v2, one sync: B is
+    created at 1 and A 3->2. A's own ReplicaSet sync is held, so its status keeps 3 available
+    pods while B's two pods become available (B 1->2 on the next sync: 3 < 4). Then one sync:
+    no scale-up (4 >= 4); maxScaledDown 4-2-0 = 2; `cleanupUnhealthyReplicas` finds A with
+    spec 2 != available 3 and would take it 2 -> 3, so it returns "got invalid request to scale
+    down"; upstream's `reconcileOldReplicaSets` answers ``false, nil`` and `rolloutRolling` goes on
+    to `syncRolloutStatus`: availableReplicas 3 + 2 = 5, updatedReplicas 2, sizes untouched.
+    """
+    st = run(m.Apply(deployment(replicas=3, max_surge=1, max_unavailable=1)))
+    a_name = rs_by_image(st, "nginx:1")["metadata"]["name"]
+    st = m.step(st, m.SetImage("web", "app", NEW))
+    st = m.step(st, m.RunWork(("deployment", NS, "web")))
+    assert rollout_sizes(st, NEW)[0::2] == (2, 1)
+    held = {("replicaset", NS, a_name), ("deployment", NS, "web")}.__contains__
+    st = _run_except(st, held, st.now + 5_000)
+    assert rollout_sizes(st, NEW) == (2, 3, 1, 1)
+    st = m.step(st, m.RunWork(("deployment", NS, "web")))
+    assert st.get("Deployment", NS, "web")["status"]["availableReplicas"] == 4
+    st = _run_except(st, held, st.now + 5_000)
+    assert rollout_sizes(st, NEW) == (2, 3, 2, 2)
+    st = m.step(st, m.RunWork(("deployment", NS, "web")))
+    assert rollout_sizes(st, NEW) == (2, 3, 2, 2)
+    status = st.get("Deployment", NS, "web")["status"]
+    assert (status["availableReplicas"], status["updatedReplicas"]) == (5, 2)
+
+
+def _run_except(st, held, until_ms: int):
+    """Run every queued work item for which `held(work)` is false, moving time up to `until_ms`."""
+    while True:
+        todo = [w for w in st.pending_work() if not held(w)]
+        if todo:
+            st = m.step(st, m.RunWork(todo[0]))
+        elif st.timer_times and st.timer_times[0] <= until_ms:
+            st = m.step(st, m.Tick())
+        else:
+            return st
