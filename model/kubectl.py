@@ -191,24 +191,25 @@ _UNDO_KEEP = (du.LAST_APPLIED, du.REVISION, du.REVISION_HISTORY, du.DESIRED_REPL
 def undo_plan(d: dict, rss: list[dict], to_revision: int = 0) -> tuple[dict | None, str]:
     """What `rollout undo` writes: the Deployment with the chosen RS's template, or None.
 
-    Revision 0 means the RS with the second-highest revision number. The template loses
-    its pod-template-hash label; the annotations become the RS's, except the skip-listed
-    ones the Deployment keeps (`getDeploymentPatch`). Shared by the model and the
-    cluster driver, which sends the result as kubectl's JSON patch would.
+    The RS is `deploymentRevision`'s (see `undo_target`). The template loses its
+    pod-template-hash label; the annotations become the RS's, except the skip-listed ones
+    the Deployment keeps (`getDeploymentPatch`). A template that already matches is skipped
+    with a line naming the ``--to-revision`` value as kubectl prints it (``revision 0``
+    when none was given: `DeploymentRollbacker.Rollback` formats `toRevision`). Shared by
+    the model and the cluster driver, which sends the result as kubectl's JSON patch would.
     """
     name = d["metadata"]["name"]
     if to_revision < 0:
         raise ControllerError(f"unable to find specified revision {to_revision} in history")
-    target_rev = undo_target_revision(sorted({du.revision(rs) for rs in rss}), to_revision)
-    if target_rev is None:
-        raise ControllerError(f'no rollout history found for deployment "{name}"')
-    target = next((rs for rs in rss if du.revision(rs) == target_rev), None)
-    if target is None:
+    target = undo_target(d, rss, to_revision)
+    if target is None and to_revision:
         raise ControllerError(f"unable to find specified revision {to_revision} in history")
+    if target is None:
+        raise ControllerError(f'no rollout history found for deployment "{name}"')
     if d["spec"].get("paused"):
         raise ControllerError(f"you cannot rollback a paused deployment; resume it first with 'kubectl rollout resume deployment/{name}' and try again")
     if du.equal_ignore_hash(d["spec"]["template"], target["spec"]["template"]):
-        return None, f"{ref('Deployment', name)} skipped rollback (current template already matches revision {target_rev})"
+        return None, f"{ref('Deployment', name)} skipped rollback (current template already matches revision {to_revision})"
     keep = {k: v for k, v in (d["metadata"].get("annotations") or {}).items() if k in _UNDO_KEEP}
     rs_ann = {k: v for k, v in (target["metadata"].get("annotations") or {}).items() if k not in _UNDO_KEEP}
     annotations = {**rs_ann, **keep}
@@ -219,11 +220,44 @@ def undo_plan(d: dict, rss: list[dict], to_revision: int = 0) -> tuple[dict | No
     return new, f"{ref('Deployment', name)} rolled back"
 
 
+def _kubectl_revision(rs: dict) -> int | None:
+    """kubectl's `deploymentutil.Revision`: 0 without the annotation, None (skipped) when it is not a number."""
+    raw = (rs["metadata"].get("annotations") or {}).get(du.REVISION)
+    if raw is None:
+        return 0
+    try:
+        return int(raw)
+    except ValueError:
+        return None
+
+
+def undo_target(d: dict, rss: list[dict], to_revision: int) -> dict | None:
+    """`deploymentRevision`: the ReplicaSet `rollout undo` restores, or None.
+
+    kubectl walks `GetAllReplicaSets`' order (the old RSs by creation, then the new one)
+    and keeps the first RS with the highest revision ("latest") and the first other RS
+    with the highest remaining revision ("previous"), so two ReplicaSets sharing one
+    revision still give a previous one. With `to_revision`, the first RS carrying it.
+    """
+    new_rs = du.find_new_rs(d, rss)
+    ordered = [rs for rs in du.by_creation(rss) if rs is not new_rs] + ([new_rs] if new_rs is not None else [])
+    revised = [(rs, v) for rs in ordered if (v := _kubectl_revision(rs)) is not None]
+    target_rev = undo_target_revision([v for _, v in revised], to_revision)
+    if target_rev is None:
+        return None
+    if not to_revision:
+        latest = max(v for _, v in revised)
+        revised.remove(next(item for item in revised if item[1] == latest))
+    return next((rs for rs, v in revised if v == target_rev), None)
+
+
 def undo_target_revision(revisions: list[int], to_revision: int) -> int | None:
-    """The revision `rollout undo` goes to: `to_revision`, or (0) the second-highest number."""
+    """The revision `rollout undo` goes to: `to_revision`, or (0) the highest once the
+    highest has been taken out (the second-highest, or the highest again when two
+    ReplicaSets carry it); None without a second ReplicaSet."""
     if to_revision:
         return to_revision
-    return revisions[-2] if len(revisions) >= 2 else None
+    return sorted(revisions)[-2] if len(revisions) >= 2 else None
 
 
 def rollout_restart(st: ClusterState, ns: str, name: str) -> tuple[ClusterState, str]:

@@ -526,6 +526,9 @@ def rollout_history(ctx: Ctx, name: str) -> None:
     rss = ctx.st.dependents_of(d["metadata"]["uid"], "ReplicaSet")
     by_rev = {du.revision(rs): rs for rs in rss}
     rev = ctx.args.revision
+    if not by_rev:  # ViewHistory answers this before looking for --revision
+        ctx.out(f"deployment.apps/{name} {f'with revision #{rev}' if rev else ''}\nNo rollout history found.")
+        return
     if rev:
         rs = by_rev.get(rev)
         if rs is None:
@@ -535,9 +538,6 @@ def rollout_history(ctx: Ctx, name: str) -> None:
         _pod_template(out, tmpl)
         raw = "".join(out.tw._text)
         ctx.out(f"deployment.apps/{name} with revision #{rev}\n{raw}")
-        return
-    if not by_rev:
-        ctx.out(f"deployment.apps/{name} \nNo rollout history found.")
         return
     rows = [["REVISION", "CHANGE-CAUSE"]]
     for r in sorted(by_rev):
