@@ -4,8 +4,8 @@ Each function takes the state and a request, and returns the new state and the l
 kubectl prints (``deployment.apps/mc-user configured``). Errors are `ApiError` (from
 the server) or `ControllerError` (kubectl's own ``error: ...``).
 
-Mirrors `k8s.io/kubectl`: `apply` (create, or three-way merge with the
-last-applied-configuration annotation), `scale`, `set image`, and the rollout verbs in
+Mirrors `k8s.io/kubectl`: `apply` (create, or the strategic three-way merge with the
+last-applied-configuration annotation, `strategicpatch`), `scale`, `set image`, and the rollout verbs in
 `polymorphichelpers` (`DeploymentRollbacker`, `defaultObjectRestarter`,
 `defaultObjectPauser` / `Resumer`). `rollout undo` is client-side: it copies the chosen
 ReplicaSet's template (without pod-template-hash) and annotations into the Deployment.
@@ -21,6 +21,7 @@ from .deployment import util as du
 from .errors import ApiError, ControllerError
 from .state import KINDS, ClusterState
 from .store import CLUSTER_SCOPED, begin_create, create, delete, update
+from .strategicpatch import three_way
 from .validation import admit
 
 #: How kubectl names each kind in its output (`deployment.apps/web`).
@@ -61,21 +62,11 @@ def _last_applied(obj: dict, namespace: str) -> str:
 
 
 def _three_way(live, last, desired):
-    """Merge `desired` into `live`: fields dropped since `last` are removed, others set.
+    """Merge `desired` into `live` as `kubectl apply` does (see `strategicpatch.three_way`).
 
-    Maps merge key by key; lists are replaced whole (a simplification of strategic merge
-    patch, which merges lists such as `containers` by their `name`).
+    Kept under this name for the cluster driver, which sends the result with a PUT.
     """
-    if not isinstance(live, dict) or not isinstance(desired, dict):
-        return copy.deepcopy(desired)
-    out = dict(live)
-    last = last if isinstance(last, dict) else {}
-    for k in last:
-        if k not in desired:
-            out.pop(k, None)
-    for k, v in desired.items():
-        out[k] = _three_way(live.get(k), last.get(k), v) if isinstance(v, dict) else copy.deepcopy(v)
-    return out
+    return three_way(live, last, desired)
 
 
 def _strip_server_fields(obj: dict) -> dict:
