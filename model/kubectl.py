@@ -117,9 +117,9 @@ def _get(st: ClusterState, kind: str, ns: str, name: str) -> dict:
 
 
 def delete_object(st: ClusterState, kind: str, ns: str, name: str, *, cascade: str = "background") -> tuple[ClusterState, str]:
-    """`kubectl delete KIND NAME [--cascade=background|orphan]`."""
+    """`kubectl delete KIND NAME [--cascade=background|orphan|foreground]` (the propagation policy)."""
     _get(st, kind, ns, name)
-    propagation = {"background": "Background", "orphan": "Orphan", "foreground": "Background"}[cascade]
+    propagation = {"background": "Background", "orphan": "Orphan", "foreground": "Foreground"}[cascade]
     st = delete(st, kind, ns, name, propagation=propagation)
     return st, deleted_line(kind, name, ns)
 

@@ -179,7 +179,9 @@ def delete(st: ClusterState, kind: str, namespace: str, name: str, *, propagatio
     A pod bound to a node is only marked (deletionTimestamp + grace period); the kubelet
     removes it when its containers have stopped. A pod not bound to a node, or a grace
     period of 0, goes at once. Any other object goes at once and its dependents are handed
-    to the garbage collector with `propagation` ("Background" or "Orphan").
+    to the garbage collector with `propagation` "Background"; with "Orphan" or "Foreground"
+    it stays, marked (deletionTimestamp) and holding the `orphan` or `foregroundDeletion`
+    finalizer, until the garbage collector has dealt with its dependents (`gc.collect`).
     """
     ns = "" if kind in CLUSTER_SCOPED else namespace
     obj = st.get(kind, ns, name)
@@ -195,8 +197,20 @@ def delete(st: ClusterState, kind: str, namespace: str, name: str, *, propagatio
         seq = st.seq + 1
         newmd = {**md, "deletionTimestamp": rfc3339(st.config.epoch, st.now), "deletionGracePeriodSeconds": grace, "resourceVersion": str(seq)}
         return _put(st, kind, (ns, name), obj, {**obj, "metadata": newmd}, seq)
+    if propagation != "Background":
+        # `Orphan` and `Foreground` keep the object, marked, with the finalizer the garbage
+        # collector removes once it has orphaned or deleted the dependents (the registry's
+        # `deletionFinalizersForGarbageCollection`).
+        if md.get("deletionTimestamp"):
+            return st
+        finalizer = "orphan" if propagation == "Orphan" else "foregroundDeletion"
+        seq = st.seq + 1
+        stamp = rfc3339(st.config.epoch, st.now)
+        newmd = {**md, "deletionTimestamp": stamp, "deletionGracePeriodSeconds": 0, "finalizers": [*(md.get("finalizers") or ()), finalizer], "resourceVersion": str(seq)}
+        st = _put(st, kind, (ns, name), obj, {**obj, "metadata": newmd}, seq)
+        return enqueue(st, ("gc", md["uid"], propagation))
     st = remove(st, kind, ns, name)
-    if any(True for _ in st.dependent_keys(md["uid"])) or propagation == "Orphan":
+    if any(True for _ in st.dependent_keys(md["uid"])):
         st = enqueue(st, ("gc", md["uid"], propagation))
     return st
 
@@ -208,13 +222,17 @@ def remove(st: ClusterState, kind: str, namespace: str, name: str) -> ClusterSta
         return st
     if kind == "Service":
         st = _release_service(st, obj)
+    # An owner deleted in the foreground waits for its dependents: each removal re-checks it.
+    ref = controller_ref(obj)
+    owner = st.by_uid(ref["uid"]) if ref is not None else None
+    waiting = (("gc", ref["uid"], "Foreground"),) if owner is not None and "foregroundDeletion" in (owner["metadata"].get("finalizers") or ()) else ()
     if kind == "Pod":
         key = (namespace, name)
         extra = {"runtime": st.runtime.delete(key)} if key in st.runtime else None
         uid = obj["metadata"]["uid"]
         first = (("gc", uid, "Background"),) if uid in st.dependents else ()
-        return _put(st, kind, key, obj, None, first=first, extra=extra)
-    return _put(st, kind, (namespace, name), obj, None)
+        return _put(st, kind, key, obj, None, first=first + waiting, extra=extra)
+    return _put(st, kind, (namespace, name), obj, None, first=waiting)
 
 
 def _put(
