@@ -1,7 +1,8 @@
 """The Recreate strategy: every old pod gone before the new ReplicaSet scales up.
 
-Mirrors `pkg/controller/deployment/recreate.go` (legacy path: `podReplacementPolicy`
-unset), including the wait for terminating old pods (`oldPodsRunning`).
+Mirrors `pkg/controller/deployment/recreate.go` with `spec.podReplacementPolicy` unset,
+the only path in v1.36, whose apps/v1 does not serve that field (KEP-5882; the API server
+refuses it as unknown), including the wait for terminating old pods (`oldPodsRunning`).
 """
 
 from __future__ import annotations

@@ -186,6 +186,19 @@ def test_unknown_fields_are_all_reported_with_indices():
                            'unknown field "spec.foo", unknown field "spec.template.spec.containers[0].imagePullPolicyy"')
 
 
+@pytest.mark.parametrize("policy", ["TerminationStarted", "TerminationComplete"])
+def test_deployment_pod_replacement_policy_is_not_served_in_v1_36(policy):
+    """`spec.podReplacementPolicy` (KEP-5882) is not part of apps/v1 in v1.36: the v1.36.3
+    kube-apiserver binary has no `DeploymentPodReplacementPolicy` gate in its ``--feature-gates``
+    list (the KEP-3973 gate was renamed `DeploymentReplicaSetTerminatingReplicas`, beta and on,
+    which serves only ``status.terminatingReplicas``) and neither policy value, so strict
+    decoding refuses the field as unknown, as it does any other."""
+    obj = article("deploy.yaml")
+    obj["spec"]["podReplacementPolicy"] = policy
+    assert rejected(obj).message == ('Deployment in version "v1" cannot be handled as a Deployment: strict decoding error: '
+                                     'unknown field "spec.podReplacementPolicy"')
+
+
 def test_service_target_port_accepts_int_or_string():
     """On targetPort as a name, the IntOrString keeps the string."""
     obj = article("svc-31000.yaml")
