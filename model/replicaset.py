@@ -217,8 +217,9 @@ def related_pods(st: ClusterState, rs: dict) -> list[dict]:
 def update_status(st: ClusterState, rs: dict, pods: list[dict]) -> ClusterState:
     """Compute and write status (`calculateStatus`); set a timer for the next pod to become available.
 
-    Upstream requeues after minReadySeconds when all pods are ready but not all available;
-    the model wakes up exactly when the next pod crosses its availability instant.
+    As `syncReplicaSet` (v1.33+) does when ready != available, the timer is
+    `FindMinNextPodAvailabilityCheck`'s: the earliest instant a ready pod crosses
+    minReadySeconds (here the first logical millisecond it counts as available).
     """
     min_ready = rs["spec"].get("minReadySeconds", 0)
     tmpl_labels = ((rs["spec"].get("template") or {}).get("metadata") or {}).get("labels") or {}

@@ -88,6 +88,22 @@ def test_available_strictly_after_min_ready_seconds(at_ms, available):
     assert status.get("availableReplicas", 0) == available
 
 
+@pytest.mark.parametrize("at_ms, available", [(11_000, 0), (11_001, 1)], ids=["boundary", "+1ms"])
+def test_availability_requeue_with_a_pod_not_ready(at_ms, available):
+    """2 pods Ready at t=1 s, minReadySeconds 10, one then forced not ready: ready 1 != spec 2, yet the
+    other pod becomes available at 11 s + 1 ms with no event but the requeue. v1.36's `syncReplicaSet`
+    requeues whenever ready != available, at `FindMinNextPodAvailabilityCheck` (the earliest instant a
+    ready pod crosses minReadySeconds); the older rule (requeue after minReadySeconds only when ready ==
+    spec) would leave availableReplicas at 0."""
+    rs = replicaset(replicas=2)
+    rs["spec"]["minReadySeconds"] = 10
+    st = m.advance(m.step(m.new_cluster(), m.Apply(rs)), 1_000)
+    st = m.run_queue(m.step(st, m.SetReadiness(pods_of(st)[0]["metadata"]["name"], False)))
+    assert st.get("ReplicaSet", NS, "rs")["status"]["readyReplicas"] == 1
+    st = m.advance(st, at_ms - st.now)
+    assert st.get("ReplicaSet", NS, "rs")["status"].get("availableReplicas", 0) == available
+
+
 def test_status_counts():
     """On 3 pods, one never ready, status has replicas 3, fullyLabeled 3, ready 2, available 2, observedGeneration 1 (`calculateStatus`)."""
     st = run(m.Apply(replicaset(replicas=3)))
