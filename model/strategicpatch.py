@@ -28,6 +28,7 @@ The schema below lists the tagged fields of the kinds the model serves (`k8s.io/
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 
 #: Schema nodes: a map is {"retain": bool, "fields": {name: node}}; a merge list is
@@ -99,10 +100,10 @@ def _merge_list(live: list, last: list, desired: list, node: dict) -> list:
     if key is None:  # a list of scalars with the merge strategy (`$deleteFromPrimitiveList`)
         gone = [v for v in last if v not in desired]
         kept = [v for v in live if v not in gone]
-        return _ordered([v for v in kept if v in desired] + [v for v in desired if v not in kept], [v for v in kept if v not in desired], kept, lambda v: v)
+        return _ordered([v for v in kept if v in desired] + [v for v in desired if v not in kept], [v for v in kept if v not in desired], kept, _hashable)
 
     def ident(item):
-        return item.get(key) if isinstance(item, dict) else None
+        return _hashable(item.get(key)) if isinstance(item, dict) else None
 
     wanted = {ident(item) for item in desired}
     gone = {ident(item) for item in last} - wanted
@@ -115,6 +116,12 @@ def _merge_list(live: list, last: list, desired: list, node: dict) -> list:
         patch_items.append(_merge(by_key[k], previous.get(k), item, node["item"]) if k in by_key else copy.deepcopy(item))
     server_only = [item for item in kept if ident(item) not in wanted]
     return _ordered(patch_items, server_only, kept, ident)
+
+
+def _hashable(value: Any) -> Any:
+    """A merge-key value usable in a set (a manifest may hold a list where a name belongs;
+    validation refuses the merged object afterwards)."""
+    return json.dumps(value, sort_keys=True) if isinstance(value, (dict, list)) else value
 
 
 def _ordered(patch_items: list, server_only: list, server: list, ident) -> list:

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from kubesim import model as m
 from kubesim.model.strategicpatch import SCHEMAS, three_way
 from simkit import NS, deployment, run
@@ -97,3 +99,13 @@ def test_issue_example_reapplying_v11_after_undo_keeps_env_from():
     assert (container["image"], container["envFrom"]) == ("rainbow/mc-user:1.1.RELEASE", [{"configMapRef": {"name": "mc-user-config"}}])
     templates = sorted((c["image"], "envFrom" in c) for rs in st.list("ReplicaSet", "default") for c in rs["spec"]["template"]["spec"]["containers"])
     assert templates == [("rainbow/mc-user:1.0.RELEASE", True), ("rainbow/mc-user:1.1.RELEASE", False), ("rainbow/mc-user:1.1.RELEASE", True)]
+
+
+def test_a_list_where_a_merge_key_belongs_is_refused_by_validation():
+    """A container named by a list: the merge goes on (the key is compared as a value) and the API
+    server's decoding refuses the result, naming the field, instead of the merge failing."""
+    st = run(m.Apply(deployment(replicas=1)))
+    d = deployment(replicas=1)
+    d["spec"]["template"]["spec"]["containers"][0]["name"] = ["app"]
+    with pytest.raises(m.ApiError, match="Container.spec.template.spec.containers.name of type string"):
+        m.step(st, m.Apply(d))
