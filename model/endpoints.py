@@ -3,19 +3,29 @@
 Mirrors `pkg/controller/endpoint/endpoints_controller.go` (`syncService`,
 `addEndpointSubset`) and `ShouldPodBeInEndpoints`: a pod takes part if it matches the
 selector, is not terminal, has an IP and (unless `publishNotReadyAddresses`) is not
-terminating; ready pods go to `addresses`, the others to `notReadyAddresses`.
+terminating; ready pods go to `addresses`, the others to `notReadyAddresses`. Past 1000
+addresses the object is truncated and annotated `endpoints.kubernetes.io/over-capacity:
+truncated` (`truncateEndpoints`).
 
-Abstracts: EndpointSlices (the same pods, with serving/terminating flags) are not modelled.
+Abstracts: EndpointSlices (the same pods, with serving/terminating flags) are not modelled,
+nor the `endpoints.kubernetes.io/last-change-trigger-time` annotation: it comes from the
+controller's in-memory `TriggerTimeTracker` (the pods' Ready transition times it saw at its
+previous sync), which the cluster state does not hold.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import math
 
 from .labels import map_selector_matches
 from .pods import is_ready
 from .state import ClusterState
 from .store import create, remove, update
+
+#: `maxCapacity` and `v1.EndpointsOverCapacity` in `endpoints_controller.go`.
+MAX_CAPACITY = 1000
+OVER_CAPACITY = "endpoints.kubernetes.io/over-capacity"
 
 
 def sync_endpoints(st: ClusterState, ns: str, name: str) -> ClusterState:
@@ -48,21 +58,56 @@ def sync_endpoints(st: ClusterState, ns: str, name: str) -> ClusterState:
     labels["endpoints.kubernetes.io/managed-by"] = "endpoint-controller"
     if labels.get("service.kubernetes.io/headless") is None and svc["spec"].get("clusterIP") == "None":
         labels["service.kubernetes.io/headless"] = ""
-    obj = {"apiVersion": "v1", "kind": "Endpoints", "metadata": {"name": name, "namespace": ns, "labels": labels}}
-    if subsets:
-        obj["subsets"] = subsets
-    if existing is None:
-        st, _ = create(st, obj)
+    if existing is not None and existing.get("subsets", []) == subsets and existing["metadata"].get("labels") == labels and _capacity_annotation_set_correctly(existing):
         return st
-    if existing.get("subsets") == obj.get("subsets") and existing["metadata"].get("labels") == labels:
-        return st
-    new = {**existing, "metadata": {**existing["metadata"], "labels": labels}}
-    if subsets:
-        new["subsets"] = subsets
+    stored, truncated = truncate_subsets(subsets)
+    annotations = dict((existing or {}).get("metadata", {}).get("annotations") or {})
+    if truncated:
+        annotations[OVER_CAPACITY] = "truncated"
+    else:
+        annotations.pop(OVER_CAPACITY, None)
+    md = {**(existing or {}).get("metadata", {}), "name": name, "namespace": ns, "labels": labels, "annotations": annotations}
+    if not annotations:
+        del md["annotations"]
+    new = {**(existing or {"apiVersion": "v1", "kind": "Endpoints"}), "metadata": md}
+    if stored:
+        new["subsets"] = stored
     else:
         new.pop("subsets", None)
-    st, _ = update(st, new)
+    st, _ = create(st, new) if existing is None else update(st, new)
     return st
+
+
+def _capacity_annotation_set_correctly(endpoints: dict) -> bool:
+    """`capacityAnnotationSetCorrectly`: within capacity and without the over-capacity annotation."""
+    count = sum(len(s.get("addresses") or ()) + len(s.get("notReadyAddresses") or ()) for s in endpoints.get("subsets") or ())
+    return count <= MAX_CAPACITY and OVER_CAPACITY not in (endpoints["metadata"].get("annotations") or {})
+
+
+def truncate_subsets(subsets: list[dict]) -> tuple[list[dict], bool]:
+    """`truncateEndpoints`: at most `MAX_CAPACITY` addresses, ready ones first.
+
+    Over capacity, each subset keeps its share (rounded up, within what is left) of the
+    not-ready addresses, or, when the ready ones alone are too many, of the ready ones
+    (and no not-ready address at all). Returns the subsets and whether any were cut.
+    """
+    total_ready = sum(len(s.get("addresses") or ()) for s in subsets)
+    total_not_ready = sum(len(s.get("notReadyAddresses") or ()) for s in subsets)
+    if total_ready + total_not_ready <= MAX_CAPACITY:
+        return subsets, False
+    cut_ready = total_ready > MAX_CAPACITY
+    bucket = "addresses" if cut_ready else "notReadyAddresses"
+    room = MAX_CAPACITY if cut_ready else MAX_CAPACITY - total_ready
+    total = total_ready if cut_ready else total_not_ready
+    left = room
+    out = []
+    for subset in subsets:
+        mine = subset.get(bucket) or []
+        kept = mine[: min(math.ceil(len(mine) / total * room), left)]
+        left -= len(kept)
+        new = {k: kept if k == bucket else v for k, v in subset.items() if not (cut_ready and k == "notReadyAddresses")}
+        out.append({k: v for k, v in new.items() if v})
+    return out, True
 
 
 def _port_for(pod: dict, svc_port: dict) -> int | None:

@@ -2,12 +2,14 @@
 
 Expectations come from upstream `pkg/controller/endpoint/endpoints_controller.go` (`syncService`,
 `addEndpointSubset`) and `endpointslice/util#ShouldPodBeInEndpoints`: selector match, not terminal,
-has an IP, not terminating unless publishNotReadyAddresses; ready -> addresses, else notReadyAddresses.
+has an IP, not terminating unless publishNotReadyAddresses; ready -> addresses, else notReadyAddresses;
+at most 1000 addresses (`truncateEndpoints`, `capacityAnnotationSetCorrectly`).
 """
 
 from __future__ import annotations
 
 from kubesim import model as m
+from kubesim.model.endpoints import OVER_CAPACITY, truncate_subsets
 from simkit import NS, deployment, pods_of, run, service
 
 
@@ -77,3 +79,52 @@ def test_rolling_update_keeps_ready_endpoints():
     st = m.step(st, m.SetImage("web", "app", "nginx:2"))
     ready = [_counts(s)[0] for s in m.history(st)]
     assert min(ready) == 3
+
+
+# ----- capacity (`truncateEndpoints`, `capacityAnnotationSetCorrectly`) ---------------------------
+
+def _addrs(prefix: str, n: int) -> list[dict]:
+    return [{"ip": f"10.{prefix}.{i // 250}.{i % 250}"} for i in range(n)]
+
+
+def test_over_capacity_keeps_1000_ready_addresses_and_annotates():
+    """1003 ready pods: the Endpoints keep 1000 addresses and `over-capacity: truncated`; scaled to
+    1000, the annotation goes (`syncService`: the stored object is rewritten while it is not "set correctly")."""
+    st = run(m.Apply(deployment(replicas=1003)), m.Apply(service()))
+    ep = st.get("Endpoints", NS, "web")
+    assert ep["metadata"]["annotations"] == {OVER_CAPACITY: "truncated"}
+    assert _counts(st) == (1000, 0)
+    st = run(m.Scale("Deployment", "web", 1000), st=st)
+    assert "annotations" not in st.get("Endpoints", NS, "web")["metadata"]
+    assert _counts(st) == (1000, 0)
+
+
+def test_truncation_shares_not_ready_room_by_proportion_rounded_up():
+    """990 ready (one subset) and two subsets of 15 and 5 not-ready: room 10 over 20 not-ready;
+    ceil(15/20*10) = 8, then ceil(5/20*10) = 3 capped at the 2 left; ready ones untouched."""
+    subsets = [
+        {"addresses": _addrs("1", 990), "ports": [{"port": 80, "protocol": "TCP"}]},
+        {"notReadyAddresses": _addrs("2", 15), "ports": [{"port": 81, "protocol": "TCP"}]},
+        {"notReadyAddresses": _addrs("3", 5), "ports": [{"port": 82, "protocol": "TCP"}]},
+    ]
+    out, cut = truncate_subsets(subsets)
+    assert cut
+    assert [(len(s.get("addresses", [])), len(s.get("notReadyAddresses", []))) for s in out] == [(990, 0), (0, 8), (0, 2)]
+    assert out[1]["notReadyAddresses"] == subsets[1]["notReadyAddresses"][:8]
+
+
+def test_truncation_of_ready_addresses_drops_every_not_ready_one():
+    """1200 ready (700 + 500) and 10 not-ready: ceil(700/1200*1000) = 584, ceil(500/1200*1000) = 417
+    capped at the 416 left; not-ready addresses all go."""
+    subsets = [
+        {"addresses": _addrs("1", 700), "notReadyAddresses": _addrs("4", 10), "ports": [{"port": 80, "protocol": "TCP"}]},
+        {"addresses": _addrs("2", 500), "ports": [{"port": 81, "protocol": "TCP"}]},
+    ]
+    out, cut = truncate_subsets(subsets)
+    assert cut
+    assert [(len(s.get("addresses", [])), len(s.get("notReadyAddresses", []))) for s in out] == [(584, 0), (416, 0)]
+
+
+def test_within_capacity_is_untouched():
+    subsets = [{"addresses": _addrs("1", 1000), "ports": [{"port": 80, "protocol": "TCP"}]}]
+    assert truncate_subsets(subsets) == (subsets, False)
