@@ -361,6 +361,8 @@ def cmd_get(ctx: Ctx) -> None:
         names = a.names
     if a.names and ("all" in words or len(kinds) > 1) and names:
         pass
+    if "Endpoints" in kinds:  # the API server's deprecation warning, printed by kubectl v1.33+
+        ctx.err("Warning: v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice")
     found, errors = _collect(ctx, kinds, names, a.all_namespaces)
     objs = [o for _, lst in found for o in lst]
     with_kind = len(kinds) > 1
