@@ -98,14 +98,15 @@ def apply(st: ClusterState, manifest: dict) -> tuple[ClusterState, str]:
         st, _ = create(st, obj)
         return st, f"{ref(kind, name)} created"
     previous = json.loads((live["metadata"].get("annotations") or {}).get(du.LAST_APPLIED, "{}") or "{}")
-    merged = _three_way(_strip_server_fields(live), previous, desired)
+    current = _strip_server_fields(live)
+    merged = _three_way(current, previous, desired)
+    if merged == current:  # kubectl sends no patch (the status is never part of one)
+        return st, f"{ref(kind, name)} unchanged"
     obj = admit(merged, old=live)
     if kind not in CLUSTER_SCOPED:
         obj["metadata"]["namespace"] = ns
-    comparable = _strip_server_fields(live)
-    if obj == comparable:
-        return st, f"{ref(kind, name)} unchanged"
-    st, _ = update(st, {**obj, "metadata": {**obj["metadata"], "uid": live["metadata"]["uid"]}})
+    if _strip_server_fields(obj) != current:  # the API server skips a patch that changes nothing
+        st, _ = update(st, {**obj, "metadata": {**obj["metadata"], "uid": live["metadata"]["uid"]}})
     return st, f"{ref(kind, name)} configured"
 
 

@@ -109,3 +109,16 @@ def test_a_list_where_a_merge_key_belongs_is_refused_by_validation():
     d["spec"]["template"]["spec"]["containers"][0]["name"] = ["app"]
     with pytest.raises(m.ApiError, match="Container.spec.template.spec.containers.name of type string"):
         m.step(st, m.Apply(d))
+
+
+def test_reapplying_an_unchanged_service_is_unchanged():
+    """Re-applying the same Service manifest: the live object has server-set fields (clusterIP,
+    nodePort, defaulted protocol, status) that neither the manifest nor last-applied names, so
+    `CreateThreeWayMergePatch` is empty and kubectl prints "unchanged" (it sends nothing)."""
+    svc = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web", "namespace": NS},
+           "spec": {"type": "NodePort", "selector": {"app": "web"}, "ports": [{"port": 80}]}}
+    st = run(m.Apply(svc))
+    before = st.get("Service", NS, "web")
+    st, line = m.perform(st, m.Apply(svc))
+    assert line == "service/web unchanged"
+    assert st.get("Service", NS, "web") is before
