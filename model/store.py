@@ -444,13 +444,10 @@ def handlers(st: ClusterState, kind: str, old: dict | None, new: dict | None, re
             owner = st.uids.get(ref["uid"])
             if owner is not None and owner[0] == "ReplicaSet":
                 works.append(("replicaset", owner[1], owner[2]))
-                if new is None:  # Recreate waits for old pods to be gone (deletePod handler)
-                    rs = st.get(*owner)
-                    dref = controller_ref(rs) if rs else None
-                    if dref is not None:
-                        d = st.by_uid(dref["uid"])
-                        if d is not None and d["spec"].get("strategy", {}).get("type") == "Recreate":
-                            works.append(("deployment", ns, d["metadata"]["name"]))
+                if new is None:
+                    d = _recreate_deployment_left_without_pods(st, owner, (ns, name))
+                    if d is not None:
+                        works.append(("deployment", ns, d["metadata"]["name"]))
         elif new is not None:  # an orphan: every ReplicaSet that might adopt it
             for rs in st.list("ReplicaSet", ns):
                 if selector_matches(rs["spec"].get("selector"), _labels(new)):
@@ -484,6 +481,36 @@ def handlers(st: ClusterState, kind: str, old: dict | None, new: dict | None, re
             if name in configmaps_used_by(pod) and pod["spec"].get("nodeName"):
                 works.append(("kubelet", ns, pod["metadata"]["name"]))
     return works
+
+
+def _recreate_deployment_left_without_pods(st: ClusterState, rs_key: tuple, gone: tuple) -> dict | None:
+    """The Recreate Deployment that the deletion of pod `gone` (controlled by ReplicaSet `rs_key`) leaves
+    without pods, or None (`DeploymentController.deletePod`).
+
+    Upstream enqueues a Recreate Deployment only when `getPodMapForDeployment` finds no pod left: no pod
+    matching its selector is controlled by any of its ReplicaSets (`ListReplicaSets`). The informer has
+    already dropped the deleted pod, so `gone` is not counted.
+    """
+    rs = st.get(*rs_key)
+    dref = controller_ref(rs) if rs else None
+    if dref is None:
+        return None
+    d = st.by_uid(dref["uid"])
+    if d is None or d["kind"] != "Deployment" or d["spec"].get("strategy", {}).get("type") != "Recreate":
+        return None
+    selector = d["spec"].get("selector")
+    for kind, ns, rs_name in st.dependent_keys(dref["uid"]):
+        if kind != "ReplicaSet":
+            continue
+        owned = st.get(kind, ns, rs_name)
+        if owned is None or not selector_matches(selector, _labels(owned)):
+            continue
+        for pkind, pns, pname in st.dependent_keys(owned["metadata"]["uid"]):
+            if pkind == "Pod" and (pns, pname) != gone:
+                pod = st.get(pkind, pns, pname)
+                if pod is not None and selector_matches(selector, _labels(pod)):
+                    return None
+    return d
 
 
 def _endpoint_relevant(pod: dict | None) -> Any:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 
 from kubesim import model as m
+from kubesim.model.store import remove
 from simkit import NS, deployment, run, service
 
 
@@ -145,3 +146,17 @@ def test_uids_and_creation_metadata():
     md = st.get("Deployment", NS, "web")["metadata"]
     assert md["creationTimestamp"] == "2026-01-01T00:00:00Z" and md["generation"] == 1
     assert len(md["uid"]) == 36 and md["resourceVersion"].isdigit()
+
+
+def test_recreate_deployment_is_enqueued_only_when_its_last_pod_goes():
+    """On the removal of a Recreate Deployment's pod, `DeploymentController.deletePod` enqueues the Deployment
+    only when `getPodMapForDeployment` finds no pod left (numPods == 0); a RollingUpdate one never."""
+    st = run(m.Apply(deployment(replicas=2, strategy="Recreate")))
+    first, last = st.list("Pod", NS)
+    st = remove(st, "Pod", NS, first["metadata"]["name"])
+    assert ("deployment", NS, "web") not in set(st.pending_work())
+    st = remove(st, "Pod", NS, last["metadata"]["name"])
+    assert ("deployment", NS, "web") in set(st.pending_work())
+    rolling = run(m.Apply(deployment(replicas=1)))
+    (pod,) = rolling.list("Pod", NS)
+    assert ("deployment", NS, "web") not in set(remove(rolling, "Pod", NS, pod["metadata"]["name"]).pending_work())
