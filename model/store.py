@@ -10,6 +10,8 @@ and handing deletions to the garbage collector.
 
 from __future__ import annotations
 
+import hashlib
+import ipaddress
 from typing import Any
 
 from .clock import rfc3339
@@ -24,6 +26,12 @@ NODE_PORT_RANGE = (30000, 32767)
 #: Since v1.29 (ServiceNodePortStaticSubrange GA) dynamic allocation prefers the band above
 #: min(max(16, size/32), 128) ports from the bottom, which stays free for static requests.
 NODE_PORT_STATIC_BAND = min(max(16, (NODE_PORT_RANGE[1] - NODE_PORT_RANGE[0] + 1) // 32), 128)
+#: The service CIDR (kubeadm's default `--service-cluster-ip-range`); 10.96.0.1 is the `kubernetes` Service.
+SERVICE_CIDR = ipaddress.IPv4Network("10.96.0.0/12")
+#: Allocatable ClusterIPs: the network and broadcast addresses are left out.
+SERVICE_IPS = SERVICE_CIDR.num_addresses - 2
+#: The ipallocator's `calculateRangeOffset`: min(max(16, size/16), 256) addresses at the bottom stay for static requests.
+SERVICE_IP_STATIC_BAND = min(max(16, SERVICE_CIDR.num_addresses // 16), 256)
 CLUSTER_SCOPED = {"Namespace"}
 GENERATION_KINDS = {"Deployment", "ReplicaSet"}
 
@@ -287,13 +295,10 @@ def _allocate_service(st: ClusterState, svc: dict, old: dict | None) -> tuple[Cl
         if old is not None and (old.get("spec") or {}).get("clusterIP"):
             spec["clusterIP"] = old["spec"]["clusterIP"]
         else:
-            n = len(cluster_ips) + 1
-            while True:
-                n += 1
-                ip = f"10.{96 + (n >> 16) % 16}.{(n >> 8) % 256}.{n % 256}"
-                if ip not in cluster_ips:
-                    break
-            spec["clusterIP"] = ip
+            at = _random_scan_with_offset(lambda i: str(SERVICE_CIDR[1 + i]) in cluster_ips, SERVICE_IPS, SERVICE_IP_STATIC_BAND, st, "ip")
+            if at is None:
+                raise ApiError("InternalError", "Internal error occurred: failed to allocate a serviceIP: range is full", kind="Service", resource="services", name=name, namespace=ns)
+            spec["clusterIP"] = ip = str(SERVICE_CIDR[1 + at])
             cluster_ips = cluster_ips.set(ip, owner)
         spec.setdefault("clusterIPs", [spec["clusterIP"]])
     elif spec["clusterIP"] not in cluster_ips:
@@ -311,7 +316,7 @@ def _allocate_service(st: ClusterState, svc: dict, old: dict | None) -> tuple[Cl
                 if want and node_ports.get(want) not in (None, owner):
                     want = None
                 if not want:
-                    want = _free_node_port(node_ports)
+                    want = _free_node_port(node_ports, st, i)
                     if want is None:
                         causes.append(Cause(f"spec.ports[{i}].nodePort", "Invalid value", "range is full", 0, True))
                         ports.append(p)
@@ -353,13 +358,40 @@ def begin_create(st: ClusterState, obj: dict, namespace: str) -> None:
         _allocate_service(st, {**obj, "metadata": {**obj["metadata"], "namespace": namespace}}, None)
 
 
-def _free_node_port(node_ports) -> int | None:
-    """Pick the lowest free port of the dynamic band, then of the static band (deterministic)."""
+def _free_node_port(node_ports, st: ClusterState, index: int) -> int | None:
+    """Pick a free node port for service port `index` as the port allocator's `AllocateNext` does, or None."""
     lo, hi = NODE_PORT_RANGE
-    for port in list(range(lo + NODE_PORT_STATIC_BAND, hi + 1)) + list(range(lo, lo + NODE_PORT_STATIC_BAND)):
-        if port not in node_ports:
-            return port
+    at = _random_scan_with_offset(lambda i: lo + i in node_ports, hi - lo + 1, NODE_PORT_STATIC_BAND, st, f"port{index}")
+    return None if at is None else lo + at
+
+
+def _random_scan_with_offset(taken, size: int, offset: int, st: ClusterState, what: str) -> int | None:
+    """Return a free offset in [0, size), or None (`randomScanStrategyWithOffset.AllocateBit`, allocator/bitmap.go;
+    the ClusterIP allocator's `allocateNextService` scans alike).
+
+    From a random start it scans the upper band [offset, size) forward with wrap-around, then, if that is
+    full, the lower band [0, offset) (kept for static requests) from another random start. The random
+    numbers come from the cluster's seed and the write's sequence number.
+    """
+    upper = size - offset
+    start = _draw(st, what, 0, upper)
+    for i in range(upper):
+        at = offset + (start + i) % upper
+        if not taken(at):
+            return at
+    if offset:
+        start = _draw(st, what, 1, offset)
+        for i in range(offset):
+            at = (start + i) % offset
+            if not taken(at):
+                return at
     return None
+
+
+def _draw(st: ClusterState, what: str, k: int, n: int) -> int:
+    """A number in [0, n) derived from the seed and `st.seq` (`rand.Intn`, without hidden randomness)."""
+    h = hashlib.blake2b(f"{what}:{k}:{st.config.seed}:{st.seq}".encode(), digest_size=8).digest()
+    return int.from_bytes(h, "big") % n
 
 
 def _release_service(st: ClusterState, svc: dict) -> ClusterState:
