@@ -16,10 +16,11 @@ from typing import Any
 
 from .clock import rfc3339
 from .errors import ApiError, Cause
+from .events import correlate
 from .labels import map_selector_matches, selector_matches
 from .pmap import EMPTY, delete_in, set_in
 from .podindex import update_pod_index
-from .state import KINDS, ClusterState, controller_ref, event_record, key_of, make_uid, name_suffix
+from .state import KINDS, ClusterState, controller_ref, key_of, make_uid, name_suffix
 from .workqueue import add_timer, enqueue, enqueue_many, queue_changes
 
 NODE_PORT_RANGE = (30000, 32767)
@@ -216,6 +217,9 @@ def remove(st: ClusterState, kind: str, namespace: str, name: str) -> ClusterSta
         return st
     if kind == "Service":
         st = _release_service(st, obj)
+    uid = obj["metadata"].get("uid")
+    if uid in st.recorder:  # no event names a removed object again: its correlator entries go
+        st = st.evolve(recorder=st.recorder.delete(uid))
     if kind == "Pod":
         key = (namespace, name)
         extra = {"runtime": st.runtime.delete(key)} if key in st.runtime else None
@@ -410,22 +414,16 @@ def _release_service(st: ClusterState, svc: dict) -> ClusterState:
 
 
 def record_event(st: ClusterState, obj: dict, etype: str, reason: str, message: str, component: str) -> ClusterState:
-    """Store a `v1.Event` about `obj` (as `record.EventRecorder.Eventf` would).
+    """Record a `v1.Event` about `obj` as `record.EventRecorder.Eventf` would: through the correlator
+    (`events.correlate`), which counts repeats, combines similar events and rate-limits each source.
 
     The event is kept as a compact record (`state.event_record`); every read through
-    `ClusterState.get/list/table` sees the same API JSON dict it always did (`state.event_dict`).
+    `ClusterState.get/list/table` sees its API JSON (`state.event_dict`).
     """
-    md = obj["metadata"]
-    n = st.event_count + 1
-    ns = md.get("namespace", "default")
     when = (st.config.epoch, st.now)
     if _STAMP[0] != when:  # events of one instant share their timestamp string
         _STAMP[0], _STAMP[1] = when, rfc3339(st.config.epoch, st.now)
-    oname = md["name"]
-    name = f"{oname}.{n:016x}"
-    rec = event_record(_STAMP[1], obj.get("apiVersion", "v1"), obj["kind"], oname, md.get("uid", ""), reason, message, etype, component)
-    table = st.objects.get("Event", EMPTY).set((ns, name), rec)
-    return st.evolve(objects=st.objects.set("Event", table), event_count=n)
+    return correlate(st, obj, etype, reason, message, component, _STAMP[1])
 
 
 #: (epoch, now) of the last event and its rfc3339 timestamp.
