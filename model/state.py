@@ -61,8 +61,11 @@ class Config:
     container_start_ms: int = 1000
     #: From SIGTERM to the container exiting, capped by the grace period.
     shutdown_ms: int = 1000
-    #: kubelet `--sync-frequency`: how long a ConfigMap volume update takes to appear.
-    configmap_sync_ms: int = 60_000
+    #: kubelet `syncFrequency` (`--sync-frequency`, default 1m): each pod's periodic sync comes this long,
+    #: plus up to half of it (jitter from the seed), after the last; a ConfigMap volume update lands at
+    #: the next one. To match a real node run with `syncFrequency: 5s`: `Config(sync_frequency_ms=5_000)`
+    #: (`ModelDriver(config=...)` in a driver, `m.new_cluster(Config(...))` in a test).
+    sync_frequency_ms: int = 60_000
     crash_backoff_initial_ms: int = 10_000
     crash_backoff_max_ms: int = 300_000
     #: Images with special behaviour; others start and become ready normally.
