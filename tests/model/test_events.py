@@ -129,3 +129,16 @@ def test_compact_records_round_trip_counts():
     (key,) = st.objects["Event"].keys()
     rec = st.objects["Event"][key]
     assert compact_event(key, event_dict(key, rec)) == rec and len(rec) == 7
+
+
+def test_invariants_see_an_event_counted_again_as_a_new_occurrence():
+    """`new_events` lists an Event whose count rose (`eventObserve` patched it for a repeat) and `event_message`
+    reads a combined event's latest message (`EventAggregatorByReasonMessageFunc` prefix removed)."""
+    from kubesim.invariants import Observation, event_message, new_events
+
+    def obs(count, message="Deleted pod: a"):
+        return Observation(0, {"Event": [{"metadata": {"name": "e"}, "count": count, "message": message}]})
+
+    assert new_events(obs(1), obs(1)) == []
+    assert [e["count"] for e in new_events(obs(1), obs(2))] == [2]
+    assert event_message(obs(2, "(combined from similar events): Deleted pod: b").of("Event")[0]) == "Deleted pod: b"
