@@ -128,7 +128,7 @@ Feature: ConfigMap: configuration from outside, as environment variables or file
   @erratum @C23 @needs_time @needs_kubelet
   Scenario: A ConfigMap mounted as a volume does change in running pods, after the kubelet's sync delay
     Article: "更新了configMap……之前的pod容器是不会获得最新的配置信息的" (after the ConfigMap is updated, running containers do not get the new values).
-    Today: true for environment variables; files of a ConfigMap volume are updated in running pods after the kubelet sync period (about a minute), except subPath mounts.
+    Today: true for environment variables; files of a ConfigMap volume are updated in running pods at the pod's next periodic kubelet sync (syncFrequency, 1 minute, plus up to half of it as jitter), except subPath mounts.
     Given a file "deploy-volume.yaml":
       """
       apiVersion: apps/v1
@@ -168,7 +168,7 @@ Feature: ConfigMap: configuration from outside, as environment variables or file
       """
       123456
       """
-    When 60 seconds pass
+    When 90 seconds pass
     And I run "kubectl exec <the same pod of mc-user> -- cat /etc/mc-user/DATASOURCE_PASSWORD"
     Then the output is:
       """

@@ -390,8 +390,10 @@ class View:
 
     @_once
     def event_name_list(self) -> list:
-        """``[e["metadata"]["name"] for e in events]``."""
-        return list(map(_get_name, map(_get_metadata, self.obs.of("Event"))))
+        """``[(e["metadata"]["name"], e.get("count")) for e in events]``: an Event counted again (client-go's
+        `eventObserve` updates the one Event of a repeated occurrence) is a new occurrence."""
+        events = self.obs.of("Event")
+        return list(zip(map(_get_name, map(_get_metadata, events)), map(_get_count, events)))
 
     @_once
     def _event_names(self) -> set:
@@ -466,6 +468,14 @@ class View:
 
 _get_metadata = itemgetter("metadata")
 _get_name = itemgetter("name")
+
+
+def _get_count(event: dict):
+    return event.get("count")
+
+
+#: What client-go's `EventAggregatorByReasonMessageFunc` puts before the latest message of combined similar events.
+COMBINED_PREFIX = "(combined from similar events): "
 _get_uid = itemgetter("uid")
 
 
@@ -554,17 +564,25 @@ def changed_kinds(prev: Observation, cur: Observation) -> set:
 
 
 def new_events(prev: Observation, cur: Observation) -> list[dict]:
-    """Events present in `cur` but not in `prev`."""
+    """Events present in `cur` but not in `prev`, or counted again since (an occurrence that a recorder's
+    correlator folded into an existing Event). A recorder's spam filter drops some occurrences altogether
+    (client-go `EventSourceObjectSpamFilter`), so the list may miss some; a combined Event carries only
+    the latest message (see `event_message`)."""
     seen = view(prev).event_names()
     cv = view(cur)
     try:
         names = cv.event_names()  # kept: it is `seen` in the next step
     except (KeyError, TypeError):  # an Event without metadata.name
-        return [e for e in cur.of("Event") if _name(e) not in seen]
+        return [e for e in cur.of("Event") if (_name(e), e.get("count")) not in seen]
     if names <= seen:
         return []
-    # every Event has metadata.name here, so `event_name_list` holds each one's `_name(e)`
+    # every Event has metadata.name here, so `event_name_list` holds each one's `(_name(e), count)`
     return list(compress(cur.of("Event"), map(not_, map(seen.__contains__, cv.event_name_list))))
+
+
+def event_message(event: dict) -> str:
+    """The message of the latest occurrence an Event stands for (without the combined-events prefix)."""
+    return (event.get("message") or "").removeprefix(COMBINED_PREFIX)
 
 
 # ======================================================================================
@@ -922,8 +940,9 @@ def replicaset_deletes_least_ready_pods_first(prev: Observation, cur: Observatio
     Pending < Unknown < Running; not Ready before Ready; lower pod-deletion-cost first.
     (Later rules compare log2 age buckets and break ties by UID, so they are not checked.)
     The pods a ReplicaSet deleted in a step are the ones named by its new
-    ``SuccessfulDelete`` events; they are compared, as the controller saw them, with the
-    pods it kept.
+    ``SuccessfulDelete`` events (a recorder's correlator may fold several into one combined
+    event or drop some, so this checks the ones named); they are compared, as the controller
+    saw them, with the pods it kept.
     """
     events = [e for e in new_events(prev, cur) if e.get("reason") == "SuccessfulDelete" and (e.get("involvedObject") or {}).get("kind") == "ReplicaSet"]
     if not events:
@@ -932,7 +951,7 @@ def replicaset_deletes_least_ready_pods_first(prev: Observation, cur: Observatio
     out = []
     by_rs: dict[str, set] = {}
     for e in events:
-        msg = e.get("message") or ""
+        msg = event_message(e)
         if msg.startswith("Deleted pod: "):
             by_rs.setdefault((e["involvedObject"].get("uid"), e["involvedObject"].get("name")), set()).add(msg[len("Deleted pod: ") :])
     for (rs_uid, rs_name), deleted in by_rs.items():
@@ -1512,7 +1531,7 @@ class ReadyEndpointsTracker:
         deleted_by_rs = set()
         for e in new_events(prev, cur):
             if e.get("reason") == "SuccessfulDelete":
-                deleted_by_rs.add((e.get("message") or "").removeprefix("Deleted pod: "))
+                deleted_by_rs.add(event_message(e).removeprefix("Deleted pod: "))
         hit = set()
         now_by_name = cv.pod_by_name
         for p in pv.pods:

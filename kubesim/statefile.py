@@ -16,7 +16,8 @@ Format (version 1)::
                "node_ports": [[port, [ns, name]], ...], "cluster_ips": [[ip, [ns, name]], ...],
                "runtime": [[[ns, name], PodRuntime], ...],
                "queue": [[position, work], ...], "qhead": n, "qtail": n,
-               "timers": [[time, [[seq, work], ...]], ...]},
+               "timers": [[time, [[seq, work], ...]], ...],
+               "recorder": {"!m": [...]}},                  # the event correlator's caches
      "session": {...}}                                      # the CLI's own record
 
 The uid, owner and orphan indices are rebuilt from the objects on load (as the store
@@ -111,6 +112,7 @@ def encode_state(st: ClusterState) -> dict:
         "qtail": st.qtail,
         "timers": [[t, [[seq, _enc(slot[seq])] for seq in sorted(slot.keys())]] for t, slot in sorted(st.timers.items())],
         "timer_times": list(st.timer_times),
+        "recorder": _enc(st.recorder),
     }
 
 
@@ -147,6 +149,7 @@ def decode_state(data: dict) -> ClusterState:
         qtail=int(data["qtail"]),
         timers=timers,
         timer_times=tuple(int(t) for t in data["timer_times"]),
+        recorder=_dec(data.get("recorder")) or EMPTY,
     )
 
 

@@ -4,10 +4,13 @@ The scheduler binds a pod to the least-loaded node. The kubelet stand-in then ru
 containers: image pull and start take `Config.container_start_ms`; the environment is
 resolved once per container start from `env` / `envFrom` (`makeEnvironmentVariables`),
 so ConfigMap changes reach a container only when it (re)starts; a missing ConfigMap or
-key leaves the container waiting in `CreateContainerConfigError` until it appears;
-readiness follows after the image's or the pod's readiness delay; a crash restarts the
-container with back-off (immediately, then 10 s, 20 s, ... up to 5 min). ConfigMap
-volumes are refreshed `Config.configmap_sync_ms` after a change, except subPath mounts.
+key leaves the container waiting in `CreateContainerConfigError`, and the pod worker
+retries it every `wait.Jitter(backOffPeriod, 0.5)` (10-15 s), repeating the `Failed` event,
+until an attempt finds it; readiness follows after the image's or the pod's readiness
+delay; a crash restarts the container with back-off (immediately, then 10 s, 20 s, ... up
+to 5 min). ConfigMap volumes take a change at the pod's next periodic sync (every
+`Config.sync_frequency_ms`, jittered by up to half of it), except subPath mounts. Jitter is
+drawn from the cluster's seed.
 
 Ways to ask for special behaviour, shared with the real-cluster node simulator:
 an image whose name contains ``never-ready``, or the pod annotation
@@ -18,7 +21,9 @@ stop (capped by the grace period; default `Config.shutdown_ms`);
 ``Config.images``: per-image `ImageBehaviour` (delays, crashes, pull errors).
 
 Abstracts: container images' own environment (only PATH, HOSTNAME and HOME are
-added), probes (readiness = the delays above), resource accounting, and node failures.
+added), probes (readiness = the delays above), resource accounting, and node failures;
+the pod worker's timing as `podworker.py` says. A missing ConfigMap volume is mounted
+the instant it appears (the volume manager's retry back-off is not modelled).
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from dataclasses import replace as _dataclass_replace
 
 from .clock import rfc3339
 from .pmap import EMPTY
+from .podworker import next_periodic_sync, retry_attempts
 from .state import ClusterState, ImageBehaviour
 from .store import bind, record_event, remove, set_status
 from .workqueue import add_timer
@@ -62,6 +68,8 @@ class ContainerRuntime:
     last_terminated: tuple | None = None  # (exitCode, reason, startedAt ms, finishedAt ms)
     #: subPath-mounted ConfigMap files as they were at container start: ((path, content), ...).
     pinned: tuple = ()
+    #: A container blocked on its environment: (first failed attempt ms, index of the last attempt, its ms).
+    retry: tuple | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,8 +201,10 @@ def sync_pod(st: ClusterState, ns: str, name: str) -> ClusterState:
         if c.state == "waiting":
             if c.start_at is not None and c.start_at <= now:
                 st, c = _start_container(st, pod, c, image_behaviour(st, pod, c.image), rt)
+            elif c.reason == "CreateContainerConfigError" and c.start_at is None and c.retry is not None:
+                st, c = _retry_blocked(st, pod, c)
             elif c.reason in ("CreateContainerConfigError", "ContainerCreating") and c.start_at is None:
-                st, c = _start_container(st, pod, c, image_behaviour(st, pod, c.image), rt)  # retried on a ConfigMap change
+                st, c = _start_container(st, pod, c, image_behaviour(st, pod, c.image), rt)  # mounted on a ConfigMap change
         if c.state == "running" and c.crash_at is not None and c.crash_at <= now:
             st, c = _crash(st, pod, c)
         if c.state == "running" and c.ready_at is not None and c.ready_at <= now:
@@ -243,9 +253,8 @@ def _start_container(st: ClusterState, pod: dict, c: ContainerRuntime, behaviour
         return st, replace(c, state="waiting", reason="ContainerCreating", message="", start_at=None)
     env, err = resolve_env(st, pod, spec)
     if err is not None:
-        if c.reason != "CreateContainerConfigError" or c.message != err:
-            st = record_event(st, pod, "Warning", "Failed", f"Error: {err}", "kubelet")
-        return st, replace(c, state="waiting", reason="CreateContainerConfigError", message=err, start_at=None)
+        st = record_event(st, pod, "Warning", "Failed", f"Error: {err}", "kubelet")
+        return st, replace(c, state="waiting", reason="CreateContainerConfigError", message=err, start_at=None, retry=(now, 0, now))
     ready_at = None if behaviour.never_ready else now + behaviour.ready_after_ms
     crash_at = None if behaviour.crash_after_ms is None else now + behaviour.crash_after_ms
     if c.restarts == 0:
@@ -258,6 +267,7 @@ def _start_container(st: ClusterState, pod: dict, c: ContainerRuntime, behaviour
         started_ms=now,
         env=env,
         start_at=None,
+        retry=None,
         ready=False,
         ready_at=ready_at,
         crash_at=crash_at,
@@ -266,6 +276,19 @@ def _start_container(st: ClusterState, pod: dict, c: ContainerRuntime, behaviour
     if ready_at is not None and ready_at <= now:
         started = replace(started, ready=True, ready_at=None)
     return st, started
+
+
+def _retry_blocked(st: ClusterState, pod: dict, c: ContainerRuntime):
+    """Play the pod worker's retries of a container blocked on its environment up to now (`retry_attempts`):
+    each failed attempt records the `Failed` event again, at its own instant; if the environment resolves
+    now, the container starts at the next attempt."""
+    spec = next(x for x in pod["spec"]["containers"] if x["name"] == c.name)
+    _, err = resolve_env(st, pod, spec)
+    failed, retry, start_at = retry_attempts(st, pod["metadata"]["uid"], c.name, c.retry, resolvable=err is None)
+    now = st.now
+    for at in failed:
+        st = record_event(st.evolve(now=at), pod, "Warning", "Failed", f"Error: {c.message}", "kubelet").evolve(now=now)
+    return st, replace(c, retry=retry, start_at=start_at)
 
 
 def _crash(st: ClusterState, pod: dict, c: ContainerRuntime):
@@ -501,7 +524,7 @@ def _volume_data(st: ClusterState, pod: dict, src: dict) -> dict:
 
 
 def _sync_volumes(st: ClusterState, pod: dict, rt: PodRuntime):
-    """Project ConfigMap volumes at start; later changes appear after `configmap_sync_ms`."""
+    """Project ConfigMap volumes at start; a later change appears at the pod's next periodic sync."""
     vols = _configmap_volumes(pod)
     if not vols or not any(c.state == "running" for c in rt.containers):
         return st, rt
@@ -511,7 +534,7 @@ def _sync_volumes(st: ClusterState, pod: dict, rt: PodRuntime):
     if current == rt.volumes:
         return st, replace(rt, volume_refresh_at=None)
     if rt.volume_refresh_at is None:
-        return st, replace(rt, volume_refresh_at=st.now + st.config.configmap_sync_ms)
+        return st, replace(rt, volume_refresh_at=next_periodic_sync(st, pod["metadata"]["uid"], rt))
     if rt.volume_refresh_at <= st.now:
         return st, replace(rt, volumes=current, volume_refresh_at=None)
     return st, rt

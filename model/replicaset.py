@@ -17,6 +17,7 @@ from .clock import parse_ms
 from .labels import selector_matches
 from .pmap import EMPTY
 from .podindex import smallest
+from .qos import qos_class
 from .pods import _log_rank, available_at_ms, compare_for_deletion, is_active, is_available, is_ready, is_terminating
 from .state import ClusterState, controller_ref
 from .store import create, delete, record_event, set_status, update
@@ -171,16 +172,6 @@ def pod_spec_from_template(spec: dict) -> dict:
             tolerations.append({"effect": "NoExecute", "key": key, "operator": "Exists", "tolerationSeconds": 300})
     out["tolerations"] = tolerations
     return out
-
-
-def qos_class(spec: dict) -> str:
-    """`qos.GetPodQOS`, reduced: BestEffort without requests or limits, else Burstable/Guaranteed."""
-    res = [c.get("resources") or {} for c in spec.get("containers") or ()]
-    if not any(r.get("requests") or r.get("limits") for r in res):
-        return "BestEffort"
-    if all(r.get("limits") and (not r.get("requests") or r["requests"] == r["limits"]) and {"cpu", "memory"} <= set(r["limits"]) for r in res):
-        return "Guaranteed"
-    return "Burstable"
 
 
 def pods_to_delete(st: ClusterState, rs: dict, pods: list[dict], n: int) -> list[dict]:

@@ -61,8 +61,11 @@ class Config:
     container_start_ms: int = 1000
     #: From SIGTERM to the container exiting, capped by the grace period.
     shutdown_ms: int = 1000
-    #: kubelet `--sync-frequency`: how long a ConfigMap volume update takes to appear.
-    configmap_sync_ms: int = 60_000
+    #: kubelet `syncFrequency` (`--sync-frequency`, default 1m): each pod's periodic sync comes this long,
+    #: plus up to half of it (jitter from the seed), after the last; a ConfigMap volume update lands at
+    #: the next one. To match a real node run with `syncFrequency: 5s`: `Config(sync_frequency_ms=5_000)`
+    #: (`ModelDriver(config=...)` in a driver, `m.new_cluster(Config(...))` in a test).
+    sync_frequency_ms: int = 60_000
     crash_backoff_initial_ms: int = 10_000
     crash_backoff_max_ms: int = 300_000
     #: Images with special behaviour; others start and become ready normally.
@@ -101,6 +104,8 @@ class ClusterState:
     timers: Map = EMPTY
     timer_times: tuple = ()
     event_count: int = 0
+    #: The event recorders' correlator caches: involved object uid -> entries (see events.py).
+    recorder: Map = EMPTY
 
     # ----- reads -------------------------------------------------------------------
     def table(self, kind: str) -> Map:
@@ -205,12 +210,15 @@ _LISTED: dict[tuple, tuple] = {}
 # `event_record` cannot express) is kept and returned as is.
 
 
-def event_record(stamp: str, api_version: str, kind: str, name: str, uid: str, reason: str, message: str, etype: str, component: str) -> tuple:
+def event_record(
+    stamp: str, api_version: str, kind: str, name: str, uid: str, reason: str, message: str, etype: str, component: str, count: int = 1, last: str | None = None
+) -> tuple:
     """Return the compact form of an Event about object `kind`/`name` (see `event_dict`).
 
-    (stamp, object name, object uid, message, shared part): the fields one recorder repeats on
-    every event of a reason (apiVersion, kind, reason, type, component) are one shared tuple,
-    and messages repeated word for word ("Started container web") are one string.
+    (first stamp, object name, object uid, message, shared part), plus (count, last stamp) for an
+    event seen more than once: the fields one recorder repeats on every event of a reason
+    (apiVersion, kind, reason, type, component) are one shared tuple, and messages repeated
+    word for word ("Started container web") are one string.
     """
     cls = (api_version, kind, reason, etype, component)
     hit = _CLASSES.get(cls)
@@ -223,7 +231,9 @@ def event_record(stamp: str, api_version: str, kind: str, name: str, uid: str, r
         if len(_MESSAGES) >= 4096:
             _MESSAGES.clear()
         _MESSAGES[message] = shared = message
-    return (stamp, name, uid, shared, hit)
+    if count == 1 and (last is None or last == stamp):
+        return (stamp, name, uid, shared, hit)
+    return (stamp, name, uid, shared, hit, count, stamp if last is None else last)
 
 
 #: Interned event parts (pure values, so sharing them is safe).
@@ -236,7 +246,8 @@ def event_dict(key: Key, rec: Any) -> dict:
     if type(rec) is not tuple:
         return rec
     ns, name = key
-    stamp, oname, uid, message, (api_version, kind, reason, etype, component) = rec
+    stamp, oname, uid, message, (api_version, kind, reason, etype, component) = rec[:5]
+    count, last = rec[5:] if len(rec) > 5 else (1, stamp)
     return {
         "apiVersion": "v1",
         "kind": "Event",
@@ -247,8 +258,8 @@ def event_dict(key: Key, rec: Any) -> dict:
         "type": etype,
         "source": {"component": component},
         "firstTimestamp": stamp,
-        "lastTimestamp": stamp,
-        "count": 1,
+        "lastTimestamp": last,
+        "count": count,
         "reportingComponent": component,
     }
 
@@ -257,10 +268,13 @@ def compact_event(key: Key, ev: dict) -> Any:
     """Return the record `event_dict` turns back into exactly `ev` at `key`, or `ev` itself."""
     try:
         md, io, src = ev["metadata"], ev["involvedObject"], ev["source"]
-        rec = event_record(md["creationTimestamp"], io["apiVersion"], io["kind"], io["name"], io["uid"], ev["reason"], ev["message"], ev["type"], src["component"])
+        rec = event_record(
+            md["creationTimestamp"], io["apiVersion"], io["kind"], io["name"], io["uid"], ev["reason"], ev["message"], ev["type"], src["component"],
+            ev["count"], ev["lastTimestamp"],
+        )
     except (KeyError, TypeError):
         return ev
-    if all(type(v) is str for v in (*rec[:4], *rec[4])) and event_dict(key, rec) == ev:
+    if all(type(v) is str for v in (*rec[:4], *rec[4], *rec[6:])) and type((rec[5:6] or (1,))[0]) is int and event_dict(key, rec) == ev:
         return rec
     return ev
 

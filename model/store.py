@@ -10,20 +10,29 @@ and handing deletions to the garbage collector.
 
 from __future__ import annotations
 
+import hashlib
+import ipaddress
 from typing import Any
 
 from .clock import rfc3339
 from .errors import ApiError, Cause
+from .events import correlate
 from .labels import map_selector_matches, selector_matches
 from .pmap import EMPTY, delete_in, set_in
 from .podindex import update_pod_index
-from .state import KINDS, ClusterState, controller_ref, event_record, key_of, make_uid, name_suffix
+from .state import KINDS, ClusterState, controller_ref, key_of, make_uid, name_suffix
 from .workqueue import add_timer, enqueue, enqueue_many, queue_changes
 
 NODE_PORT_RANGE = (30000, 32767)
 #: Since v1.29 (ServiceNodePortStaticSubrange GA) dynamic allocation prefers the band above
 #: min(max(16, size/32), 128) ports from the bottom, which stays free for static requests.
 NODE_PORT_STATIC_BAND = min(max(16, (NODE_PORT_RANGE[1] - NODE_PORT_RANGE[0] + 1) // 32), 128)
+#: The service CIDR (kubeadm's default `--service-cluster-ip-range`); 10.96.0.1 is the `kubernetes` Service.
+SERVICE_CIDR = ipaddress.IPv4Network("10.96.0.0/12")
+#: Allocatable ClusterIPs: the network and broadcast addresses are left out.
+SERVICE_IPS = SERVICE_CIDR.num_addresses - 2
+#: The ipallocator's `calculateRangeOffset`: min(max(16, size/16), 256) addresses at the bottom stay for static requests.
+SERVICE_IP_STATIC_BAND = min(max(16, SERVICE_CIDR.num_addresses // 16), 256)
 CLUSTER_SCOPED = {"Namespace"}
 GENERATION_KINDS = {"Deployment", "ReplicaSet"}
 
@@ -226,6 +235,9 @@ def remove(st: ClusterState, kind: str, namespace: str, name: str) -> ClusterSta
     ref = controller_ref(obj)
     owner = st.by_uid(ref["uid"]) if ref is not None else None
     waiting = (("gc", ref["uid"], "Foreground"),) if owner is not None and "foregroundDeletion" in (owner["metadata"].get("finalizers") or ()) else ()
+    uid = obj["metadata"].get("uid")
+    if uid in st.recorder:  # no event names a removed object again: its correlator entries go
+        st = st.evolve(recorder=st.recorder.delete(uid))
     if kind == "Pod":
         key = (namespace, name)
         extra = {"runtime": st.runtime.delete(key)} if key in st.runtime else None
@@ -305,13 +317,10 @@ def _allocate_service(st: ClusterState, svc: dict, old: dict | None) -> tuple[Cl
         if old is not None and (old.get("spec") or {}).get("clusterIP"):
             spec["clusterIP"] = old["spec"]["clusterIP"]
         else:
-            n = len(cluster_ips) + 1
-            while True:
-                n += 1
-                ip = f"10.{96 + (n >> 16) % 16}.{(n >> 8) % 256}.{n % 256}"
-                if ip not in cluster_ips:
-                    break
-            spec["clusterIP"] = ip
+            at = _random_scan_with_offset(lambda i: str(SERVICE_CIDR[1 + i]) in cluster_ips, SERVICE_IPS, SERVICE_IP_STATIC_BAND, st, "ip")
+            if at is None:
+                raise ApiError("InternalError", "Internal error occurred: failed to allocate a serviceIP: range is full", kind="Service", resource="services", name=name, namespace=ns)
+            spec["clusterIP"] = ip = str(SERVICE_CIDR[1 + at])
             cluster_ips = cluster_ips.set(ip, owner)
         spec.setdefault("clusterIPs", [spec["clusterIP"]])
     elif spec["clusterIP"] not in cluster_ips:
@@ -329,7 +338,7 @@ def _allocate_service(st: ClusterState, svc: dict, old: dict | None) -> tuple[Cl
                 if want and node_ports.get(want) not in (None, owner):
                     want = None
                 if not want:
-                    want = _free_node_port(node_ports)
+                    want = _free_node_port(node_ports, st, i)
                     if want is None:
                         causes.append(Cause(f"spec.ports[{i}].nodePort", "Invalid value", "range is full", 0, True))
                         ports.append(p)
@@ -371,13 +380,40 @@ def begin_create(st: ClusterState, obj: dict, namespace: str) -> None:
         _allocate_service(st, {**obj, "metadata": {**obj["metadata"], "namespace": namespace}}, None)
 
 
-def _free_node_port(node_ports) -> int | None:
-    """Pick the lowest free port of the dynamic band, then of the static band (deterministic)."""
+def _free_node_port(node_ports, st: ClusterState, index: int) -> int | None:
+    """Pick a free node port for service port `index` as the port allocator's `AllocateNext` does, or None."""
     lo, hi = NODE_PORT_RANGE
-    for port in list(range(lo + NODE_PORT_STATIC_BAND, hi + 1)) + list(range(lo, lo + NODE_PORT_STATIC_BAND)):
-        if port not in node_ports:
-            return port
+    at = _random_scan_with_offset(lambda i: lo + i in node_ports, hi - lo + 1, NODE_PORT_STATIC_BAND, st, f"port{index}")
+    return None if at is None else lo + at
+
+
+def _random_scan_with_offset(taken, size: int, offset: int, st: ClusterState, what: str) -> int | None:
+    """Return a free offset in [0, size), or None (`randomScanStrategyWithOffset.AllocateBit`, allocator/bitmap.go;
+    the ClusterIP allocator's `allocateNextService` scans alike).
+
+    From a random start it scans the upper band [offset, size) forward with wrap-around, then, if that is
+    full, the lower band [0, offset) (kept for static requests) from another random start. The random
+    numbers come from the cluster's seed and the write's sequence number.
+    """
+    upper = size - offset
+    start = _draw(st, what, 0, upper)
+    for i in range(upper):
+        at = offset + (start + i) % upper
+        if not taken(at):
+            return at
+    if offset:
+        start = _draw(st, what, 1, offset)
+        for i in range(offset):
+            at = (start + i) % offset
+            if not taken(at):
+                return at
     return None
+
+
+def _draw(st: ClusterState, what: str, k: int, n: int) -> int:
+    """A number in [0, n) derived from the seed and `st.seq` (`rand.Intn`, without hidden randomness)."""
+    h = hashlib.blake2b(f"{what}:{k}:{st.config.seed}:{st.seq}".encode(), digest_size=8).digest()
+    return int.from_bytes(h, "big") % n
 
 
 def _release_service(st: ClusterState, svc: dict) -> ClusterState:
@@ -396,22 +432,16 @@ def _release_service(st: ClusterState, svc: dict) -> ClusterState:
 
 
 def record_event(st: ClusterState, obj: dict, etype: str, reason: str, message: str, component: str) -> ClusterState:
-    """Store a `v1.Event` about `obj` (as `record.EventRecorder.Eventf` would).
+    """Record a `v1.Event` about `obj` as `record.EventRecorder.Eventf` would: through the correlator
+    (`events.correlate`), which counts repeats, combines similar events and rate-limits each source.
 
     The event is kept as a compact record (`state.event_record`); every read through
-    `ClusterState.get/list/table` sees the same API JSON dict it always did (`state.event_dict`).
+    `ClusterState.get/list/table` sees its API JSON (`state.event_dict`).
     """
-    md = obj["metadata"]
-    n = st.event_count + 1
-    ns = md.get("namespace", "default")
     when = (st.config.epoch, st.now)
     if _STAMP[0] != when:  # events of one instant share their timestamp string
         _STAMP[0], _STAMP[1] = when, rfc3339(st.config.epoch, st.now)
-    oname = md["name"]
-    name = f"{oname}.{n:016x}"
-    rec = event_record(_STAMP[1], obj.get("apiVersion", "v1"), obj["kind"], oname, md.get("uid", ""), reason, message, etype, component)
-    table = st.objects.get("Event", EMPTY).set((ns, name), rec)
-    return st.evolve(objects=st.objects.set("Event", table), event_count=n)
+    return correlate(st, obj, etype, reason, message, component, _STAMP[1])
 
 
 #: (epoch, now) of the last event and its rfc3339 timestamp.
@@ -462,13 +492,10 @@ def handlers(st: ClusterState, kind: str, old: dict | None, new: dict | None, re
             owner = st.uids.get(ref["uid"])
             if owner is not None and owner[0] == "ReplicaSet":
                 works.append(("replicaset", owner[1], owner[2]))
-                if new is None:  # Recreate waits for old pods to be gone (deletePod handler)
-                    rs = st.get(*owner)
-                    dref = controller_ref(rs) if rs else None
-                    if dref is not None:
-                        d = st.by_uid(dref["uid"])
-                        if d is not None and d["spec"].get("strategy", {}).get("type") == "Recreate":
-                            works.append(("deployment", ns, d["metadata"]["name"]))
+                if new is None:
+                    d = _recreate_deployment_left_without_pods(st, owner, (ns, name))
+                    if d is not None:
+                        works.append(("deployment", ns, d["metadata"]["name"]))
         elif new is not None:  # an orphan: every ReplicaSet that might adopt it
             for rs in st.list("ReplicaSet", ns):
                 if selector_matches(rs["spec"].get("selector"), _labels(new)):
@@ -502,6 +529,36 @@ def handlers(st: ClusterState, kind: str, old: dict | None, new: dict | None, re
             if name in configmaps_used_by(pod) and pod["spec"].get("nodeName"):
                 works.append(("kubelet", ns, pod["metadata"]["name"]))
     return works
+
+
+def _recreate_deployment_left_without_pods(st: ClusterState, rs_key: tuple, gone: tuple) -> dict | None:
+    """The Recreate Deployment that the deletion of pod `gone` (controlled by ReplicaSet `rs_key`) leaves
+    without pods, or None (`DeploymentController.deletePod`).
+
+    Upstream enqueues a Recreate Deployment only when `getPodMapForDeployment` finds no pod left: no pod
+    matching its selector is controlled by any of its ReplicaSets (`ListReplicaSets`). The informer has
+    already dropped the deleted pod, so `gone` is not counted.
+    """
+    rs = st.get(*rs_key)
+    dref = controller_ref(rs) if rs else None
+    if dref is None:
+        return None
+    d = st.by_uid(dref["uid"])
+    if d is None or d["kind"] != "Deployment" or d["spec"].get("strategy", {}).get("type") != "Recreate":
+        return None
+    selector = d["spec"].get("selector")
+    for kind, ns, rs_name in st.dependent_keys(dref["uid"]):
+        if kind != "ReplicaSet":
+            continue
+        owned = st.get(kind, ns, rs_name)
+        if owned is None or not selector_matches(selector, _labels(owned)):
+            continue
+        for pkind, pns, pname in st.dependent_keys(owned["metadata"]["uid"]):
+            if pkind == "Pod" and (pns, pname) != gone:
+                pod = st.get(pkind, pns, pname)
+                if pod is not None and selector_matches(selector, _labels(pod)):
+                    return None
+    return d
 
 
 def _endpoint_relevant(pod: dict | None) -> Any:

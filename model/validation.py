@@ -30,6 +30,7 @@ import re
 from typing import Any
 
 from kubesim.model.errors import ApiError, Cause, GoJSON, go_json_string
+from kubesim.model.qos import qos_class
 
 __all__ = ["admit"]
 
@@ -436,7 +437,7 @@ def _default_pod(obj: dict) -> None:
     spec = obj.setdefault("spec", {})
     _default_pod_spec(spec)
     spec.setdefault("enableServiceLinks", True)
-    obj["status"] = {"phase": "Pending", "qosClass": _qos_class(spec)}
+    obj["status"] = {"phase": "Pending", "qosClass": qos_class(spec)}
 
 
 def _default_pod_spec(spec: dict) -> None:
@@ -516,27 +517,6 @@ def image_tag(image: str) -> str:
     if not tag and not digest:
         return "latest"
     return tag
-
-
-def _qos_class(spec: dict) -> str:
-    """Return the pod QoS class as `qos.GetPodQOS` computes it (cpu and memory only)."""
-    requests_seen = limits_seen = False
-    guaranteed = True
-    for container in spec.get("containers", []):
-        resources = container.get("resources") or {}
-        limits = resources.get("limits") or {}
-        requests = dict(limits)
-        requests.update(resources.get("requests") or {})
-        if any(k in ("cpu", "memory") for k in requests):
-            requests_seen = True
-        if any(k in ("cpu", "memory") for k in limits):
-            limits_seen = True
-        if not all(k in limits for k in ("cpu", "memory")) or any(
-                str(requests.get(k)) != str(limits.get(k)) for k in ("cpu", "memory")):
-            guaranteed = False
-    if not requests_seen and not limits_seen:
-        return "BestEffort"
-    return "Guaranteed" if guaranteed and limits_seen else "Burstable"
 
 
 def _default_service(obj: dict) -> None:

@@ -64,7 +64,8 @@ def _controlled_by(world, name: str, rs: str):
 
 @step(parsers.parse('replicaset "{rs}" created only {n:d} pods'))
 def _created_only(world, rs: str, n: int):
-    """Count the ReplicaSet's SuccessfulCreate events."""
+    """Count the ReplicaSet's SuccessfulCreate occurrences: the counts of its events, single or combined
+    (client-go's correlator; exact below its spam filter's burst of 25 events)."""
     created = sum(
         e.get("count", 1)
         for e in world.driver.list("Event")

@@ -3,7 +3,8 @@
 The expected text is written by hand from kubectl's printers (`printers.go` column
 definitions, `rollout_status.go`, `history.go`, `describe.go`) and checked against the
 real kubectl v1.36.3 session in `transcripts/kubectl-v1.36.txt` (same commands on the
-project's real cluster). Names and IPs are the model's deterministic ones.
+project's real cluster). Names and IPs are the model's deterministic ones (a ClusterIP is drawn at random from the
+seed, as the allocator draws it; the real session's was 10.108.227.64).
 """
 
 import json
@@ -17,9 +18,9 @@ pod/mc-user-864fdcb6b7-6fsxs   1/1     Running   0          11s
 pod/mc-user-864fdcb6b7-v2k75   1/1     Running   0          11s
 pod/mc-user-864fdcb6b7-zcnzp   1/1     Running   0          11s
 
-NAME                 TYPE        CLUSTER-IP   EXTERNAL-IP   PORT(S)          AGE
-service/kubernetes   ClusterIP   10.96.0.1    <none>        443/TCP          11s
-service/mc-user      NodePort    10.96.0.3    <none>        8080:31000/TCP   11s
+NAME                 TYPE        CLUSTER-IP    EXTERNAL-IP   PORT(S)          AGE
+service/kubernetes   ClusterIP   10.96.0.1     <none>        443/TCP          11s
+service/mc-user      NodePort    10.107.6.65   <none>        8080:31000/TCP   11s
 
 NAME                      READY   UP-TO-DATE   AVAILABLE   AGE
 deployment.apps/mc-user   3/3     3            3           11s
@@ -55,8 +56,8 @@ def test_get_wide_name_and_multiple_kinds(kubesim):
     r = kubesim("get", "po", "-o", "name")
     assert r.out == "pod/mc-user-864fdcb6b7-6fsxs\npod/mc-user-864fdcb6b7-v2k75\npod/mc-user-864fdcb6b7-zcnzp\n"
     r = kubesim("get", "svc")  # one kind: no kind prefix
-    assert r.out.splitlines()[0] == "NAME         TYPE        CLUSTER-IP   EXTERNAL-IP   PORT(S)          AGE"
-    assert r.out.splitlines()[2] == "mc-user      NodePort    10.96.0.3    <none>        8080:31000/TCP   11s"
+    assert r.out.splitlines()[0] == "NAME         TYPE        CLUSTER-IP    EXTERNAL-IP   PORT(S)          AGE"
+    assert r.out.splitlines()[2] == "mc-user      NodePort    10.107.6.65   <none>        8080:31000/TCP   11s"
     r = kubesim("get", "ep", "mc-user")
     assert r.out == "NAME      ENDPOINTS                                            AGE\nmc-user   10.244.0.27:8080,10.244.0.29:8080,10.244.0.31:8080   11s\n"
 

@@ -5,7 +5,8 @@ and its test cases in `kubelet_pods_test.go`: envFrom in order, `env` overriding
 expansion by `third_party/forked/golang/expansion`), kuberuntime `startContainer` (the environment
 is resolved at every container creation), the configMap volume plugin (eventual update after the
 sync period; subPath bind mounts never update), and graceful deletion (`deletionGracePeriodSeconds`).
-Model timings: container start 1 s after binding, ConfigMap volume refresh 60 s after the change.
+and the pod worker's requeue delays (`podWorkers.completeWork`: `wait.Jitter(backOffPeriod 10 s, 0.5)` after a
+failed sync, `wait.Jitter(syncFrequency, 0.5)` after a good one). Model timings: container start 1 s after binding.
 """
 
 from __future__ import annotations
@@ -115,6 +116,27 @@ def test_missing_configmap_then_recovery_in_the_same_pod():
     assert _env(st)["A"] == "1"
 
 
+def test_blocked_container_is_retried_after_the_pod_worker_back_off():
+    """On envFrom a missing ConfigMap created 60 s after the first attempt: the pod worker retried every
+    10-15 s (`wait.Jitter(backOffPeriod, 0.5)`), each attempt repeating the `Failed` event (4 to 6 retries
+    in 60 s, so count 5 to 7, the last at most 15 s before the ConfigMap); the container starts at the
+    next attempt, 10-15 s after the last failed one, not the instant the ConfigMap appears."""
+    st = run(m.Apply(_pod(env_from=[{"configMapRef": {"name": "cfg"}}])))
+    first = st.now
+    st = m.advance(st, 60_000)
+    st = m.run_queue(m.step(st, m.Apply(configmap("cfg", {"A": "1"}))))  # the kubelet looks at once
+    created = st.now
+    (failed,) = [e for e in st.list("Event", NS) if e["reason"] == "Failed"]
+    last = m.clock.parse_ms(st.config.epoch, failed["lastTimestamp"])
+    assert 5 <= failed["count"] <= 7 and m.clock.parse_ms(st.config.epoch, failed["firstTimestamp"]) == first
+    assert created - 15_000 <= last < created
+    assert "waiting" in _container_status(st)["state"]
+    st = m.settle(st)
+    started = m.clock.parse_ms(st.config.epoch, _container_status(st)["state"]["running"]["startedAt"])
+    assert 10_000 <= started - last <= 15_000 and started > created
+    assert _env(st)["A"] == "1"
+
+
 def test_missing_key():
     """On a configMapKeyRef to a missing key: CreateContainerConfigError "couldn't find key LOGLEVEL in ConfigMap default/app-config"."""
     ref = {"name": "LOG", "valueFrom": {"configMapKeyRef": {"name": "app-config", "key": "LOGLEVEL"}}}
@@ -151,18 +173,39 @@ def test_crash_restart_rereads_the_configmap():
 VOL = [{"name": "cfg", "configMap": {"name": "cfg"}}]
 
 
-def test_volume_files_update_after_the_sync_delay():
-    """On a ConfigMap change, mounted files show the old content until 60 s later, then the new (kubelet sync period)."""
-    st = run(m.Apply(configmap("cfg", {"a.conf": "1"})), m.Apply(_pod(volumes=VOL, mounts=[{"name": "cfg", "mountPath": "/etc/cfg"}])))
+def _volume_update_delay(config: m.Config) -> tuple[int, int]:
+    """Change a mounted ConfigMap right after the pod's container became ready; return (ms from the change
+    until the file shows the new content, ms from the container start until then), checking each second."""
+    st = run(m.Apply(configmap("cfg", {"a.conf": "1"})), m.Apply(_pod(volumes=VOL, mounts=[{"name": "cfg", "mountPath": "/etc/cfg"}])), config=config)
     assert m.container_files(st, NS, "p") == {"/etc/cfg/a.conf": "1"}
+    started = m.clock.parse_ms(st.config.epoch, _container_status(st)["state"]["running"]["startedAt"])
     st = m.step(st, m.Apply(configmap("cfg", {"a.conf": "2"})))
     changed_at = st.now
-    st = m.advance(st, 59_999)
-    assert m.container_files(st, NS, "p") == {"/etc/cfg/a.conf": "1"}
-    st = m.advance(st, 1)
-    assert st.now == changed_at + 60_000
+    while m.container_files(st, NS, "p") == {"/etc/cfg/a.conf": "1"}:
+        assert st.now - changed_at < 200_000
+        st = m.advance(st, 1000)
     assert m.container_files(st, NS, "p") == {"/etc/cfg/a.conf": "2"}
     assert _env(st) is not None  # the container kept running
+    return st.now - changed_at, st.now - started
+
+
+def test_volume_files_update_at_the_next_periodic_sync():
+    """On a ConfigMap change, mounted files show the new content at the pod's next periodic sync: the pod worker
+    requeues a synced pod after `wait.Jitter(syncFrequency, 0.5)` (`podWorkers.completeWork`), so with the
+    default 1m the change lands 60-90 s after the container start's sync and at most 90 s after the change;
+    the jitter differs from seed to seed."""
+    delays = set()
+    for seed in range(4):
+        after_change, after_start = _volume_update_delay(m.Config(seed=seed))
+        assert 0 < after_change <= 90_000 and 60_000 <= after_start <= 91_000
+        delays.add(after_change)
+    assert len(delays) > 1
+
+
+def test_sync_frequency_is_a_cluster_setting():
+    """With `syncFrequency: 5s` (as the real node runs), a volume change lands within 7.5 s (5 s + half)."""
+    after_change, after_start = _volume_update_delay(m.Config(sync_frequency_ms=5_000))
+    assert 0 < after_change <= 7_500 and 5_000 <= after_start <= 8_000
 
 
 def test_subpath_mount_never_updates():

@@ -7,9 +7,12 @@ spec or annotation changes), and apimachinery `errors.NewAlreadyExists` / `NewNo
 
 from __future__ import annotations
 
+import ipaddress
+
 import pytest
 
 from kubesim import model as m
+from kubesim.model.store import remove
 from simkit import NS, deployment, run, service
 
 
@@ -145,3 +148,56 @@ def test_uids_and_creation_metadata():
     md = st.get("Deployment", NS, "web")["metadata"]
     assert md["creationTimestamp"] == "2026-01-01T00:00:00Z" and md["generation"] == 1
     assert len(md["uid"]) == 36 and md["resourceVersion"].isdigit()
+
+
+def test_recreate_deployment_is_enqueued_only_when_its_last_pod_goes():
+    """On the removal of a Recreate Deployment's pod, `DeploymentController.deletePod` enqueues the Deployment
+    only when `getPodMapForDeployment` finds no pod left (numPods == 0); a RollingUpdate one never."""
+    st = run(m.Apply(deployment(replicas=2, strategy="Recreate")))
+    first, last = st.list("Pod", NS)
+    st = remove(st, "Pod", NS, first["metadata"]["name"])
+    assert ("deployment", NS, "web") not in set(st.pending_work())
+    st = remove(st, "Pod", NS, last["metadata"]["name"])
+    assert ("deployment", NS, "web") in set(st.pending_work())
+    rolling = run(m.Apply(deployment(replicas=1)))
+    (pod,) = rolling.list("Pod", NS)
+    assert ("deployment", NS, "web") not in set(remove(rolling, "Pod", NS, pod["metadata"]["name"]).pending_work())
+
+
+# ----- random allocation (allocator/bitmap.go `randomScanStrategyWithOffset`, ipallocator `allocateNextService`)
+
+
+def _allocated(seed: int, n: int = 6):
+    st = run(*[m.Apply(_svc(f"s{i}")) for i in range(n)], config=m.Config(seed=seed))
+    svcs = [st.get("Service", NS, f"s{i}")["spec"] for i in range(n)]
+    return [s["ports"][0]["nodePort"] for s in svcs], [s["clusterIP"] for s in svcs]
+
+
+def test_dynamic_node_ports_and_cluster_ips_are_random_in_the_upper_band():
+    """On Services without a nodePort or clusterIP: the allocators start at a random offset of the upper band
+    (node ports: above `calculateRangeOffset` = min(max(16, 2768/32), 128) = 86 ports from 30000; ClusterIPs:
+    above 256 addresses of 10.96.0.0/12), so the values are not consecutive; the same seed gives the same values."""
+    ports, ips = _allocated(seed=0)
+    assert all(30086 <= p <= 32767 for p in ports) and len(set(ports)) == len(ports)
+    assert sorted(ports) != list(range(min(ports), min(ports) + len(ports)))
+    assert all(ipaddress.ip_address(ip) in ipaddress.ip_network("10.96.0.0/12") for ip in ips)
+    assert all(ipaddress.ip_address(ip) > ipaddress.ip_address("10.96.1.0") for ip in ips) and len(set(ips)) == len(ips)
+    assert _allocated(seed=0) == (ports, ips)
+    assert _allocated(seed=1) != (ports, ips)
+
+
+def test_node_port_allocator_falls_back_to_the_static_band():
+    """On an upper band that is full, `randomScanStrategyWithOffset.AllocateBit` takes a port of the lower
+    (static) band 30000-30085; on a full range, the allocator reports "range is full"."""
+    st = m.new_cluster()
+    full_upper = st.node_ports
+    for port in range(30086, 32768):
+        full_upper = full_upper.set(port, ("other", "x"))
+    st = run(m.Apply(_svc("a")), st=st.evolve(node_ports=full_upper))
+    assert 30000 <= st.get("Service", NS, "a")["spec"]["ports"][0]["nodePort"] <= 30085
+    full = full_upper
+    for port in range(30000, 30086):
+        full = full.set(port, ("other", "x"))
+    with pytest.raises(m.ApiError) as info:
+        m.step(m.new_cluster().evolve(node_ports=full), m.Apply(_svc("b")))
+    assert str(info.value.causes[0]) == "spec.ports[0].nodePort: Invalid value: 0: range is full"

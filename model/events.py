@@ -1,0 +1,109 @@
+"""The event recorder's correlator: what becomes of an event a component records about an object.
+
+Mirrors client-go `tools/record` (`events_cache.go`, `EventCorrelator.EventCorrelate`, and
+`recordEvent` in `event.go`), which the controllers and the kubelet record through:
+
+1. `EventAggregator.EventAggregate`: events of one source about one object with the same type
+   and reason are "similar". Once 10 distinct messages of similar events were seen with no gap
+   over 10 minutes, each further one becomes the combined event
+   ``(combined from similar events): <message>`` (one Event whose count rises).
+2. `eventLogger.eventObserve`: an event seen before (same source, object, type, reason and
+   message; or the combined event) updates the stored Event: count + 1, lastTimestamp now,
+   same name and firstTimestamp.
+3. `EventSourceObjectSpamFilter.Filter`: each source may write 25 events about an object at
+   once, then one per 5 minutes (a token bucket); an event over the limit is not written,
+   though steps 1 and 2 have counted it (the next written update carries the higher count).
+
+The correlator's caches live in the cluster state (`ClusterState.recorder`): per involved
+object uid, one entry per source component: ``(component, tokens, at_ms, similar, seen)``,
+with `similar` ``((type, reason, messages, last_ms), ...)`` and `seen`
+``((key, event name, count, first stamp), ...)``. An object's entry goes when the object is
+removed (no event names a removed object's uid again).
+
+Abstracts: upstream's caches are LRUs of 4096 entries per recorder, so on a large cluster
+old entries fall out and their counts restart; the model forgets nothing while the object
+exists. When the set of similar messages is full upstream drops an arbitrary one
+(`PopAny`); the model drops the oldest.
+"""
+
+from __future__ import annotations
+
+from .pmap import EMPTY
+from .state import ClusterState, event_record
+
+#: `defaultAggregateMaxEvents` and `defaultAggregateIntervalInSeconds`.
+AGGREGATE_MAX_EVENTS = 10
+AGGREGATE_INTERVAL_MS = 600_000
+#: `defaultSpamBurst` and `defaultSpamQPS` (1/300 per second: one token every 5 minutes).
+SPAM_BURST = 25
+SPAM_REFILL_MS = 300_000
+#: `EventAggregatorByReasonMessageFunc`.
+COMBINED_PREFIX = "(combined from similar events): "
+
+
+def correlate(st: ClusterState, obj: dict, etype: str, reason: str, message: str, component: str, stamp: str) -> ClusterState:
+    """Record an event about `obj` through the correlator (`EventCorrelate`); `stamp` is `st.now` in RFC 3339."""
+    md = obj["metadata"]
+    uid = md.get("uid", "")
+    now = st.now
+    entries = st.recorder.get(uid, ())
+    others = [e for e in entries if e[0] != component]
+    if len(others) == len(entries):
+        tokens, at, similar, seen = float(SPAM_BURST), now, (), ()
+    else:
+        tokens, at, similar, seen = next(e for e in entries if e[0] == component)[1:]
+
+    # EventAggregate: the distinct messages of similar events within the interval.
+    messages: tuple = ()
+    rest = []
+    for group in similar:
+        if group[0] == etype and group[1] == reason:
+            if now - group[3] <= AGGREGATE_INTERVAL_MS:
+                messages = group[2]
+        else:
+            rest.append(group)
+    if message not in messages:
+        messages = (*messages, message)
+    if len(messages) < AGGREGATE_MAX_EVENTS:
+        key: tuple = (etype, reason, message)
+        text = message
+    else:
+        messages = messages[1:]  # upstream: PopAny
+        key = (etype, reason)
+        text = COMBINED_PREFIX + message
+    rest.append((etype, reason, messages, now))
+    similar = tuple(rest)
+
+    # eventObserve: an event seen before keeps its name and firstTimestamp and counts on.
+    n = st.event_count
+    log = None
+    rest = []
+    for s in seen:
+        if s[0] == key:
+            log = s
+        else:
+            rest.append(s)
+    if log is None:
+        n += 1
+        name, count, first = f"{md['name']}.{n:016x}", 1, stamp
+    else:
+        name, count, first = log[1], log[2] + 1, log[3]
+    rest.append((key, name, count, first))
+    seen = tuple(rest)
+
+    # Filter: the token bucket of this source and object.
+    tokens = min(float(SPAM_BURST), tokens + (now - at) / SPAM_REFILL_MS)
+    write = tokens >= 1
+    if write:
+        tokens -= 1
+    others.append((component, tokens, now, similar, seen))
+    recorder = st.recorder.set(uid, tuple(others))
+    if not write:
+        return st.evolve(recorder=recorder, event_count=n)
+    ns = md.get("namespace", "default")
+    rec = event_record(first, obj.get("apiVersion", "v1"), obj["kind"], md["name"], uid, reason, text, etype, component, count, stamp)
+    table = st.objects.get("Event", EMPTY).set((ns, name), rec)
+    return st.evolve(objects=st.objects.set("Event", table), recorder=recorder, event_count=n)
+
+
+__all__ = ["AGGREGATE_INTERVAL_MS", "AGGREGATE_MAX_EVENTS", "COMBINED_PREFIX", "SPAM_BURST", "SPAM_REFILL_MS", "correlate"]
