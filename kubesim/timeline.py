@@ -1,13 +1,22 @@
-"""Timelines: what a rollout looks like over time, extracted from observations.
+"""Timelines: what a rollout looks like over time, extracted from observations, and its chart.
 
 A `Sample` summarises one observation for people and charts: pods per ReplicaSet
 (running or starting, and terminating), ReplicaSet sizes and availability, and the
 ready endpoints of each Service. `changes` keeps only the samples where something
 visible changed. Works on observations from any driver.
+
+`chart_svg` draws one `Panel` per driver side by side: a series per ReplicaSet named by its
+revision and image, coloured by its first revision (the same colour in every chart), drawn
+slightly apart so that equal counts stay visible; the user's commands are marked on the time
+axis, which is labelled with the driver's clock; every series and change point carries an SVG
+``<title>`` (hover text, no script). `plot` writes the same chart to a file (``kubesim plot``).
 """
 
 from __future__ import annotations
 
+import hashlib
+import io
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Iterable
 
@@ -103,35 +112,209 @@ def table(samples: list[Sample]) -> str:
     return "\n".join("   ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows)
 
 
-def plot(samples: list[Sample], out_path: str, title: str = "") -> None:
-    """Draw pods per ReplicaSet and ready endpoints over time (SVG or PNG by suffix)."""
+
+def clock_of(driver) -> str:
+    """``logical`` for a driver that moves time itself (capability ``time``), else ``wall clock``."""
+    return "logical" if "time" in getattr(driver, "capabilities", ()) else "wall clock"
+
+
+def _deployment_owners(obs: Observation) -> list[str]:
+    return [r["name"] for rs in obs.of("ReplicaSet") for r in rs["metadata"].get("ownerReferences") or () if r.get("kind") == "Deployment" and r.get("controller")]
+
+
+def rollout_seen(observations: Iterable[Observation]) -> bool:
+    """Whether some Deployment had two ReplicaSets at once."""
+    for obs in observations:
+        owners = _deployment_owners(obs)
+        if len(owners) != len(set(owners)):
+            return True
+    return False
+
+
+def replicaset_labels(observations: Iterable[Observation]) -> dict[str, dict]:
+    """ReplicaSet name -> ``{"revisions": [...], "image": ...}``, revisions in the order seen.
+
+    A rollback renumbers the ReplicaSet it reuses (1 -> 3), so one ReplicaSet may have several;
+    the earlier ones are also in its ``deployment.kubernetes.io/revision-history`` annotation
+    (upstream `SetNewReplicaSetAnnotations`), so one observation after the fact suffices.
+    """
+    out: dict[str, dict] = {}
+    for obs in observations:
+        for rs in obs.of("ReplicaSet"):
+            name = rs["metadata"]["name"]
+            entry = out.setdefault(name, {"revisions": [], "image": ",".join(c["image"] for c in rs["spec"]["template"]["spec"]["containers"])})
+            notes = rs["metadata"].get("annotations") or {}
+            history = [int(r) for r in (notes.get("deployment.kubernetes.io/revision-history") or "").split(",") if r.strip().isdigit()]
+            for rev in history + [int(notes.get("deployment.kubernetes.io/revision", "0") or 0)]:
+                if rev and rev not in entry["revisions"]:
+                    entry["revisions"].append(rev)
+    return out
+
+
+# ---------------------------------------------------------------------- the chart
+#: Okabe-Ito colours (readable with colour-blindness), by first revision: revision 1 is always blue.
+REVISION_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#8C6D1F")
+MARKERS = ("o", "s", "^", "D", "v", "P", "X")
+#: Commands a user types that change the cluster; the chart marks them on the time axis.
+USER_ACTION = re.compile(r"^(kubectl|kubesim) (apply|create|delete|scale|set|rollout (undo|restart|pause|resume))\b")
+
+
+@dataclass(frozen=True)
+class Panel:
+    """One driver's run of a scenario: its samples, ReplicaSet labels, marks on the time axis (t, text), clock."""
+
+    samples: list
+    replicasets: dict = field(default_factory=dict)
+    commands: tuple = ()
+    clock: str = "logical"
+    driver: str = ""
+
+
+def series_label(name: str, info: dict | None) -> str:
+    """``rev 2 · rainbow/mc-user:1.1.RELEASE``; ``rev 1→3 · ...`` for a ReplicaSet a rollback reused."""
+    if not info:
+        return f"ReplicaSet {name}"
+    revs = "→".join(str(r) for r in info.get("revisions") or ()) or "?"
+    return f"rev {revs} · {info.get('image', '?')}"
+
+
+def time_label(clock: str) -> str:
+    return "logical time (s)" if clock == "logical" else "wall-clock time (s since the scenario started)"
+
+
+def _series(panel: Panel) -> list[tuple[str, str, str, str, list[float]]]:
+    """(key, label, colour, marker, values) per line: ReplicaSets by first revision, terminating, endpoints."""
+    names = sorted({n for s in panel.samples for n in s.rs_spec}, key=lambda n: ((panel.replicasets.get(n) or {}).get("revisions") or [1 << 30])[0])
+    out = []
+    for i, name in enumerate(names):
+        info = panel.replicasets.get(name)
+        first = ((info or {}).get("revisions") or [i + 1])[0]
+        colour = REVISION_COLOURS[(first - 1) % len(REVISION_COLOURS)]
+        out.append((f"rs:{name}", f"pods of {series_label(name, info)}", colour, MARKERS[(first - 1) % len(MARKERS)], [s.pods.get(name, 0) for s in panel.samples]))
+    term = [sum(s.terminating.values()) for s in panel.samples]
+    if any(term):
+        out.append(("terminating", "terminating pods", "#777777", "x", term))
+    for svc in sorted({n for s in panel.samples for n in s.ready_endpoints}):
+        out.append((f"svc:{svc}", f"ready endpoints of service {svc}", "#000000", "|", [s.ready_endpoints.get(svc, 0) for s in panel.samples]))
+    return out
+
+
+def user_actions(commands) -> tuple[tuple[float, str], ...]:
+    """The (t, command line) pairs that change the cluster, without the ``kubectl`` prefix."""
+    return tuple((t, text.split(" ", 1)[1]) for t, text in commands if USER_ACTION.match(text))
+
+
+def _commands(panel: Panel) -> list[tuple[float, str]]:
+    """The panel's marks grouped by instant: (t, "apply -f a.yaml; rollout undo ...")."""
+    grouped: dict[float, list[str]] = {}
+    for t, text in panel.commands:
+        grouped.setdefault(t, []).append(text)
+    return [(t, "; ".join(v)) for t, v in sorted(grouped.items())]
+
+
+def _draw(ax, panel: Panel, titles: dict, prefix: str) -> dict:
+    """Draw one panel on `ax`; return label -> handle; fill `titles` with gid -> hover text."""
+    handles = {}
+    samples = panel.samples
+    cmds = _commands(panel)
+    times = [s.t for s in samples]
+    end = max(times[-1:] + [t for t, _ in cmds] + [0.0])
+    start = min(times[:1] + [t for t, _ in cmds] + [end])
+    times_ext = times + [end + max(1.0, (end - start) * 0.06)]
+    series = _series(panel)
+    spread = 0.09
+    for k, (key, label, colour, marker, ys) in enumerate(series):
+        off = spread * (k - (len(series) - 1) / 2)
+        dashed = key.startswith("svc:") or key == "terminating"
+        (line,) = ax.step(times_ext, [y + off for y in ys + ys[-1:]], where="post", color=colour, linewidth=1.4 if dashed else 2.2,
+                          linestyle="--" if key.startswith("svc:") else (":" if key == "terminating" else "-"), label=label)
+        gid = f"{prefix}-line{k}"
+        line.set_gid(gid)
+        titles[gid] = f"{label}: " + ", ".join(f"{y} at {t:g}s" for i, (t, y) in enumerate(zip(times, ys)) if i == 0 or ys[i - 1] != y)
+        handles.setdefault(label, line)
+        for i, (t, y) in enumerate(zip(times, ys)):
+            if i and ys[i - 1] == y:
+                continue
+            (pt,) = ax.plot([t], [y + off], marker=marker, color=colour, markersize=5, linestyle="none")
+            pgid = f"{prefix}-pt{k}-{i}"
+            pt.set_gid(pgid)
+            titles[pgid] = f"t = {t:g} s ({panel.clock}): {label} = {y}"
+    for j, (t, text) in enumerate(cmds):
+        ax.axvline(t, color="#444444", linewidth=0.8, linestyle=(0, (2, 2)))
+        label = text if len(text) <= 60 else text[:58] + "…"
+        txt = ax.annotate(f"{j + 1}. {label}", xy=(t, 1.0), xycoords=("data", "axes fraction"), xytext=(2, 4 + 11 * (j % 3)),
+                          textcoords="offset points", fontsize=7.5, color="#222222", rotation=0, annotation_clip=False)
+        gid = f"{prefix}-cmd{j}"
+        txt.set_gid(gid)
+        titles[gid] = f"t = {t:g} s: {text}"
+    ax.set_xlabel(time_label(panel.clock))
+    ax.set_ylabel("pods / endpoints")
+    ax.yaxis.get_major_locator().set_params(integer=True)
+    ax.set_ylim(bottom=-0.4)
+    ax.set_xlim(left=start - max(0.5, (end - start) * 0.02), right=times_ext[-1])
+    ax.grid(True, alpha=0.3)
+    if panel.driver:
+        ax.set_title(f"{panel.driver} driver ({panel.clock} time)", fontsize=10, loc="left", pad=4 + 11 * min(3, len(cmds)) + 8)
+    return handles
+
+
+def figure(panels: list[Panel], title: str = "", titles: dict | None = None):
+    """The matplotlib figure of `panels` side by side, legend outside; `titles` gets gid -> hover text."""
+    titles = {} if titles is None else titles
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(8, 3.6), dpi=110)
-    times = [s.t for s in samples]
-    if samples:
-        times_ext = times + [times[-1] + max(1.0, (times[-1] - times[0]) * 0.05)]
-    else:
-        times_ext = []
-    for name in sorted({n for s in samples for n in s.rs_spec}):
-        ys = [s.pods.get(name, 0) for s in samples]
-        ax.step(times_ext, ys + ys[-1:], where="post", label=f"pods of {name}", linewidth=2)
-    term = [sum(s.terminating.values()) for s in samples]
-    if any(term):
-        ax.step(times_ext, term + term[-1:], where="post", label="terminating", linestyle=":", color="grey")
-    for svc in sorted({n for s in samples for n in s.ready_endpoints}):
-        ys = [s.ready_endpoints.get(svc, 0) for s in samples]
-        ax.step(times_ext, ys + ys[-1:], where="post", label=f"ready endpoints of {svc}", linestyle="--", color="black")
-    ax.set_xlabel("time (s)")
-    ax.set_ylabel("count")
-    ax.yaxis.get_major_locator().set_params(integer=True)
+    fig, axes = plt.subplots(1, len(panels), figsize=(6.4 * len(panels), 3.4), dpi=110, sharey=True, squeeze=False)
+    handles: dict = {}
+    for n, (ax, panel) in enumerate(zip(axes[0], panels)):
+        handles.update({k: v for k, v in _draw(ax, panel, titles, f"p{n}").items() if k not in handles})
+    fig.legend(list(handles.values()), list(handles.keys()), loc="upper left", bbox_to_anchor=(1.0, 0.95), fontsize="small", frameon=False)
     if title:
-        ax.set_title(title)
-    ax.legend(loc="best", fontsize="small")
-    ax.grid(True, alpha=0.3)
+        fig.suptitle(title, x=0.01, ha="left")
     fig.tight_layout()
-    fig.savefig(out_path)
-    plt.close(fig)
+    return fig
+
+
+_RC = {"svg.fonttype": "none", "font.family": "DejaVu Sans"}
+
+
+def chart_svg(panels: list[Panel], title: str = "", salt: str = "kubesim") -> str:
+    """The chart as an SVG element (no XML prologue) with hover ``<title>``s; ids are unique per `salt`."""
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    titles: dict[str, str] = {}
+    with matplotlib.rc_context({**_RC, "svg.hashsalt": salt, "svg.id": None}):
+        fig = figure(panels, title, titles)
+        buf = io.StringIO()
+        fig.savefig(buf, format="svg", bbox_inches="tight")
+        plt.close(fig)
+    return _add_titles(buf.getvalue(), titles, salt)
+
+
+def _add_titles(svg: str, titles: dict[str, str], salt: str) -> str:
+    from html import escape
+
+    svg = svg[svg.index("<svg") :]
+    slug = "c" + hashlib.sha1(salt.encode()).hexdigest()[:10]
+    for gid, text in titles.items():
+        svg = svg.replace(f'<g id="{gid}">', f'<g id="{slug}-{gid}" class="hover"><title>{escape(text)}</title>', 1)
+    return svg
+
+
+def plot(samples: list[Sample], out_path: str, title: str = "", replicasets: dict | None = None, commands=(), clock: str = "logical", driver: str = "") -> None:
+    """Write the chart of one run to `out_path` (SVG with hover titles, or PNG, by suffix)."""
+    panel = Panel(samples, replicasets or {}, tuple(commands), clock, driver)
+    if out_path.endswith(".svg"):
+        with open(out_path, "w", encoding="utf-8") as f:
+            f.write('<?xml version="1.0" encoding="utf-8"?>\n' + chart_svg([panel], title, salt=out_path))
+        return
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    with matplotlib.rc_context(_RC):
+        fig = figure([panel], title, {})
+        fig.savefig(out_path, bbox_inches="tight")
+        plt.close(fig)

@@ -2,13 +2,14 @@
 
 The `world` fixture subscribes to the driver's observation hook when a scenario starts,
 so every intermediate state the driver can see is recorded; "then" steps about a whole
-rollout read those observations. With ``KUBESIM_TIMELINE_DIR`` set, a scenario in which a
-Deployment had two ReplicaSets leaves ``<scenario-id>.json`` there for the report.
+rollout read those observations. With ``KUBESIM_TIMELINE_DIR`` set, every scenario leaves
+``<scenario-id>.json`` there for the report (`kubesim.report.record`): the commands it ran with
+their real output, which command each step saw last, and, where a Deployment had two
+ReplicaSets at once, the rollout's timeline.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from dataclasses import dataclass, field
@@ -17,9 +18,8 @@ from pathlib import Path
 import pytest
 from pytest_bdd import parsers, step
 
-from kubesim import timeline
 from kubesim.driver import Observation
-from kubesim.report import timeline_id
+from kubesim.report import record
 
 from .kubectl import Kubectl, Result
 
@@ -45,6 +45,8 @@ class World:
     observations: list = field(default_factory=list)
     mark: int = 0
     notes: dict = field(default_factory=dict)
+    commands: list = field(default_factory=list)  # every command run, with its output, for the report
+    steps: list = field(default_factory=list)  # (step line, index of the last command) for the report
 
     @property
     def kubectl(self) -> Kubectl:
@@ -61,8 +63,10 @@ class World:
             self.pods_before = {p["metadata"]["name"] for p in self.driver.list("Pod")}
             self.history.append((resolved, self.pods_before))
         self.mark = len(self.observations)
-        self.observations.append(self.driver.observe())
+        before = self.driver.observe()
+        self.observations.append(before)
         self.last = self.kubectl.run(resolved)
+        self.commands.append(record.command(before.time, self.last))
         return self.last
 
     def resolve(self, text: str) -> str:
@@ -118,34 +122,27 @@ def world(driver, request):
 
 
 def _write_timeline(w: World, request, out: Path) -> None:
-    """Save the samples of a scenario in which some Deployment had two ReplicaSets at once."""
-    obs = w.observations + [w.driver.observe()]
-    def rollout_seen(o) -> bool:
-        owners = [r["name"] for rs in o.of("ReplicaSet") for r in rs["metadata"].get("ownerReferences") or [] if r.get("kind") == "Deployment"]
-        return any(owners.count(n) > 1 for n in set(owners))
-
-    rollout = any(rollout_seen(o) for o in obs)
-    if not rollout:
-        return
+    """Save what the report shows of this scenario (`kubesim.report.record.scenario_record`)."""
     scenario = getattr(request.node, "_kubesim_scenario", None) or {}
     feature_file = scenario.get("feature_file", request.node.fspath.basename)
-    samples = timeline.changes(obs)
-    out.mkdir(parents=True, exist_ok=True)
-    sid = timeline_id(feature_file, request.node.name)
-    doc = {
-        "id": sid,
-        "item": request.node.name,
-        "feature_file": feature_file,
-        "scenario": scenario.get("name", request.node.name),
-        "driver": getattr(w.driver, "name", "?"),
-        "samples": [s.as_dict() for s in samples],
-    }
-    (out / f"{sid}.json").write_text(json.dumps(doc, indent=1, sort_keys=True), encoding="utf-8")
+    doc = record.scenario_record(w.driver, w.observations + [w.driver.observe()], w.commands, w.steps)
+    doc.update(item=request.node.name, feature_file=feature_file, scenario=scenario.get("name", request.node.name))
+    record.write(out, doc)
 
 
 def pytest_bdd_before_scenario(request, feature, scenario):
-    """Remember which feature file and scenario a test item runs, for its timeline."""
+    """Remember which feature file and scenario a test item runs, for the report."""
     request.node._kubesim_scenario = {"feature_file": feature.rel_filename, "name": scenario.name}
+
+
+def pytest_bdd_after_step(request, feature, scenario, step, step_func, step_func_args):
+    """Note which command's output a step saw (the report shows it beside the step)."""
+    if isinstance(step_func_args.get("world"), World):
+        step_func_args["world"].steps.append((step.line_number, len(step_func_args["world"].commands) - 1))
+
+
+def pytest_bdd_step_error(request, feature, scenario, step, step_func, step_func_args, exception):
+    pytest_bdd_after_step(request, feature, scenario, step, step_func, step_func_args)
 
 
 # ---------------------------------------------------------------------- files and time

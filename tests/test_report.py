@@ -1,60 +1,127 @@
-"""The living-documentation report: it renders every scenario, and opens in headless Chromium.
+"""The living-documentation report: what it holds, and what a reader sees of it in headless Chromium.
 
-On the scenarios run once on the model (module fixture), `render_report` writes one
-self-contained page: every scenario of features/*.feature with its result, claim tags,
-errata side by side, and a chart per rollout scenario; Chromium's DOM of that page lists
-every scenario.
+The scenarios run once on the model (module fixture) and the report is rendered into
+``report/browser-test/`` at the top of the repository (``KUBESIM_REPORT_TEST_DIR`` moves it);
+the browser tests keep their screenshots in its ``screenshots/`` folder for CI to archive.
+Expectations come from the feature files themselves (their doc strings, tables, ``Article:`` and
+``Today:`` lines, tags), the seed's ``claims.md`` (transcribed in `kubesim.report.claims`) and
+kubectl's printers (a ReplicaSet is named ``<deployment>-<pod-template-hash>``).
 """
 
 from __future__ import annotations
 
 import html
-import json
+import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
+from kubesim import timeline
 from kubesim.report import FEATURES, claims_summary, load_results, render_report, run_scenarios
+from kubesim.report.claims import CLAIMS, CONTEXT_ONLY, DETAILS, ERRATA
 
+ROOT = Path(__file__).resolve().parent.parent
+OUT = Path(os.environ.get("KUBESIM_REPORT_TEST_DIR", ROOT / "report" / "browser-test"))
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMIUM_FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--hide-scrollbars",
 ]  # fmt: skip
+needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (Debian: apt-get install -y chromium fonts-wqy-zenhei)")
 
 
 @pytest.fixture(scope="module")
-def report(tmp_path_factory):
-    out = tmp_path_factory.mktemp("report")
-    code = run_scenarios("model", out / "cucumber.json", out / "timelines")
+def report():
+    shutil.rmtree(OUT, ignore_errors=True)
+    code = run_scenarios("model", OUT / "cucumber.json", OUT / "timelines")
     assert code == 0, f"The scenarios failed on the model (pytest exit code {code})."
-    index = render_report(out / "cucumber.json", out / "timelines", out)
-    return out, index
+    index = render_report(OUT / "cucumber.json", OUT / "timelines", OUT)
+    return OUT, index
 
 
+@pytest.fixture(scope="module")
+def scenarios(report):
+    out, _ = report
+    return [s for f in load_results(out / "cucumber.json", out / "timelines") for s in f.scenarios]
 
-def test_every_feature_scenario_is_in_the_results(report):
+
+def _named(scenarios, fragment: str):
+    hits = [s for s in scenarios if fragment in s.name]
+    assert len(hits) == 1, [s.name for s in hits]
+    return hits[0]
+
+
+# ---------------------------------------------------------------------- the results
+def test_every_feature_scenario_is_in_the_results(report, scenarios):
     """On the model, every scenario of every feature file ran, and none failed."""
     out, _ = report
     features = load_results(out / "cucumber.json", out / "timelines")
     assert {f.uri for f in features} == {f"features/{p.name}" for p in FEATURES.glob("*.feature")}
-    statuses = [s.status for f in features for s in f.scenarios]
+    statuses = [s.status for s in scenarios]
     assert statuses and set(statuses) == {"passed"}
 
 
-def test_report_is_self_contained_with_charts_and_errata(report):
-    out, index = report
-    text = index.read_text(encoding="utf-8")
-    assert "<script" not in text and 'src="http' not in text and "href=\"http" not in text
-    features = load_results(out / "cucumber.json", out / "timelines")
-    rollouts = [s for f in features for s in f.scenarios if "rollout" in s.tags]
-    assert rollouts and all(s.timeline for s in rollouts), [s.name for s in rollouts if not s.timeline]
-    assert text.count("data:image/png;base64,") == sum(1 for f in features for s in f.scenarios if s.timeline)
-    errata = [s for f in features for s in f.scenarios if s.erratum]
+def test_every_doc_string_and_table_of_the_feature_files_reaches_its_step(scenarios):
+    """Each step line that opens a doc string (next line is \"\"\") or a table (next line starts with |) in
+    the feature files has that doc string or table in the results (read independently, line by line)."""
+    want_doc, want_table = set(), set()
+    for path in FEATURES.glob("*.feature"):
+        lines = path.read_text(encoding="utf-8").splitlines()
+        inside = False
+        for n, (line, nxt) in enumerate(zip(lines, lines[1:]), start=1):
+            if line.strip() == '"""':
+                inside = not inside
+            elif not inside and line.strip() and not line.strip().startswith(("|", "#", "Examples")):
+                if nxt.strip() == '"""':
+                    want_doc.add((path.name, n))
+                elif nxt.strip().startswith("|"):
+                    want_table.add((path.name, n))
+    got_doc = {(Path(s.feature_uri).name, st.line) for s in scenarios for st in s.steps if st.docstring}
+    got_table = {(Path(s.feature_uri).name, st.line) for s in scenarios for st in s.steps if st.table}
+    assert want_doc and want_doc == got_doc, sorted(want_doc ^ got_doc)
+    assert want_table and want_table == got_table, sorted(want_table ^ got_table)
+
+
+def test_a_command_step_carries_what_the_command_printed(scenarios):
+    """`kubectl get all` after the article's Deployment prints deployment.apps/mc-user and its ReplicaSet
+    named mc-user-<pod-template-hash> (kubectl's printers); the report keeps that real output."""
+    sc = _named(scenarios, "kubectl get all shows the Deployment and its ReplicaSet")
+    run = next(st for st in sc.steps if st.text == 'I run "kubectl get all"')
+    assert run.ran and run.ran["code"] == 0
+    assert "deployment.apps/mc-user" in run.ran["stdout"]
+    assert re.search(r"^replicaset\.apps/mc-user-[a-z0-9]+ ", run.ran["stdout"], re.M)
+    check = next(st for st in sc.steps if st.text == "the output contains:")
+    assert check.checked is run.ran or check.checked == run.ran
+    assert check.differs and "<hash>" in check.docstring and "<hash>" not in check.real_output
+
+
+def test_a_failure_check_compares_with_stderr(scenarios):
+    """The C04 erratum: `kubectl apply` of the extensions/v1beta1 ReplicaSet fails; the step that checks
+    the message is paired with the command's stderr, which says no kind ReplicaSet is served there."""
+    sc = _named(scenarios, "extensions/v1beta1 ReplicaSet is no longer served")
+    check = next(st for st in sc.steps if st.text == "the command fails with:")
+    assert check.checked["code"] != 0 and 'no matches for kind "ReplicaSet"' in check.real_output
+
+
+def test_errata_carry_both_texts_and_claims_agree_with_the_tags(scenarios):
+    """Each @erratum scenario has its Article: and Today: lines and corrects a claim that claims.md calls
+    an erratum; each such claim has an @erratum scenario."""
+    errata = [s for s in scenarios if s.erratum]
     assert errata and all(s.article and s.today for s in errata), [s.name for s in errata if not (s.article and s.today)]
-    assert text.count('class="article"') == len(errata)
+    assert all(set(s.claims) & set(ERRATA) for s in errata), [s.name for s in errata if not set(s.claims) & set(ERRATA)]
+    assert set(ERRATA) == {c for s in errata for c in s.own_tags if c in ERRATA}
+
+
+def test_every_claim_has_its_words_in_both_languages_and_a_verdict():
+    """C01..C24 each have the article's Chinese words, the English gloss and today's behaviour in both
+    languages; context-only claims are C01 and C09 (claims.md)."""
+    assert list(DETAILS) == list(CLAIMS) == [f"C{i:02d}" for i in range(1, 25)]
+    for c in DETAILS.values():
+        assert re.search(r"[\u4e00-\u9fff]", c.today_zh) and c.article_en and c.today_en, c.id
+    assert [c.id for c in DETAILS.values() if c.verdict == "context only"] == list(CONTEXT_ONLY) == ["C01", "C09"]
 
 
 def test_claims_summary_covers_every_checkable_claim(report):
@@ -66,23 +133,196 @@ def test_claims_summary_covers_every_checkable_claim(report):
     assert all(rows[c][1] >= 1 and rows[c][2] == 0 for c in expected)
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (Debian: apt-get install -y chromium); the report's browser check needs it")
-def test_report_opens_in_headless_chromium(report, tmp_path):
-    """Chromium loads the page; its DOM has one article per scenario, each named."""
+def test_the_folder_is_self_contained(report, scenarios):
+    """No script, nothing fetched from the network; a page per claim; one inline SVG chart per rollout."""
     out, index = report
-    dom = subprocess.run(
-        [CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom", index.as_uri()],
-        capture_output=True, text=True, timeout=120,
-    ).stdout
-    features = load_results(out / "cucumber.json", out / "timelines")
-    scenarios = [s for f in features for s in f.scenarios]
-    assert dom.count('class="scenario"') == len(scenarios), dom[:2000]
-    text = html.unescape(dom)
-    missing = [s.name for s in scenarios if s.name not in text]
-    assert not missing, missing
-    shot = tmp_path / "report.png"
-    subprocess.run(
-        [CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile2'}", f"--screenshot={shot}", "--window-size=1280,2400", index.as_uri()],
-        capture_output=True, text=True, timeout=120,
+    text = index.read_text(encoding="utf-8")
+    assert "<script" not in text and not re.search(r'(src|href)="(https?:)?//', text)
+    assert sorted(p.name for p in (out / "claims").glob("*.html")) == [f"{c}.html" for c in CLAIMS]
+    rollouts = [s for s in scenarios if "rollout" in s.tags]
+    assert rollouts and all(s.timeline for s in rollouts), [s.name for s in rollouts if not s.timeline]
+    assert text.count('<figure class="chart"') == sum(1 for s in scenarios if s.timeline)
+
+
+# ---------------------------------------------------------------------- the chart
+def _panel(pods: list[dict], revisions: dict, commands=(), clock="logical", driver="model") -> timeline.Panel:
+    samples = [timeline.Sample(t=float(i), pods=p, rs_spec=dict(p)) for i, p in enumerate(pods)]
+    labels = {rs: {"revisions": revs, "image": f"app:{rs}"} for rs, revs in revisions.items()}
+    return timeline.Panel(samples, labels, tuple(commands), clock, driver)
+
+
+def test_equal_counts_stay_apart_and_colours_follow_the_first_revision():
+    """Two ReplicaSets at 2 pods each are drawn at different heights; revision 1 has the same colour in
+    two charts whatever the ReplicaSets are called, and a rollback's renumbered ReplicaSet keeps it."""
+    a = _panel([{"x": 2, "y": 0}, {"x": 2, "y": 2}], {"x": [1], "y": [2]})
+    b = _panel([{"q": 3, "p": 0}, {"q": 0, "p": 3}], {"q": [1, 3], "p": [2]})
+    fig_a, fig_b = timeline.figure([a]), timeline.figure([b])
+    lines_a = {ln.get_label(): ln for ln in fig_a.axes[0].get_lines() if ln.get_label().startswith("pods of")}
+    lines_b = {ln.get_label(): ln for ln in fig_b.axes[0].get_lines() if ln.get_label().startswith("pods of")}
+    ya, yb = lines_a["pods of rev 1 · app:x"].get_ydata(), lines_a["pods of rev 2 · app:y"].get_ydata()
+    assert ya[1] != yb[1] and abs(ya[1] - yb[1]) < 0.5  # both 2, visibly apart, still read as 2
+    assert lines_a["pods of rev 1 · app:x"].get_color() == lines_b["pods of rev 1→3 · app:q"].get_color()
+    assert lines_a["pods of rev 2 · app:y"].get_color() == lines_b["pods of rev 2 · app:p"].get_color()
+    assert lines_a["pods of rev 1 · app:x"].get_color() != lines_a["pods of rev 2 · app:y"].get_color()
+
+
+def test_the_svg_names_series_marks_commands_and_hovers():
+    """The SVG has the series names as text, the user's actions (not reads) on the time axis, the
+    driver's clock as the axis label, and a <title> on every series."""
+    cmds = timeline.user_actions([(0.0, "kubectl apply -f deploy.yaml"), (0.5, "kubectl get all"), (1.0, "kubectl rollout undo deployment/web")])
+    svg = timeline.chart_svg([_panel([{"x": 3}, {"x": 2, "y": 1}], {"x": [1], "y": [2]}, cmds, clock="wall clock", driver="cluster")], salt="t")
+    text = html.unescape(svg)
+    assert "pods of rev 1 · app:x" in text and "pods of rev 2 · app:y" in text
+    assert "1. apply -f deploy.yaml" in text and "2. rollout undo deployment/web" in text and "get all" not in text
+    assert "wall-clock time" in text and "logical time" not in text
+    assert svg.count("<title>") >= 2 and "<script" not in svg
+
+
+def test_a_custom_driver_with_logical_time_is_charted_beside_the_model(report, tmp_path, monkeypatch):
+    """A third-party driver with the `time` capability (tests/thirdparty, FaithfulAcmeDriver) runs the
+    rollback scenarios; its chart sits beside the model's, and its time is called logical, not wall-clock."""
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(ROOT / "tests" / "thirdparty"), os.environ.get("PYTHONPATH")])))
+    code = run_scenarios("acme_driver:FaithfulAcmeDriver", tmp_path / "acme.json", tmp_path / "acme", ("-k", "rollout_undo_returns"))
+    assert code == 0
+    out, _ = report
+    index = render_report(out / "cucumber.json", out / "timelines", tmp_path / "both", others=[(tmp_path / "acme.json", tmp_path / "acme")])
+    page = html.unescape(index.read_text(encoding="utf-8"))
+    both = re.search(r'<figure class="chart" id="chart-[^"]*rollout_undo_returns[^"]*">(.*?)</figure>', page, re.S)
+    assert both, "no chart for the rollback scenario"
+    assert "model driver (logical time)" in both.group(1) and "acme driver (logical time)" in both.group(1)
+    assert "acme's logical time" in both.group(1) and "wall-clock" not in both.group(1)
+
+
+def test_a_conformance_run_adds_a_column_per_driver(report, scenarios, tmp_path):
+    """JUnit files as `kubesim.conformance` writes them (pytest's --junitxml: classname
+    features.test_scenarios_<feature>, name = the test) add the real cluster's result to each
+    scenario, its column to the claims, and the conformance table to the overview."""
+    out, _ = report
+    c20 = _named(scenarios, "ConfigMap with an unquoted number is rejected")
+    c22 = _named(scenarios, "exec command fails, and its grep would match nothing")
+    folder = tmp_path / "conformance"
+    folder.mkdir()
+    (folder / "cluster.xml").write_text(
+        '<?xml version="1.0" encoding="utf-8"?><testsuites><testsuite name="pytest">'
+        f'<testcase classname="features.test_scenarios_configmap" name="{c20.item}" time="1.0"/>'
+        f'<testcase classname="features.test_scenarios_configmap" name="{c22.item}" time="0.1">'
+        '<skipped type="pytest.skip" message="@needs_kubelet: the cluster driver lacks the \'kubelet\' capability."/></testcase>'
+        "</testsuite></testsuites>",
+        encoding="utf-8",
     )
-    assert shot.exists() and shot.stat().st_size > 10_000
+    (folder / "table.txt").write_text("model: 53 passed; real cluster: 1 passed, 1 skipped\n", encoding="utf-8")
+    index = render_report(out / "cucumber.json", out / "timelines", tmp_path / "r", conformance=folder)
+    page = html.unescape(index.read_text(encoding="utf-8"))
+    assert "real cluster: 1 passed, 1 skipped" in page and "<th>cluster</th>" in page
+    c22_page = html.unescape((tmp_path / "r" / "claims" / "C22.html").read_text(encoding="utf-8"))
+    assert "lacks the 'kubelet' capability" in c22_page
+    row = re.search(r"<tr><td><a href=\"#[^\"]*unquoted[^\"]*\">.*?</tr>", html.unescape((tmp_path / "r" / "claims" / "C20.html").read_text(encoding="utf-8")), re.S)
+    assert row and row.group(0).count('class="badge passed"') == 2
+
+
+# ---------------------------------------------------------------------- in Chromium
+def _chromium(profile: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args], capture_output=True, text=True, timeout=180)
+
+
+def _seen_text(out: Path, page: str, profile: Path) -> str:
+    """The page's rendered text as Chromium lays it out (innerText: nothing hidden, nothing collapsed)."""
+    probe = out / f"probe-{page.replace('/', '-')}"
+    probe.write_text(
+        f'<!DOCTYPE html><meta charset="utf-8"><iframe id="f" src="{page}" style="width:1280px;height:900px"></iframe>'
+        "<script>document.getElementById('f').onload = function () {"
+        " var p = document.createElement('pre'); p.id = 'seen';"
+        " p.textContent = document.getElementById('f').contentDocument.body.innerText; document.body.appendChild(p); };</script>",
+        encoding="utf-8",
+    )
+    try:
+        dom = _chromium(profile, "--allow-file-access-from-files", "--virtual-time-budget=10000", "--dump-dom", probe.as_uri()).stdout
+    finally:
+        probe.unlink()
+    m = re.search(r'<pre id="seen">(.*)</pre>', dom, re.S)
+    assert m, dom[:2000]
+    return html.unescape(m.group(1))
+
+
+def _screenshot(out: Path, page: str, name: str, profile: Path, element: str = "", size: str = "1280,1400") -> Path:
+    """Save a screenshot of `page` (relative to `out`) scrolled to `element`, as screenshots/`name`.
+
+    The page is framed by a small wrapper that scrolls to the element: headless Chromium
+    paints nothing when its own ``--screenshot`` follows a #fragment far down a long page.
+    """
+    shots = out / "screenshots"
+    shots.mkdir(exist_ok=True)
+    shot = shots / name
+    frame = out / f"shot-{name}.html"
+    frame.write_text(
+        '<!DOCTYPE html><meta charset="utf-8"><style>body{margin:0}iframe{border:0;width:100vw;height:100vh;display:block}</style>'
+        f'<iframe id="f" src="{page}"></iframe><script>var f = document.getElementById("f"); f.onload = function () {{'
+        f' var e = f.contentDocument.getElementById({element!r}); if (e) {{ e.scrollIntoView(); f.contentWindow.scrollBy(0, -8); }} }};</script>',
+        encoding="utf-8",
+    )
+    try:
+        _chromium(profile, "--allow-file-access-from-files", "--virtual-time-budget=10000", f"--window-size={size}", f"--screenshot={shot}", frame.as_uri())
+    finally:
+        frame.unlink()
+    assert shot.exists() and shot.stat().st_size > 30_000, f"Chromium painted nothing of {page}#{element}."
+    return shot
+
+
+@needs_chromium
+def test_a_reader_sees_scenarios_doc_strings_tables_and_outputs(report, scenarios, tmp_path):
+    """Every scenario's name, a manifest doc string, a data table's cells and the real `kubectl get all`
+    output are in the rendered text of the overview, without opening anything."""
+    out, index = report
+    seen = _seen_text(out, "index.html", tmp_path / "p1")
+    missing = [s.name for s in scenarios if s.name not in seen]
+    assert not missing, missing
+    assert "image: rainbow/mc-user:1.0.RELEASE" in seen and "minReadySeconds: 10" in seen
+    assert re.search(r"1\.0\.RELEASE\s+1\.1\.RELEASE\s+3\s+0\s+3\s+1\s+2\s+1", seen)
+    real = _named(scenarios, "kubectl get all shows the Deployment").steps
+    rs_line = next(ln for st in real if st.ran for ln in st.ran["stdout"].splitlines() if ln.startswith("replicaset.apps/"))
+    assert " ".join(rs_line.split()) in " ".join(seen.split())
+    _screenshot(out, "index.html", "overview.png", tmp_path / "s1", size="1280,1600")
+
+
+@needs_chromium
+def test_a_reader_sees_an_erratum_in_both_texts_and_languages(report, scenarios, tmp_path):
+    """The C20 erratum shows the article's unquoted 123456 beside today's rejection, in English and in
+    Chinese (claims.md's today, translated in kubesim.report.claims)."""
+    out, index = report
+    sc = _named(scenarios, "ConfigMap with an unquoted number is rejected")
+    seen = _seen_text(out, "index.html", tmp_path / "p2")
+    start = seen.index(sc.name)
+    box = seen[start : start + 3000]
+    assert "The article says" in box and "Kubernetes today" in box
+    assert sc.article in " ".join(box.split()) and sc.today in " ".join(box.split())
+    assert DETAILS["C20"].today_zh in box
+    _screenshot(out, "index.html", "erratum-C20.png", tmp_path / "s2", sc.anchor, "1280,1100")
+
+
+@needs_chromium
+def test_a_reader_sees_a_claim_page(report, scenarios, tmp_path):
+    """claims/C08.html shows the article's Chinese words, the verdict, today's behaviour and the two
+    scenarios tagged @C08 with their results."""
+    out, _ = report
+    seen = _seen_text(out, "claims/C08.html", tmp_path / "p3")
+    c = DETAILS["C08"]
+    assert c.article_zh in seen and c.today_en in " ".join(seen.split()) and "erratum" in seen
+    for s in (s for s in scenarios if "C08" in s.claims):
+        assert s.name in seen
+    assert seen.count("passed") >= 2
+    _screenshot(out, "claims/C08.html", "claim-C08.png", tmp_path / "s3", size="1280,2000")
+
+
+@needs_chromium
+def test_a_reader_sees_a_rollout_chart_with_named_series(report, scenarios, tmp_path):
+    """The rollback chart names its series by revision and image (revision 1 becomes 3 on undo), marks
+    the undo on the time axis and labels the axis with the model's logical time."""
+    out, index = report
+    sc = _named(scenarios, "rollout undo returns to 1.0.RELEASE by reusing the old ReplicaSet")
+    dom = _chromium(tmp_path / "p4", "--dump-dom", index.as_uri()).stdout
+    fig = re.search(rf'<figure class="chart" id="chart-{re.escape(sc.anchor)}">(.*?)</figure>', dom, re.S)
+    assert fig, "the rollback scenario has no chart"
+    text = html.unescape(re.sub(r"<[^>]+>", " ", fig.group(1)))
+    assert "pods of rev 1→3 · rainbow/mc-user:1.0.RELEASE" in text and "pods of rev 2 · rainbow/mc-user:1.1.RELEASE" in text
+    assert "rollout undo deployment/mc-user" in text and "logical time (s)" in text
+    _screenshot(out, "index.html", "rollout-chart.png", tmp_path / "s4", f"chart-{sc.anchor}", "1280,520")

@@ -623,6 +623,15 @@ def cmd_timeline(ctx: Ctx) -> None:
 
 
 def cmd_plot(ctx: Ctx) -> None:
+    """Draw the rollout chart of the report (`kubesim.timeline.plot`) from this session's samples.
+
+    Series are named by revision and image (from the ReplicaSets as they are now, whose
+    revision-history annotation keeps the revisions a rollback replaced). The session keeps no
+    command lines, so the time axis marks when the Deployment and each of its ReplicaSets
+    were created.
+    """
+    from ..driver import Observation
+    from ..timeline import plot, replicaset_labels
     from .record import rollout_samples
 
     name = one_deployment(ctx.args.resource, [])
@@ -632,9 +641,16 @@ def cmd_plot(ctx: Ctx) -> None:
     out = ctx.args.output
     if not out.endswith((".svg", ".png")):
         raise UserError(f'error: cannot tell the image format of "{out}": use a .svg or .png file name')
-    from ..timeline import plot
-
-    plot(samples, out, title=f"rollout of deployment/{name}")
+    labels = replicaset_labels([Observation(0.0, {"ReplicaSet": ctx.st.list("ReplicaSet", ctx.ns)})])
+    owned = {rs for s in samples for rs in s.rs_spec}
+    marks = []
+    for e in ctx.session.get("timeline", []):
+        kind, _, obj = e["object"].partition("/")
+        if e.get("namespace") == ctx.ns and e["change"].startswith("created") and (e["object"] == f"deployment.apps/{name}" or (kind == "replicaset.apps" and obj in owned)):
+            info = labels.get(obj)
+            what = f"deployment/{name} created" if kind == "deployment.apps" else f"new ReplicaSet rev {(info or {}).get('revisions', ['?'])[0]}"
+            marks.append((e["t"] / 1000, what))
+    plot(samples, out, title=f"rollout of deployment/{name}", replicasets=labels, commands=marks, clock="logical")
     ctx.out(f"wrote {out}")
 
 
