@@ -22,6 +22,7 @@ import pytest
 from kubesim import timeline
 from kubesim.report import FEATURES, claims_summary, load_results, render_report, run_scenarios
 from kubesim.report.claims import CLAIMS, CONTEXT_ONLY, DETAILS, ERRATA
+from kubesim.report.results import split_erratum
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = Path(os.environ.get("KUBESIM_REPORT_TEST_DIR", ROOT / "report" / "browser-test"))
@@ -113,6 +114,12 @@ def test_errata_carry_both_texts_and_claims_agree_with_the_tags(scenarios):
     assert errata and all(s.article and s.today for s in errata), [s.name for s in errata if not (s.article and s.today)]
     assert all(set(s.claims) & set(ERRATA) for s in errata), [s.name for s in errata if not set(s.claims) & set(ERRATA)]
     assert set(ERRATA) == {c for s in errata for c in s.own_tags if c in ERRATA}
+
+
+def test_a_chinese_erratum_description_splits_like_an_english_one():
+    """A zh-CN scenario may write 文章: and 如今: (full-width or ASCII colon) for Article: and Today:."""
+    assert split_erratum("文章:先删除一个V1的pod\n如今: 先创建一个 V2 pod\n\n其他说明") == ("先删除一个V1的pod", "先创建一个 V2 pod", "其他说明")
+    assert split_erratum("Article: a\n  b\nToday: c") == ("a b", "c", "")
 
 
 def test_every_claim_has_its_words_in_both_languages_and_a_verdict():

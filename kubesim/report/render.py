@@ -12,7 +12,7 @@ from pathlib import Path
 
 from kubesim import timeline
 
-from .claims import CLAIMS, DETAILS
+from .claims import CLAIMS, DETAILS, Claim
 from .results import Feature, Scenario, attach_junit, attach_run, load_results
 
 
@@ -20,7 +20,7 @@ from .results import Feature, Scenario, attach_junit, attach_run, load_results
 class ClaimView:
     """One claim with the scenarios that show it and their results per driver."""
 
-    claim: object  # claims.Claim
+    claim: Claim
     scenarios: list[Scenario] = field(default_factory=list)
 
     @property
@@ -92,6 +92,7 @@ def _conformance(features: list[Feature], folder: Path | None, primary: str) -> 
 
 
 def render(cucumber_json: Path, timeline_dir, out_dir: Path, others: list, conformance: Path | None) -> Path:
+    """Write the index and the claim pages (see `kubesim.report.render_report`); return the index."""
     import jinja2
 
     features = load_results(cucumber_json, timeline_dir)
@@ -99,7 +100,7 @@ def render(cucumber_json: Path, timeline_dir, out_dir: Path, others: list, confo
     primary = next((s.driver for s in scenarios if s.driver), "") or "model"
     for other_json, other_timelines in others:
         attach_run(features, load_results(Path(other_json), other_timelines))
-    drivers = [primary] + sorted({d for s in scenarios for d in s.others})
+    drivers = [primary] + sorted({d for s in scenarios for d in s.others} - {primary})
     conf_drivers, conf_table = _conformance(features, conformance if conformance is not None else out_dir / "conformance", primary)
     drivers += [d for d in conf_drivers if d not in drivers]
     totals = {k: sum(1 for s in scenarios if s.status == k) for k in ("passed", "failed", "skipped")}
