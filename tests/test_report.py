@@ -186,18 +186,18 @@ def test_the_svg_names_series_marks_commands_and_hovers():
 
 
 def test_a_custom_driver_with_logical_time_is_charted_beside_the_model(report, tmp_path, monkeypatch):
-    """A third-party driver with the `time` capability (tests/thirdparty, FaithfulAcmeDriver) runs the
-    rollback scenarios; its chart sits beside the model's, and its time is called logical, not wall-clock."""
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(ROOT / "tests" / "thirdparty"), os.environ.get("PYTHONPATH")])))
-    code = run_scenarios("acme_driver:FaithfulAcmeDriver", tmp_path / "acme.json", tmp_path / "acme", ("-k", "rollout_undo_returns"))
+    """A third-party driver with the `time` capability (examples/mydriver.py, Honest) runs the rollback
+    scenarios; its chart sits beside the model's, and its time is called logical, not wall-clock."""
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(ROOT / "examples"), os.environ.get("PYTHONPATH")])))
+    code = run_scenarios("mydriver:Honest", tmp_path / "mydriver.json", tmp_path / "mydriver", ("-k", "rollout_undo_returns"))
     assert code == 0
     out, _ = report
-    index = render_report(out / "cucumber.json", out / "timelines", tmp_path / "both", others=[(tmp_path / "acme.json", tmp_path / "acme")])
+    index = render_report(out / "cucumber.json", out / "timelines", tmp_path / "both", others=[(tmp_path / "mydriver.json", tmp_path / "mydriver")])
     page = html.unescape(index.read_text(encoding="utf-8"))
     both = re.search(r'<figure class="chart" id="chart-[^"]*rollout_undo_returns[^"]*">(.*?)</figure>', page, re.S)
     assert both, "no chart for the rollback scenario"
-    assert "model driver (logical time)" in both.group(1) and "acme driver (logical time)" in both.group(1)
-    assert "acme's logical time" in both.group(1) and "wall-clock" not in both.group(1)
+    assert "model driver (logical time)" in both.group(1) and "mydriver driver (logical time)" in both.group(1)
+    assert "mydriver's logical time" in both.group(1) and "wall-clock" not in both.group(1)
 
 
 def test_a_conformance_run_adds_a_column_per_driver(report, scenarios, tmp_path):
