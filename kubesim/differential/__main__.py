@@ -18,6 +18,8 @@ import os
 import sys
 from pathlib import Path
 
+from kubesim.driver import DriverLoadError
+
 from .catalogue import CatalogueError
 from .catalogue import load as load_catalogue
 from .runner import PROFILES, Side, compare, run_profile
@@ -58,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
             if side.driver == "cluster" and not args.kube_context:
                 raise ValueError("the cluster driver needs --kube-context NAME; it never picks a context for you.")
             side.make()  # fails early on an unknown driver or mutant
-    except (CatalogueError, ValueError, ImportError, AttributeError) as err:
+    except (CatalogueError, DriverLoadError, ValueError, ImportError, AttributeError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     out = Path(args.out)
