@@ -27,7 +27,9 @@ def fenceposts():
 
 
 @lru_cache(maxsize=4096)
-def deployment_manifest(name, replicas, strategy, surge, unavailable, min_ready, history, image, env, ready_after, *, app="web", mount=False) -> str:
+def deployment_manifest(
+    name, replicas, strategy, surge, unavailable, min_ready, history, image, env, ready_after, *, app="web", mount=False
+) -> str:
     """The Deployment a user applies: labels app=`app` (default web), one container `web`.
 
     `mount` adds the ConfigMap's key ``color`` as the file ``/etc/web/color`` (a subPath
@@ -89,7 +91,10 @@ def heredoc(manifest: str) -> str:
 
 @lru_cache(maxsize=4)
 def service_manifest(service_type: str = "ClusterIP") -> str:
-    """Service `web` selecting app=web; a NodePort one lets the API server allocate its port (31000-style fixed ports collide across namespaces)."""
+    """Service `web` selecting app=web; a NodePort one lets the API server allocate its port.
+
+    A fixed node port (such as the article's 31000) would collide across namespaces run in parallel.
+    """
     spec: dict = {"selector": {"app": "web"}, "ports": [{"port": 80, "targetPort": 8080}]}
     if service_type != "ClusterIP":
         spec = {"type": service_type, **spec}

@@ -17,10 +17,8 @@ from hypothesis import HealthCheck, Phase, note, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule
 
-from kubesim.generate import (  # noqa: F401 - re-exported: the stateful tests import the manifests from here
-    CONFIGMAP,
+from kubesim.generate import (
     DEPLOYMENTS,
-    FENCEPOSTS,
     IMAGES,
     SERVICE,
     _yaml,

@@ -27,7 +27,9 @@ from .scripts import parse_script
 
 
 def _parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="python -m kubesim.differential", description="Run generated scripts on two drivers and compare every settled step.")
+    ap = argparse.ArgumentParser(
+        prog="python -m kubesim.differential", description="Run generated scripts on two drivers and compare every settled step."
+    )
     ap.add_argument("--a", default="model", help="driver A: model (default), cluster, or package.module:Class")
     ap.add_argument("--b", default="model", help="driver B (default model)")
     ap.add_argument("--kube-context", help="kubeconfig context for a side that reaches a real cluster")
@@ -41,7 +43,9 @@ def _parser() -> argparse.ArgumentParser:
     ap.add_argument("--settle-timeout", type=float, default=120.0, help="seconds a settle may take (logical seconds on the model)")
     ap.add_argument("--catalogue", help="catalogue of accepted divergences (default: the package's catalogue.yaml)")
     ap.add_argument("--out", default=os.path.join("report", "differential"), help="where to write the table and divergences")
-    ap.add_argument("--replay", metavar="FILE", help="compare one script (a printed divergence, or any kubesim.replay script) instead of generating")
+    ap.add_argument(
+        "--replay", metavar="FILE", help="compare one script (a printed divergence, or any kubesim.replay script) instead of generating"
+    )
     return ap
 
 
@@ -71,7 +75,8 @@ def main(argv: list[str] | None = None) -> int:
         except OSError as err:
             print(f"error: {args.replay}: {err.strerror}", file=sys.stderr)
             return 2
-        result = compare(parse_script(text), a, b, catalogue=load_catalogue(args.catalogue) if args.catalogue else None, settle_timeout=args.settle_timeout)
+        catalogue = load_catalogue(args.catalogue) if args.catalogue else None
+        result = compare(parse_script(text), a, b, catalogue=catalogue, settle_timeout=args.settle_timeout)
         print(result.report(), end="")
         return 1 if result.divergence else 0
     profile = PROFILES[args.profile]

@@ -223,7 +223,7 @@ def observe(driver, *, kubelet: bool, scrub: Scrubber) -> dict:
         entries = out["replicasets"].setdefault(key, [{"replicas": None, "pods": {}}])
         entries[0]["pods"] = dict(sorted(counts.items()))
         if kubelet:
-            running = [p for p in members if (p.get("status") or {}).get("phase") == "Running" and not p["metadata"].get("deletionTimestamp")]
+            running = [p for p in members if pod_bucket(p).startswith("Running ") and not p["metadata"].get("deletionTimestamp")]
             views = [_container_view(driver, p, scrub) for p in running]
             entries[0]["containers"] = sorted(views, key=lambda v: json.dumps(v, sort_keys=True))
     for key, entries in out["replicasets"].items():  # one ReplicaSet per key, except orphans of one template
@@ -240,7 +240,8 @@ def observe(driver, *, kubelet: bool, scrub: Scrubber) -> dict:
             ready += len(subset.get("addresses") or ())
             not_ready += len(subset.get("notReadyAddresses") or ())
             ports += subset.get("ports") or []
-        out["endpoints"][ep["metadata"]["name"]] = {"ready": ready, "notReady": not_ready, "ports": sorted(ports, key=lambda p: json.dumps(p, sort_keys=True))}
+        ports.sort(key=lambda p: json.dumps(p, sort_keys=True))
+        out["endpoints"][ep["metadata"]["name"]] = {"ready": ready, "notReady": not_ready, "ports": ports}
     events: dict[str, int] = {}
     for e in driver.list("Event"):
         key = f"{(e.get('involvedObject') or {}).get('kind')} {e.get('reason')}"

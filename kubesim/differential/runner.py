@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import multiprocessing
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -129,7 +130,8 @@ class Result:
             lines.append("--- catalogued differences at this step")
             lines += [f"{d[0]}: {_short(d[1])} | {_short(d[2])}  ({entry})" for d, entry in step.catalogued]
         lines.append("--- observations side by side (A | B)")
-        lines += side_by_side(_dump({"outcome": step.outcomes[0], **step.observations[0]}), _dump({"outcome": step.outcomes[1], **step.observations[1]}))
+        texts = [_dump({"outcome": outcome, **obs}) for outcome, obs in zip(step.outcomes, step.observations)]
+        lines += side_by_side(*texts)
         return "\n".join(lines) + "\n"
 
 
@@ -213,6 +215,19 @@ def compare(commands: list[str], a: Side, b: Side, *, catalogue: Catalogue | Non
     return result
 
 
+def both_have_kubelet(a: Side, b: Side) -> bool:
+    """Whether both sides run containers (capability ``kubelet``); a cluster driver knows only once started."""
+    drivers = [a.make(), b.make()]
+    try:
+        for drv in drivers:
+            drv.start()
+        return all("kubelet" in drv.capabilities for drv in drivers)
+    finally:
+        for drv in drivers:
+            with contextlib.suppress(Exception):
+                drv.stop()
+
+
 class DivergenceFound(AssertionError):
     """Raised inside the Hypothesis search so that it shrinks the script."""
 
@@ -277,8 +292,11 @@ def search(spec: Search) -> Stats:
     is taken for the same one: it is not counted or shrunk again.
     A divergence that does not happen again when Hypothesis re-runs the script (a race on
     a real cluster) is reported under `Stats.flaky` with the script that showed it.
+    Hypothesis bounds shrinking (500 shrinks or 5 minutes), which matters on a real
+    cluster, where each attempt replays a script at seconds a step.
     """
     catalogue = load_catalogue(spec.catalogue_path) if spec.catalogue_path else load_catalogue()
+    configmap_refs = both_have_kubelet(spec.a, spec.b)
     stats = Stats()
     known: set = set()
     attempt = 0
@@ -296,7 +314,7 @@ def search(spec: Search) -> Stats:
             phases=[Phase.generate, Phase.shrink],
         )
         @seed(spec.seed * 1000 + attempt)
-        @given(scripts(spec.max_steps))
+        @given(scripts(spec.max_steps, configmap_refs))
         def check(commands):
             result = compare(commands, spec.a, spec.b, catalogue=catalogue, settle_timeout=spec.settle_timeout)
             if first:
@@ -332,7 +350,17 @@ class Profile:
 PROFILES = {"ci": Profile(scripts=30, max_steps=10, workers=3), "long": Profile(scripts=300, max_steps=16, workers=4)}
 
 
-def run_profile(a: Side, b: Side, *, scripts_total: int, max_steps: int, workers: int, seed: int = 0, settle_timeout: float = 120.0, catalogue_path: str | None = None) -> "Report":
+def run_profile(
+    a: Side,
+    b: Side,
+    *,
+    scripts_total: int,
+    max_steps: int,
+    workers: int,
+    seed: int = 0,
+    settle_timeout: float = 120.0,
+    catalogue_path: str | None = None,
+) -> "Report":
     """Split `scripts_total` scripts into `workers` shards (own seeds, own namespaces), run them in parallel processes."""
     workers = max(1, min(workers, scripts_total))
     shares = [scripts_total // workers + (1 if i < scripts_total % workers else 0) for i in range(workers)]
@@ -342,7 +370,8 @@ def run_profile(a: Side, b: Side, *, scripts_total: int, max_steps: int, workers
     if workers == 1:
         total.merge(search(specs[0]))
     else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        # spawned, not forked: a forked child would inherit the locks of the parent's watch threads
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
             for stats in pool.map(search, specs):
                 total.merge(stats)
     return Report(a.label, b.label, total, time.monotonic() - start, workers, max_steps, seed)

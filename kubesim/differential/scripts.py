@@ -10,6 +10,10 @@ with ``--cascade=orphan`` or in the background. Nothing races a clock: every com
 followed by a settle, and mid-rollout states come from a paused Deployment or the image
 ``web:never-ready``, whose pods never become ready.
 
+Containers read the ConfigMap (env, envFrom, a mounted file) only when both drivers have
+the ``kubelet`` capability: simulated nodes (KWOK) start a container whose ConfigMap is
+missing, which a real kubelet, and the model, refuse.
+
 Deployments `web` and `web-canary` select different labels (``app=web`` and
 ``app=web-canary``): with overlapping selectors, which ReplicaSet adopts an orphaned pod
 is a race on a real cluster.
@@ -44,7 +48,7 @@ class ScriptRunner(Runner):
         return super()._execute(command)
 
 
-def _deployment(name: str):
+def _deployment(name: str, configmap_refs: bool):
     return st.builds(
         lambda replicas, strategy, fp, min_ready, history, image, env, ready_after, mount: g.heredoc(
             g.deployment_manifest(name, replicas, strategy, *fp, min_ready, history, image, env, ready_after, app=name, mount=mount)
@@ -55,26 +59,26 @@ def _deployment(name: str):
         min_ready=st.integers(0, 2),
         history=st.integers(0, 3),
         image=st.sampled_from(g.IMAGES),
-        env=st.sampled_from(["none", "envFrom", "keyRef"]),
+        env=st.sampled_from(["none", "envFrom", "keyRef"] if configmap_refs else ["none"]),
         ready_after=st.sampled_from([0, 1]),
-        mount=st.booleans(),
+        mount=st.booleans() if configmap_refs else st.just(False),
     )
 
 
-def deployments():
+def deployments(configmap_refs: bool = True):
     """``kubectl apply`` of Deployment `web` or `web-canary`, every field drawn."""
-    return st.sampled_from(g.DEPLOYMENTS).flatmap(_deployment)
+    return st.sampled_from(g.DEPLOYMENTS).flatmap(lambda name: _deployment(name, configmap_refs))
 
 
 def configmaps():
     return st.sampled_from(["red", "green", "blue"]).map(lambda c: g.heredoc(g.configmap_manifest(c)))
 
 
-def commands():
-    """One user request."""
+def commands(configmap_refs: bool = True):
+    """One user request; `configmap_refs`: containers may read the ConfigMap."""
     name = st.sampled_from(g.DEPLOYMENTS)
     return st.one_of(
-        deployments(),
+        deployments(configmap_refs),
         st.builds(lambda n, image: f"kubectl set image deployment/{n} web={image}", name, st.sampled_from(g.IMAGES)),
         st.builds(lambda n, r: f"kubectl scale deployment/{n} --replicas={r}", name, st.integers(0, 6)),
         st.builds(lambda n, to: f"kubectl rollout undo deployment/{n}" + (f" --to-revision={to}" if to else ""), name, st.integers(0, 3)),
@@ -88,12 +92,13 @@ def commands():
     )
 
 
-def scripts(max_steps: int):
+def scripts(max_steps: int, configmap_refs: bool = True):
     """A script: maybe the ConfigMap, Deployment `web`, then up to `max_steps` - 2 more requests."""
     more = max(0, max_steps - 2)
     length = st.integers(0, more)  # uniform: Hypothesis' own list lengths average about five
-    rest = length.flatmap(lambda n: st.lists(commands(), min_size=n, max_size=n))
-    return st.tuples(st.lists(configmaps(), max_size=1), _deployment("web"), rest).map(lambda t: [*t[0], t[1], *t[2]])
+    rest = length.flatmap(lambda n: st.lists(commands(configmap_refs), min_size=n, max_size=n))
+    first = _deployment("web", configmap_refs)
+    return st.tuples(st.lists(configmaps(), max_size=1), first, rest).map(lambda t: [*t[0], t[1], *t[2]])
 
 
 def format_script(commands: list[str]) -> str:

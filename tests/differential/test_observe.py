@@ -81,3 +81,18 @@ def test_delete_cascade_orphan_leaves_the_replicasets_without_an_owner():
     assert obs["deployments"] == {}
     [(key, rs)] = obs["replicasets"].items()
     assert key.startswith("orphan web:1 #") and rs["pods"] == {"Running ready": 3}
+
+
+def test_new_manifest_options_are_written_as_yaml_safe_dump_writes_them():
+    """The differential's options (own labels, a subPath ConfigMap file, a NodePort Service) are plain `yaml.safe_dump` text."""
+    import yaml
+
+    canary = g.deployment_manifest("web-canary", 2, "Recreate", None, None, 1, 0, "web:2", "keyRef", 1, app="web-canary", mount=True)
+    texts = [g.service_manifest("NodePort"), canary]
+    for text in texts:
+        obj = yaml.safe_load(text)
+        assert yaml.safe_dump(obj, sort_keys=False, default_flow_style=False) == text
+    canary = yaml.safe_load(texts[1])
+    assert canary["spec"]["selector"] == {"matchLabels": {"app": "web-canary"}}
+    assert canary["spec"]["template"]["spec"]["containers"][0]["volumeMounts"][0]["subPath"] == "color"
+    assert g.service_manifest() == g.SERVICE and "type: NodePort" in texts[0]

@@ -42,7 +42,8 @@ def test_planted_divergence_is_found_and_shrunk(planted):
     assert len(planted.commands) <= 10
     paths = [p for p, _, _ in planted.divergence.differences]
     assert any(p.startswith("replicasets[") for p in paths), paths
-    kept = [k for k, v in planted.divergence.observations[1]["replicasets"].items() if k not in planted.divergence.observations[0]["replicasets"]]
+    fine, broken = (obs["replicasets"] for obs in planted.divergence.observations)
+    kept = [key for key in broken if key not in fine]
     assert kept, "the broken side should show a ReplicaSet the other side deleted"
 
 
@@ -118,3 +119,43 @@ def test_command_writes_the_results_table(tmp_path, capsys):
         assert row in table
     assert "| scripts                                           | 3 |" in table
     assert format_script(["kubectl scale deployment/web --replicas=1"]) == "kubectl scale deployment/web --replicas=1\nkubesim settle\n"
+
+
+def test_any_two_drivers_a_third_party_without_kubelet_gets_no_configmap_references():
+    """Against a driver whose nodes run no containers, scripts never make a container read the ConfigMap, and agree."""
+    from hypothesis import given, settings
+
+    from kubesim.differential.runner import both_have_kubelet
+    from kubesim.differential.scripts import scripts
+
+    simulated = Side("tests.differential.thirdparty:SimulatedNodes")
+    assert not both_have_kubelet(MODEL, simulated) and both_have_kubelet(MODEL, MODEL)
+
+    @settings(max_examples=40, database=None, deadline=None)
+    @given(scripts(12, configmap_refs=False))
+    def no_references(commands):
+        for command in commands:
+            assert "configMapRef" not in command and "configMapKeyRef" not in command and "volumes:" not in command
+
+    no_references()
+    stats = search(Search(MODEL, simulated, scripts=5, max_steps=6, seed=2))
+    assert stats.scripts == 5 and stats.divergences == []
+
+
+def test_a_third_party_with_live_environment_is_caught():
+    """A driver whose containers see ConfigMap updates live (Kubernetes fixes env at container start, claim C23)
+    diverges from the model in a container's environment, after a ConfigMap update."""
+    live = Side("tests.differential.thirdparty:LiveEnv")
+    script = [
+        "kubectl apply -f - <<EOF\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web-config\ndata:\n  color: red\nEOF",
+        "kubectl apply -f - <<EOF\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 1\n"
+        "  selector:\n    matchLabels:\n      app: web\n  template:\n    metadata:\n      labels:\n        app: web\n"
+        "    spec:\n      containers:\n      - name: web\n        image: web:1\n        envFrom:\n        - configMapRef:\n"
+        "            name: web-config\nEOF",
+        "kubectl apply -f - <<EOF\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web-config\ndata:\n  color: blue\nEOF",
+    ]
+    result = compare(script, MODEL, live)
+    assert result.divergence is not None and len(result.steps) == 3
+    [(path, fine, broken)] = result.divergence.differences
+    assert path.endswith(".containers")
+    assert fine[0]["env"]["color"] == "red" and broken[0]["env"]["color"] == "blue"

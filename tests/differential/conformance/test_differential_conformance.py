@@ -61,7 +61,8 @@ def test_planted_divergence_is_found_and_shrunk(mutant, under_test):
     script = stats.divergences[0].commands
     assert len(script) <= MAX_STEPS, stats.divergences[0].report()
     against = compare(script, broken, under_test)
-    assert against.divergence is not None, f"{mutant}: the shrunk script does not diverge from {under_test.label}:\n{stats.divergences[0].report()}"
+    shrunk = stats.divergences[0].report()
+    assert against.divergence is not None, f"{mutant}: the shrunk script does not diverge from {under_test.label}:\n{shrunk}"
     clean = compare(script, Side("model"), under_test)
     assert clean.divergence is None, f"the shrunk script diverges without the mutant too:\n{clean.report()}"
     print(f"\n{mutant}: {len(script)} steps, found after {stats.scripts} scripts; differs at {', '.join(sorted(against.signature))}")
