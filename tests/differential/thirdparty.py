@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from kubesim import model as m
 from kubesim.drivers.model import ModelDriver
 
 
@@ -31,3 +32,12 @@ class LiveEnv(ModelDriver):
                 if cm is not None:
                     env.update(cm.get("data") or {})
         return env
+
+
+class Reseeded(ModelDriver):
+    """The model with other names, uids, IPs and clock: another seed, epoch and namespace."""
+
+    name = "reseeded"
+
+    def __init__(self) -> None:
+        super().__init__(namespace="reseeded", config=m.Config(seed=99, epoch=1_800_000_000))
