@@ -22,7 +22,7 @@ from kubesim.driver import DriverLoadError
 
 from .catalogue import CatalogueError
 from .catalogue import load as load_catalogue
-from .runner import PROFILES, Side, compare, run_profile
+from .runner import PROFILES, Side, both_have_kubelet, compare, run_profile
 from .scripts import parse_script
 
 
@@ -67,6 +67,11 @@ def main(argv: list[str] | None = None) -> int:
     except (CatalogueError, DriverLoadError, ValueError, ImportError, AttributeError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    try:
+        kubelet = both_have_kubelet(a, b)
+    except Exception as err:  # noqa: BLE001 - an unreachable cluster, say: one line, not a traceback
+        print(f"error: cannot start the drivers ({a.label}, {b.label}): {type(err).__name__}: {err}", file=sys.stderr)
+        return 2
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     if args.replay:
@@ -89,6 +94,7 @@ def main(argv: list[str] | None = None) -> int:
         seed=args.seed,
         settle_timeout=args.settle_timeout,
         catalogue_path=args.catalogue,
+        configmap_refs=kubelet,
     )
     table = report.table()
     (out / "differential.md").write_text(table, encoding="utf-8")

@@ -283,6 +283,8 @@ class Search:
     catalogue_path: str | None = None
     #: Stop at the first divergence (a planted-divergence test needs one, shrunk).
     stop_at_first: bool = False
+    #: Whether containers may read the ConfigMap (`scripts.scripts`); None: ask the drivers (`both_have_kubelet`).
+    configmap_refs: bool | None = None
 
 
 def search(spec: Search) -> Stats:
@@ -296,7 +298,7 @@ def search(spec: Search) -> Stats:
     cluster, where each attempt replays a script at seconds a step.
     """
     catalogue = load_catalogue(spec.catalogue_path) if spec.catalogue_path else load_catalogue()
-    configmap_refs = both_have_kubelet(spec.a, spec.b)
+    configmap_refs = both_have_kubelet(spec.a, spec.b) if spec.configmap_refs is None else spec.configmap_refs
     stats = Stats()
     known: set = set()
     attempt = 0
@@ -360,11 +362,16 @@ def run_profile(
     seed: int = 0,
     settle_timeout: float = 120.0,
     catalogue_path: str | None = None,
+    configmap_refs: bool | None = None,
 ) -> "Report":
     """Split `scripts_total` scripts into `workers` shards (own seeds, own namespaces), run them in parallel processes."""
     workers = max(1, min(workers, scripts_total))
     shares = [scripts_total // workers + (1 if i < scripts_total % workers else 0) for i in range(workers)]
-    specs = [Search(a, b, n, max_steps, seed * 100 + i, settle_timeout, catalogue_path) for i, n in enumerate(shares)]
+    if configmap_refs is None:
+        configmap_refs = both_have_kubelet(a, b)
+    specs = [
+        Search(a, b, n, max_steps, seed * 100 + i, settle_timeout, catalogue_path, configmap_refs=configmap_refs) for i, n in enumerate(shares)
+    ]
     start = time.monotonic()
     total = Stats()
     if workers == 1:

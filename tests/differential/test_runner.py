@@ -112,6 +112,20 @@ def test_command_refuses_bad_input_with_a_clear_error(tmp_path, capsys):
     assert "--kube-context" in capsys.readouterr().err
 
 
+def test_command_reports_an_unreachable_cluster_in_one_line(tmp_path, monkeypatch, capsys):
+    """A kubeconfig context whose server refuses connections: exit 2 and one line saying the drivers did not start."""
+    pytest.importorskip("kubernetes", reason="the cluster driver is the optional extra kubesim[cluster]")
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text(
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster: {server: 'https://127.0.0.1:1'}\n"
+        "contexts:\n- name: dead\n  context: {cluster: c, user: u}\nusers:\n- name: u\n  user: {token: x}\n"
+    )
+    monkeypatch.setenv("KUBECONFIG", str(kubeconfig))
+    assert main(["--b", "cluster", "--kube-context", "dead", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: cannot start the drivers (model, cluster)") and "Traceback" not in err
+
+
 def test_command_writes_the_results_table(tmp_path, capsys):
     """`-n 3` on model against model: exit 0 and a table of scripts, steps, divergences, catalogued and time per script."""
     assert main(["-n", "3", "--workers", "1", "--max-steps", "4", "--out", str(tmp_path)]) == 0
