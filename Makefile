@@ -18,3 +18,13 @@ cluster-smoke:
 # Every scenario on the model and on the local control plane, side by side (kubesim/conformance.py).
 conformance:
 	python3 -m kubesim.conformance
+
+.PHONY: differential
+# Generated scripts on the model and on the local control plane, compared step by step
+# (kubesim/differential). Needs a running cluster (make cluster-up). N scripts, long profile;
+# the results table goes to report/differential/differential.md. B=model compares model with model.
+N ?= 300
+A ?= model
+B ?= cluster
+differential:
+	KUBECONFIG=$${KUBECONFIG:-$(CURDIR)/cluster/_run/kubeconfig} python3 -m kubesim.differential --a $(A) --b $(B) --kube-context kubesim-local -n $(N) --profile long --out report/differential

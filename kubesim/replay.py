@@ -13,9 +13,9 @@ person would type them::
     kubesim run deployment/default/web
     kubesim settle
 
-``kubectl`` lines are the user's requests. ``kubesim`` lines are what the world and the
-control plane do: ``advance DURATION`` lets time pass, ``settle`` runs until nothing
-changes, ``run WORK`` runs one queued controller sync (``controller/namespace/name``, or
+``kubectl`` lines are the user's requests (``kubectl delete`` takes ``--cascade=orphan``).
+``kubesim`` lines are what the world and the control plane do: ``advance DURATION`` lets
+time pass, ``settle`` runs until nothing changes, ``run WORK`` runs one queued controller sync (``controller/namespace/name``, or
 a JSON list for other work), ``tick`` moves time to the next timer,
 ``crash pod/NAME`` makes a container exit, ``set-readiness pod/NAME true|false|auto``
 forces a readiness result. Lines starting with ``#`` are comments.
@@ -95,8 +95,9 @@ def format_duration(seconds: float) -> str:
 class Runner:
     """Execute script commands on a driver (default: a fresh model) under an `InvariantMonitor`."""
 
-    def __init__(self, driver: ModelDriver | None = None, *, check: bool = True, config: m.Config | None = None):
+    def __init__(self, driver: ModelDriver | None = None, *, check: bool = True, config: m.Config | None = None, settle_timeout: float = 600.0):
         self.driver = driver if driver is not None else ModelDriver(config=config)
+        self.settle_timeout = settle_timeout
         self.driver.start()
         self.monitor = InvariantMonitor(self.driver).start() if check else None
         self.commands: list[str] = []
@@ -138,7 +139,7 @@ class Runner:
             d.advance(parse_duration(args[1]))
         elif verb == "settle":
             try:
-                d.settle()
+                d.settle(self.settle_timeout)
             except NotSettledError:
                 return "not settled"
             if self.monitor is not None:
@@ -183,11 +184,13 @@ class Runner:
                 return out
             return {"restart": d.rollout_restart, "pause": d.rollout_pause, "resume": d.rollout_resume}[action](name)
         if verb == "delete":
-            if "/" in args[1]:
-                kind, name = args[1].split("/", 1)
+            words = [a for a in args[1:] if not a.startswith("--")]
+            cascade = next((a.split("=", 1)[1] for a in args if a.startswith("--cascade=")), "background")
+            if "/" in words[0]:
+                kind, name = words[0].split("/", 1)
             else:
-                kind, name = args[1], args[2]
-            return d.delete(_kind(kind), name)
+                kind, name = words[0], words[1]
+            return d.delete(_kind(kind), name, cascade)
         raise ValueError(f"Unsupported kubectl command: kubectl {' '.join(args)}")
 
 

@@ -37,7 +37,7 @@ def test_manifests_are_written_as_yaml_safe_dump_writes_them():
 
     import yaml
 
-    from kubesim.stateful import FENCEPOSTS, IMAGES, SERVICE, _yaml, configmap_manifest, deployment_manifest
+    from kubesim.generate import FENCEPOSTS, IMAGES, SERVICE, _yaml, configmap_manifest, deployment_manifest
 
     def plain(obj):
         return yaml.safe_dump(obj, sort_keys=False, default_flow_style=False)

@@ -1,0 +1,111 @@
+"""Generated scripts for the differential runner, and the runner of one script's commands on one driver.
+
+A script is a list of kubectl-style commands (`kubesim.replay` syntax), drawn by
+Hypothesis from what both systems can do: apply and edit Deployments (replicas 0-6, both
+strategies, maxSurge/maxUnavailable fenceposts, minReadySeconds 0-2, history limits,
+env/envFrom from a ConfigMap, a ConfigMap file), set image, scale, undo (with and without
+``--to-revision``), pause/resume, restart, delete a pod, create/update/delete the
+ConfigMap, apply or delete a Service (ClusterIP or NodePort), and delete a Deployment
+with ``--cascade=orphan`` or in the background. Nothing races a clock: every command is
+followed by a settle, and mid-rollout states come from a paused Deployment or the image
+``web:never-ready``, whose pods never become ready.
+
+Containers read the ConfigMap (env, envFrom, a mounted file) only when both drivers have
+the ``kubelet`` capability: simulated nodes (KWOK) start a container whose ConfigMap is
+missing, which a real kubelet, and the model, refuse.
+
+Deployments `web` and `web-canary` select different labels (``app=web`` and
+``app=web-canary``): with overlapping selectors, which ReplicaSet adopts an orphaned pod
+is a race on a real cluster.
+"""
+
+from __future__ import annotations
+
+from hypothesis import strategies as st
+
+from kubesim import generate as g
+from kubesim.model.errors import ControllerError
+from kubesim.replay import Runner, split_commands
+
+from .observe import pod_order
+
+
+class ScriptRunner(Runner):
+    """`kubesim.replay.Runner` on any driver, plus ``kubesim delete-pod N``: delete the N-th pod (mod the count)
+    in `pod_order`, an order both systems share where pod names differ."""
+
+    def __init__(self, driver, settle_timeout: float) -> None:
+        super().__init__(driver, check=False, settle_timeout=settle_timeout)
+
+    def _execute(self, command: str) -> str:
+        words = command.split()
+        if words[:2] == ["kubesim", "delete-pod"]:
+            obs = self.driver.observe()
+            pods = [p for p in pod_order(obs.of("Pod"), obs.of("ReplicaSet")) if not p["metadata"].get("deletionTimestamp")]
+            if not pods:
+                raise ControllerError("no pods to delete")
+            return self.driver.delete("Pod", pods[int(words[2]) % len(pods)]["metadata"]["name"])
+        return super()._execute(command)
+
+
+def _deployment(name: str, configmap_refs: bool):
+    return st.builds(
+        lambda replicas, strategy, fp, min_ready, history, image, env, ready_after, mount: g.heredoc(
+            g.deployment_manifest(name, replicas, strategy, *fp, min_ready, history, image, env, ready_after, app=name, mount=mount)
+        ),
+        replicas=st.integers(0, 6),
+        strategy=st.sampled_from(["RollingUpdate", "Recreate"]),
+        fp=g.fenceposts(),
+        min_ready=st.integers(0, 2),
+        history=st.integers(0, 3),
+        image=st.sampled_from(g.IMAGES),
+        env=st.sampled_from(["none", "envFrom", "keyRef"] if configmap_refs else ["none"]),
+        ready_after=st.sampled_from([0, 1]),
+        mount=st.booleans() if configmap_refs else st.just(False),
+    )
+
+
+def deployments(configmap_refs: bool = True):
+    """``kubectl apply`` of Deployment `web` or `web-canary`, every field drawn."""
+    return st.sampled_from(g.DEPLOYMENTS).flatmap(lambda name: _deployment(name, configmap_refs))
+
+
+def configmaps():
+    return st.sampled_from(["red", "green", "blue"]).map(lambda c: g.heredoc(g.configmap_manifest(c)))
+
+
+def commands(configmap_refs: bool = True):
+    """One user request; `configmap_refs`: containers may read the ConfigMap."""
+    name = st.sampled_from(g.DEPLOYMENTS)
+    return st.one_of(
+        deployments(configmap_refs),
+        st.builds(lambda n, image: f"kubectl set image deployment/{n} web={image}", name, st.sampled_from(g.IMAGES)),
+        st.builds(lambda n, r: f"kubectl scale deployment/{n} --replicas={r}", name, st.integers(0, 6)),
+        st.builds(lambda n, to: f"kubectl rollout undo deployment/{n}" + (f" --to-revision={to}" if to else ""), name, st.integers(0, 3)),
+        st.builds(lambda n, verb: f"kubectl rollout {verb} deployment/{n}", name, st.sampled_from(["pause", "resume", "restart"])),
+        st.integers(0, 11).map(lambda i: f"kubesim delete-pod {i}"),
+        configmaps(),
+        st.just(f"kubectl delete configmap {g.CONFIGMAP}"),
+        st.sampled_from(["ClusterIP", "NodePort"]).map(lambda t: g.heredoc(g.service_manifest(t))),
+        st.just("kubectl delete service web"),
+        st.builds(lambda n, c: f"kubectl delete deployment {n} --cascade={c}", name, st.sampled_from(["orphan", "background"])),
+    )
+
+
+def scripts(max_steps: int, configmap_refs: bool = True):
+    """A script: maybe the ConfigMap, Deployment `web`, then up to `max_steps` - 2 more requests."""
+    more = max(0, max_steps - 2)
+    length = st.integers(0, more)  # uniform: Hypothesis' own list lengths average about five
+    rest = length.flatmap(lambda n: st.lists(commands(configmap_refs), min_size=n, max_size=n))
+    first = _deployment("web", configmap_refs)
+    return st.tuples(st.lists(configmaps(), max_size=1), first, rest).map(lambda t: [*t[0], t[1], *t[2]])
+
+
+def format_script(commands: list[str]) -> str:
+    """The script as text: each request followed by ``kubesim settle``, as the runner executes it."""
+    return "".join(f"{c}\nkubesim settle\n" for c in commands)
+
+
+def parse_script(text: str) -> list[str]:
+    """The requests of a script (`format_script`'s output, or any `kubesim.replay` script); settles are implied."""
+    return [c for c in split_commands(text) if c.strip() != "kubesim settle"]

@@ -1,0 +1,176 @@
+"""The differential runner: no divergence between equal systems, a planted one found and shrunk, the catalogue, the command.
+
+The expectation for the planted divergence is the mutant's own definition (`kubesim.mutants`):
+`history_limit_ignored` never deletes old ReplicaSets, so a Deployment with
+``revisionHistoryLimit: 0`` keeps its old ReplicaSet after one rollout on that side only
+(upstream `cleanupDeployment`, pkg/controller/deployment/sync.go, deletes it).
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from kubesim.differential import Side, compare, search
+from kubesim.differential.__main__ import main
+from kubesim.differential.catalogue import CatalogueError, load
+from kubesim.differential.runner import Search
+from kubesim.differential.scripts import format_script, parse_script
+
+MODEL = Side("model")
+PLANTED = Side("model", mutant="history_limit_ignored")
+
+
+def test_systems_differing_only_in_names_and_clock_never_diverge():
+    """The model against itself with another seed, epoch and namespace (so other pod names, uids, IPs and
+    timestamps), loaded as a third-party driver: every generated script runs to its end without a difference."""
+    stats = search(Search(MODEL, Side("tests.differential.thirdparty:Reseeded"), scripts=8, max_steps=10, seed=3))
+    assert stats.scripts == 8 and stats.steps >= 8
+    assert stats.divergences == [] and stats.flaky == []
+
+
+@pytest.fixture(scope="module")
+def planted():
+    """The shrunk divergence the runner finds against the history-limit mutant."""
+    stats = search(Search(MODEL, PLANTED, scripts=15, max_steps=8, seed=1))
+    assert len(stats.divergences) == 1, "the runner did not find the planted divergence"
+    return stats.divergences[0]
+
+
+def test_planted_divergence_is_found_and_shrunk(planted):
+    """The divergence is shrunk to a short script whose last step shows the old ReplicaSet kept on the broken side only."""
+    assert len(planted.commands) <= 10
+    paths = [p for p, _, _ in planted.divergence.differences]
+    assert any(p.startswith("replicasets[") for p in paths), paths
+    fine, broken = (obs["replicasets"] for obs in planted.divergence.observations)
+    kept = [key for key in broken if key not in fine]
+    assert kept, "the broken side should show a ReplicaSet the other side deleted"
+
+
+def test_printed_script_replays_the_divergence(planted, tmp_path, capsys):
+    """The report's script, replayed with --replay, diverges again under the mutant and not without it."""
+    text = planted.report()
+    script = text.split("--- script\n", 1)[1].split("\n--- differences", 1)[0]
+    assert parse_script(script) == planted.commands
+    path = tmp_path / "divergence.txt"
+    path.write_text(script)
+    assert main(["--replay", str(path), "--mutant-b", "history_limit_ignored", "--out", str(tmp_path)]) == 1
+    assert "Divergence between model (A) and model+history_limit_ignored (B)" in capsys.readouterr().out
+    assert main(["--replay", str(path), "--out", str(tmp_path)]) == 0
+
+
+def test_a_catalogued_difference_does_not_fail_the_run(planted, tmp_path):
+    """With a catalogue entry accepting ReplicaSet differences between model and model, the same script runs through, counted."""
+    entry = textwrap.dedent(
+        """\
+        - id: test-history
+          drivers: [model]
+          paths: ['replicasets*']
+          script: |
+            kubectl scale deployment/web --replicas=1
+          source: pkg/controller/deployment/sync.go (cleanupDeployment)
+          explanation: a test entry
+        """
+    )
+    path = tmp_path / "catalogue.yaml"
+    path.write_text(entry)
+    result = compare(planted.commands, MODEL, PLANTED, catalogue=load(path))
+    assert result.divergence is None
+    assert any(entry == "test-history" for step in result.steps for _, entry in step.catalogued)
+
+
+def test_shipped_catalogue_is_well_formed():
+    """Every shipped entry has its drivers, paths, minimal script, upstream source and explanation (checked by `load`)."""
+    for entry in load().entries:
+        assert parse_script(entry.script), entry.id
+
+
+@pytest.mark.parametrize(
+    "text, where",
+    [
+        ("- id: x\n", "entry 1 (x), field drivers: missing"),
+        ("{a: 1}\n", "must be a list of entries"),
+        ("- {id: x, drivers: [model], paths: [], script: s, source: s, explanation: e}\n", "entry 1 (x), field paths"),
+    ],
+)
+def test_malformed_catalogue_is_refused_naming_file_entry_and_field(tmp_path, text, where):
+    path = tmp_path / "bad.yaml"
+    path.write_text(text)
+    with pytest.raises(CatalogueError) as err:
+        load(path)
+    assert str(path) in str(err.value) and where in str(err.value)
+
+
+def test_command_refuses_bad_input_with_a_clear_error(tmp_path, capsys):
+    """Unknown driver, unknown mutant, a cluster without a context: exit 2, one line naming the problem, nothing run."""
+    assert main(["--b", "nosuch", "--out", str(tmp_path)]) == 2
+    assert "nosuch" in capsys.readouterr().err
+    assert main(["--mutant-b", "nosuch", "--out", str(tmp_path)]) == 2
+    assert "Unknown mutant 'nosuch'" in capsys.readouterr().err
+    assert main(["--b", "cluster", "--out", str(tmp_path)]) == 2
+    assert "--kube-context" in capsys.readouterr().err
+
+
+def test_command_reports_an_unreachable_cluster_in_one_line(tmp_path, monkeypatch, capsys):
+    """A kubeconfig context whose server refuses connections: exit 2 and one line saying the drivers did not start."""
+    pytest.importorskip("kubernetes", reason="the cluster driver is the optional extra kubesim[cluster]")
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text(
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster: {server: 'https://127.0.0.1:1'}\n"
+        "contexts:\n- name: dead\n  context: {cluster: c, user: u}\nusers:\n- name: u\n  user: {token: x}\n"
+    )
+    monkeypatch.setenv("KUBECONFIG", str(kubeconfig))
+    assert main(["--b", "cluster", "--kube-context", "dead", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: cannot start the drivers (model, cluster)") and "Traceback" not in err
+
+
+def test_command_writes_the_results_table(tmp_path, capsys):
+    """`-n 3` on model against model: exit 0 and a table of scripts, steps, divergences, catalogued and time per script."""
+    assert main(["-n", "3", "--workers", "1", "--max-steps", "4", "--out", str(tmp_path)]) == 0
+    table = (tmp_path / "differential.md").read_text()
+    for row in ("| scripts", "| steps", "divergences found", "catalogued", "time per script"):
+        assert row in table
+    assert "| scripts                                           | 3 |" in table
+    assert format_script(["kubectl scale deployment/web --replicas=1"]) == "kubectl scale deployment/web --replicas=1\nkubesim settle\n"
+
+
+def test_any_two_drivers_a_third_party_without_kubelet_gets_no_configmap_references():
+    """Against a driver whose nodes run no containers, scripts never make a container read the ConfigMap, and agree."""
+    from hypothesis import given, settings
+
+    from kubesim.differential.runner import both_have_kubelet
+    from kubesim.differential.scripts import scripts
+
+    simulated = Side("tests.differential.thirdparty:SimulatedNodes")
+    assert not both_have_kubelet(MODEL, simulated) and both_have_kubelet(MODEL, MODEL)
+
+    @settings(max_examples=40, database=None, deadline=None)
+    @given(scripts(12, configmap_refs=False))
+    def no_references(commands):
+        for command in commands:
+            assert "configMapRef" not in command and "configMapKeyRef" not in command and "volumes:" not in command
+
+    no_references()
+    stats = search(Search(MODEL, simulated, scripts=5, max_steps=6, seed=2))
+    assert stats.scripts == 5 and stats.divergences == []
+
+
+def test_a_third_party_with_live_environment_is_caught():
+    """A driver whose containers see ConfigMap updates live (Kubernetes fixes env at container start, claim C23)
+    diverges from the model in a container's environment, after a ConfigMap update."""
+    live = Side("tests.differential.thirdparty:LiveEnv")
+    script = [
+        "kubectl apply -f - <<EOF\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web-config\ndata:\n  color: red\nEOF",
+        "kubectl apply -f - <<EOF\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 1\n"
+        "  selector:\n    matchLabels:\n      app: web\n  template:\n    metadata:\n      labels:\n        app: web\n"
+        "    spec:\n      containers:\n      - name: web\n        image: web:1\n        envFrom:\n        - configMapRef:\n"
+        "            name: web-config\nEOF",
+        "kubectl apply -f - <<EOF\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web-config\ndata:\n  color: blue\nEOF",
+    ]
+    result = compare(script, MODEL, live)
+    assert result.divergence is not None and len(result.steps) == 3
+    [(path, fine, broken)] = result.divergence.differences
+    assert path.endswith(".containers")
+    assert fine[0]["env"]["color"] == "red" and broken[0]["env"]["color"] == "blue"
