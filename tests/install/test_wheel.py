@@ -57,7 +57,7 @@ def test_the_wheel_installs_everything_under_kubesim(user):
     assert (kit / "features" / "manifests" / "deploy.yaml").exists()
     assert (kit / "steps" / "kubectl.py").exists() and (kit / "model" / "deployment" / "rolling.py").exists()
     assert list((kit / "report" / "templates").iterdir())
-    assert (kit / "stateful.py").exists()
+    assert (kit / "stateful.py").exists() and (kit / "differential" / "catalogue.yaml").exists()
 
 
 def test_a_local_model_module_does_not_shadow_the_kit(user):
