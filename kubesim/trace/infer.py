@@ -11,7 +11,7 @@ carries an input. Inputs are what the model cannot decide for itself:
   `kubectl apply` of the observed spec), a Deployment, ConfigMap or Service created,
   changed or deleted, and a pod deleted by someone other than its ReplicaSet (a pod whose
   deletion no `SuccessfulDelete` Event of the replicaset-controller reports; only when the
-  trace recorded Events);
+  trace holds Events);
 - readiness: a pod's Ready condition turning True (at its lastTransitionTime, else the
   arrival time) or False. The search replays it on a model pod of the same template whose
   containers run, so readiness times come from the trace, not from the model's defaults.
@@ -31,6 +31,8 @@ from .project import View, is_ready, pod_state, project, ready_since
 
 _SERVER_ANNOTATIONS = ("kubectl.kubernetes.io/last-applied-configuration",)
 _SERVER_PREFIXES = ("deployment.kubernetes.io/",)
+#: Objects the control plane makes in every namespace (not user requests).
+SYSTEM_OBJECTS = ("kube-root-ca.crt", "kubernetes")
 
 
 @dataclass(frozen=True)
@@ -137,9 +139,9 @@ def _user_spec(obj: dict | None, kind: str):
 
 
 def _controller_deleted(trace: Trace) -> set[str] | None:
-    """Pods a ReplicaSet reported deleting (``SuccessfulDelete`` Events), or None if Events were not recorded."""
-    recorded = "Event" in (trace.header.get("kinds") or ()) or any(c.kind == "Event" for c in trace.changes)
-    if not recorded:
+    """Pods a ReplicaSet reported deleting (``SuccessfulDelete`` Events), or None if the trace holds no Event
+    (a driver that does not report Events, such as the cluster driver's watches)."""
+    if not any(c.kind == "Event" for c in trace.changes):
         return None
     out = set()
     for c in trace.changes:
@@ -154,7 +156,7 @@ def _inputs(change: Change, before: dict | None, view: View, controller_deleted:
     """The inputs one change carries (see the module docstring)."""
     kind, obj = change.kind, change.obj
     out: list = []
-    if kind in ("Deployment", "ConfigMap", "Service"):
+    if kind in ("Deployment", "ConfigMap", "Service") and change.name not in SYSTEM_OBJECTS:
         ns = change.namespace or "default"
         if change.type == "DELETED":
             out.append(Request(m.Delete(kind, change.name, ns), f"kubectl delete {kind.lower()} {change.name}"))

@@ -14,7 +14,8 @@ from .infer import parse_time
 from .project import REVISION, View, is_ready, pod_state, template_key
 
 
-def _revision(obj: dict | None) -> int | None:
+def revision_of(obj: dict | None) -> int | None:
+    """The `deployment.kubernetes.io/revision` annotation as a number, or None."""
     raw = ((obj or {}).get("metadata", {}).get("annotations") or {}).get(REVISION)
     return int(raw) if isinstance(raw, str) and raw.isdigit() else None
 
@@ -35,7 +36,7 @@ def broken(before: dict, after: dict, change: Change | None) -> str | None:
     prev = _find(before, change.kind, change.name)
     obj = change.obj
     if change.kind in ("ReplicaSet", "Deployment") and change.type == "MODIFIED":
-        r0, r1 = _revision(prev), _revision(obj)
+        r0, r1 = revision_of(prev), revision_of(obj)
         if r0 is not None and r1 is not None and r1 < r0:
             return (f"revision went backwards: {change.kind} {change.name} revision {r0} -> {r1} (a revision only grows: "
                     "the new ReplicaSet gets MaxRevision + 1, deployment_util.SetNewReplicaSetAnnotations)")

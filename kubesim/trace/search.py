@@ -26,6 +26,7 @@ state the model cannot).
 
 from __future__ import annotations
 
+import copy
 import json
 import time
 from dataclasses import dataclass, field
@@ -35,7 +36,7 @@ from kubesim import model as m
 from . import infer, rules
 from .format import Trace
 from .infer import Observation, PodDeletion, Readiness, Request
-from .project import NUMERIC, View, default, describe, pod_state, project, show
+from .project import NUMERIC, View, default, describe, pod_state, project, show, template_key
 
 KINDS = ("Deployment", "ReplicaSet", "Pod", "Endpoints", "ConfigMap")
 
@@ -127,11 +128,49 @@ class Search:
         return proj
 
     def start_state(self) -> m.ClusterState:
-        st = m.new_cluster(model_config(self.trace))
+        """An empty model, or, when the trace began with objects, the model rebuilt to match them."""
+        first = self.obs[0]
+        config = model_config(self.trace)
+        st = m.new_cluster(config if not first.initial else m.Config(container_start_ms=0, shutdown_ms=0))
         for ns in self.namespaces:
             if st.get("Namespace", "", ns) is None:
                 st = m.step(st, m.Apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}}))
+        if first.initial:
+            st = self.rebuild(st, first, config)
         return st
+
+    def rebuild(self, st: m.ClusterState, first: Observation, config: m.Config) -> m.ClusterState:
+        """Replay how the objects that existed when recording began came to be.
+
+        ConfigMaps and Services are applied; each Deployment is applied with the template of
+        each of its ReplicaSets in revision order, then its own, settling in between with pods
+        Ready at once (so revisions 1, 2, ... are made again: a history with gaps left by
+        revisionHistoryLimit does not match). Then new pods stop becoming Ready by themselves,
+        and as many pods as the trace shows not Ready are made so.
+        """
+        objects = first.objects
+        view = View(objects)
+        for kind in ("ConfigMap", "Service"):
+            for obj in view.of(kind):
+                if obj["metadata"]["name"] not in infer.SYSTEM_OBJECTS:
+                    st = m.step(st, m.Apply(infer.manifest_of(obj, kind)))
+        for d in view.of("Deployment"):
+            manifest = infer.manifest_of(d, "Deployment")
+            current = template_key(manifest["spec"].get("template"))
+            rss = [r for r in view.of("ReplicaSet") if view.owner_name(r) == d["metadata"]["name"]]
+            for rs in sorted(rss, key=lambda r: int(rules.revision_of(r) or 0)):
+                template = copy.deepcopy(rs["spec"]["template"])
+                (template.get("metadata") or {}).get("labels", {}).pop("pod-template-hash", None)
+                if template_key(template) != current:
+                    st = m.settle(m.step(st, m.Apply({**manifest, "spec": {**manifest["spec"], "template": template}})))
+            st = m.settle(m.step(st, m.Apply(manifest)))
+        for image in sorted(infer.images(self.trace)):
+            st = m.step(st, m.SetImageBehaviour(image, config.images[image]))
+        for c, n in first.projection.items():
+            if c[0] == "pods" and c[2] == "starting":
+                for ns, pod in self.candidates(st, Readiness(c[1], False, 0.0, ""))[:n]:
+                    st = m.step(st, m.SetReadiness(pod, False, ns))
+        return m.settle(st)
 
     def fingerprint(self, node: _Node) -> tuple:
         """What decides a node's future, without names, uids and resourceVersions."""
@@ -310,7 +349,7 @@ class Search:
         if not self.obs:
             return Result("valid", "valid (the trace holds no change)", 0, 0.0, changes, 0)
         st = self.start_state()
-        root = _Node(0, st, 0, (self.projection(st),), {}, self.obs[0].inputs, 0, 0, None, "start")
+        root = _Node(0, st, 0, (self.projection(st),), {}, () if self.obs[0].initial else self.obs[0].inputs, 0, 0, None, "start")
         stack = [root]
         b = self.bounds
         while stack:

@@ -159,3 +159,28 @@ def test_a_search_bound_is_reported_as_undecided(traces):
     result = check_trace(str(traces(scenarios.rolling_update_default)), Bounds(max_states=20))
     assert result.verdict == "bound"
     assert "20 states" in result.message and "--max-states" in result.message
+
+
+def test_a_trace_that_begins_after_three_rollouts_is_rebuilt_and_checked(tmp_path):
+    """Recording starts with revisions 1-3 in place (the `initial` lines); `rollout undo` then
+    brings back revision 2's template as revision 4 (rollback.feature's rule)."""
+    d = ModelDriver()
+    d.start()
+    scenarios.rolled_to_v11(d)
+    d.set_image("mc-user", "mc-user", "rainbow/mc-user:1.2.RELEASE")
+    d.settle(timeout=1200)
+    path = tmp_path / "late.jsonl"
+    with recording(d, str(path)):
+        d.advance(30)
+        d.rollout_undo("mc-user")
+        d.settle(timeout=1200)
+    records = read_lines(path)
+    assert sum(1 for r in records[1:] if r.get("initial") and r["kind"] == "ReplicaSet") == 3
+    result = check_trace(str(path), TIGHT)
+    assert result.valid, result.message
+    # The same trace with the rolled-back ReplicaSet renumbered 3, not MaxRevision + 1 = 4 (SetNewReplicaSetAnnotations).
+    i = next(i for i, r in enumerate(records) if not r.get("initial") and r.get("kind") == "ReplicaSet"
+             and (r["object"]["metadata"].get("annotations") or {}).get("deployment.kubernetes.io/revision") == "4")
+    records[i]["object"]["metadata"]["annotations"]["deployment.kubernetes.io/revision"] = "3"
+    result = check_trace(str(write_lines(tmp_path / "edited.jsonl", records)), TIGHT)
+    assert result.verdict == "invalid" and result.failed_at.change.line == i + 1, result.message
