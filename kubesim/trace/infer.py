@@ -9,9 +9,8 @@ carries an input. Inputs are what the model cannot decide for itself:
 - user requests, read off spec changes: a Deployment created, its spec changed (new
   template, scale, `rollout undo`, pause/resume: all arrive as a new spec, applied as
   `kubectl apply` of the observed spec), a Deployment, ConfigMap or Service created,
-  changed or deleted, and a pod deleted by someone other than its ReplicaSet (a pod whose
-  deletion no `SuccessfulDelete` Event of the replicaset-controller reports; only when the
-  trace holds Events);
+  changed or deleted, and a pod deleted by someone other than its ReplicaSet (see
+  `_user_deleted`);
 - readiness: a pod's Ready condition turning True (at its lastTransitionTime, else the
   arrival time) or False. The search replays it on a model pod of the same template whose
   containers run, so readiness times come from the trace, not from the model's defaults.
@@ -27,7 +26,7 @@ from dataclasses import dataclass, field
 from kubesim import model as m
 
 from .format import Change, Trace
-from .project import View, is_ready, pod_state, project, ready_since
+from .project import View, controller_uid, is_ready, pod_state, project, ready_since
 
 _SERVER_ANNOTATIONS = ("kubectl.kubernetes.io/last-applied-configuration",)
 _SERVER_PREFIXES = ("deployment.kubernetes.io/",)
@@ -138,21 +137,24 @@ def _user_spec(obj: dict | None, kind: str):
     return (spec.get("spec"), spec["metadata"].get("labels"), spec["metadata"].get("annotations"))
 
 
-def _controller_deleted(trace: Trace) -> set[str] | None:
-    """Pods a ReplicaSet reported deleting (``SuccessfulDelete`` Events), or None if the trace holds no Event
-    (a driver that does not report Events, such as the cluster driver's watches)."""
-    if not any(c.kind == "Event" for c in trace.changes):
-        return None
-    out = set()
-    for c in trace.changes:
-        if c.kind == "Event" and c.obj.get("reason") == "SuccessfulDelete":
-            msg = c.obj.get("message") or ""
-            if msg.startswith("Deleted pod: "):
-                out.add(msg[len("Deleted pod: "):])
-    return out
+def _user_deleted(pod: dict, view: View) -> bool:
+    """Whether someone other than the pod's ReplicaSet set its deletionTimestamp.
+
+    The ReplicaSet controller deletes pods only when it has more active pods than
+    spec.replicas (`manageReplicas`); the garbage collector only once the ReplicaSet is gone.
+    A pod deleted while its ReplicaSet exists and had no surplus was deleted by a user.
+    """
+    owner_uid = controller_uid(pod)
+    if owner_uid is None:
+        return True
+    rs = view.by_uid.get(owner_uid)
+    if rs is None or (rs.get("metadata") or {}).get("deletionTimestamp"):
+        return False
+    active = sum(1 for p in view.of("Pod") if controller_uid(p) == owner_uid and pod_state(p) not in ("terminating", "finished"))
+    return (rs.get("spec") or {}).get("replicas", 1) >= active + 1
 
 
-def _inputs(change: Change, before: dict | None, view: View, controller_deleted: set[str] | None) -> list:
+def _inputs(change: Change, before: dict | None, view: View) -> list:
     """The inputs one change carries (see the module docstring)."""
     kind, obj = change.kind, change.obj
     out: list = []
@@ -172,7 +174,7 @@ def _inputs(change: Change, before: dict | None, view: View, controller_deleted:
             at = since if since is not None and since <= change.time else change.time
             out.append(Readiness(template, now_ready, at, change.name))
         deleting = (obj.get("metadata") or {}).get("deletionTimestamp") and not (before or {}).get("metadata", {}).get("deletionTimestamp")
-        if deleting and controller_deleted is not None and change.name not in controller_deleted:
+        if deleting and _user_deleted(obj, view):
             out.append(PodDeletion(template, pod_state(before) if before else "starting", change.namespace or "default", change.name))
     return out
 
@@ -180,7 +182,6 @@ def _inputs(change: Change, before: dict | None, view: View, controller_deleted:
 def observations(trace: Trace) -> list[Observation]:
     """The trace as the search replays it: one observation per projected change, in commit order."""
     store: dict[str, dict[tuple, dict]] = {}
-    controller_deleted = _controller_deleted(trace)
     out: list[Observation] = []
     initial_inputs: list = []
     ordered = commit_order(trace.changes)
@@ -196,7 +197,7 @@ def observations(trace: Trace) -> list[Observation]:
             table[key] = change.obj
         objects = {k: [t[n] for n in sorted(t)] for k, t in store.items()}
         view = View(objects)
-        inputs = _inputs(change, before, view, controller_deleted)
+        inputs = _inputs(change, before, view)
         if change.initial:
             initial_inputs.extend(inputs)
             if number - 1 < last_initial:

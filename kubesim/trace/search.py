@@ -13,15 +13,20 @@ match and what is left of its inputs. From a node the search tries, in this orde
 2. replay the next input (for readiness or a pod deletion, on each model pod that fits);
 3. run one enabled controller sync, or move to the next timer if it is due no later than
    the observation's time (plus `slack`): the model may not act after the trace saw it.
+   Steps that bring the model's projection closer to the observation are tried first; at
+   most `lag` steps that change the projection may pass between two matches (a watch sees
+   every write, so the model cannot run further ahead unseen).
 
 Stuttering is free both ways: several model steps may pass between two observations, and
 several observations may match one model state. Visited nodes are kept (by a fingerprint
 that ignores names, uids and resourceVersions), so commuting interleavings are explored
 once. The search gives up after `max_states` nodes or `max_seconds` seconds.
 
-Abstracts: the fingerprint treats pods of one template in the same state alike, and the
-model's informers are never stale (a real controller acting on a stale cache may make a
-state the model cannot).
+Abstracts (heuristics that keep the search small): the fingerprint treats pods of one
+template in the same state alike and ignores the order of a queue the search can reorder
+anyway; a sync at the head of the queue that changes nothing projected runs at once, without
+branching. The model's informers are never stale, so a real controller acting on a stale
+cache may make a state the model cannot.
 """
 
 from __future__ import annotations

@@ -184,3 +184,22 @@ def test_a_trace_that_begins_after_three_rollouts_is_rebuilt_and_checked(tmp_pat
     records[i]["object"]["metadata"]["annotations"]["deployment.kubernetes.io/revision"] = "3"
     result = check_trace(str(write_lines(tmp_path / "edited.jsonl", records)), TIGHT)
     assert result.verdict == "invalid" and result.failed_at.change.line == i + 1, result.message
+
+
+def test_a_pod_deleted_by_a_user_is_replayed_as_a_request(tmp_path):
+    """The ReplicaSet had no surplus when the pod was deleted, so a user did it (manageReplicas
+    deletes only surplus pods); the model, told the same, makes a replacement as the trace shows."""
+    d = ModelDriver()
+    d.start()
+    scenarios.article_background(d)
+    path = tmp_path / "deleted.jsonl"
+    with recording(d, str(path)):
+        d.delete("Pod", d.list("Pod")[0]["metadata"]["name"])
+        d.settle(timeout=1200)
+    from kubesim.trace import load
+    from kubesim.trace.infer import PodDeletion, observations
+
+    inputs = [i for o in observations(load(str(path))) if not o.initial for i in o.inputs]
+    assert [type(i) for i in inputs if not hasattr(i, "ready")] == [PodDeletion]
+    result = check_trace(str(path), TIGHT)
+    assert result.valid, result.message
