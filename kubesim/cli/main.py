@@ -80,6 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
         _common(p, False)
         return p
 
+    sub.add_parser("trace", help="Record a real cluster's changes, or check a trace against the model (kubesim trace -h).", add_help=False)
     p = cmd("apply", "Apply manifests (files, directories of .yaml/.yml/.json, or - for stdin).")
     p.add_argument("-f", "--filename", action="append", required=True, metavar="FILE")
     p = cmd("get", "Display one or many resources.")
@@ -682,6 +683,10 @@ NO_STATE = {"check", "tour", "reset"}
 def main(argv: list[str] | None = None) -> int:
     """Run one kubesim command; return the exit code (kubectl's: 0, or 1 for refused requests)."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["trace"]:  # trace record / trace check: their own package and options
+        from kubesim.trace.cli import main as trace_main
+
+        return trace_main(argv[1:])
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

@@ -1,0 +1,181 @@
+"""Recording traces: from any kubesim driver's `subscribe()` stream, or from a real cluster.
+
+`DriverRecorder` turns a driver's observations (whole snapshots) into per-object changes:
+each observation is compared with the one before, and every object that appeared,
+changed (new resourceVersion) or disappeared becomes a line, in resourceVersion order.
+The embedded model driver reports every controller step, so its traces hold every write.
+
+`record_cluster` watches a real cluster read-only: for each kind one list, then one watch
+from the list's resourceVersion (re-listed if the watch expires), every request a GET
+through the official client. It never writes.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from typing import Callable, Iterator
+
+from .format import RECORDED_KINDS, Change, TraceWriter, change_of
+
+_API = {
+    "Deployment": ("/apis/apps/v1", "deployments"),
+    "ReplicaSet": ("/apis/apps/v1", "replicasets"),
+    "Pod": ("/api/v1", "pods"),
+    "Endpoints": ("/api/v1", "endpoints"),
+    "ConfigMap": ("/api/v1", "configmaps"),
+    "Service": ("/api/v1", "services"),
+    "Event": ("/api/v1", "events"),
+}
+
+
+class DriverRecorder:
+    """Writes the trace of everything a driver shows from now on; `close()` stops it.
+
+    Times are Unix seconds: a cluster driver's observations carry the wall-clock time of
+    their t=0 (``_meta``); for the embedded model, t=0 is its configured epoch (logical time).
+    """
+
+    def __init__(self, driver, out, kinds: tuple = RECORDED_KINDS) -> None:
+        self.kinds = kinds
+        self._lock = threading.Lock()
+        first = driver.observe()
+        self._offset = self._epoch_of(driver, first)
+        self._last = self._index(first)
+        self.writer = TraceWriter(out, {"source": f"driver:{getattr(driver, 'name', type(driver).__name__)}",
+                                        "namespace": getattr(driver, "namespace", None), "kinds": list(kinds), "started": first.time + self._offset})
+        for kind, objs in self._last.items():
+            for obj in objs.values():
+                self.writer.write(change_of(kind, "ADDED", obj, first.time + self._offset, initial=True))
+        self._unsubscribe = driver.subscribe(self._observed)
+
+    @staticmethod
+    def _epoch_of(driver, obs) -> float:
+        meta = obs.objects.get("_meta")
+        if meta and isinstance(meta[0], dict) and "epoch" in meta[0]:
+            return float(meta[0]["epoch"])
+        state = getattr(driver, "state", None)
+        epoch = getattr(getattr(state, "config", None), "epoch", None)
+        if isinstance(epoch, int):
+            return float(epoch)
+        return time.time() - obs.time
+
+    def _index(self, obs) -> dict:
+        return {k: {o["metadata"]["name"]: o for o in obs.objects.get(k, ())} for k in self.kinds}
+
+    def _observed(self, obs) -> None:
+        with self._lock:
+            now = self._index(obs)
+            at = obs.time + self._offset
+            out: list[Change] = []
+            gone: list[Change] = []
+            for kind in self.kinds:
+                before, after = self._last.get(kind, {}), now[kind]
+                for name, obj in after.items():
+                    old = before.get(name)
+                    if old is None:
+                        out.append(change_of(kind, "ADDED", obj, at))
+                    elif old is not obj and old.get("metadata", {}).get("resourceVersion") != obj["metadata"].get("resourceVersion"):
+                        out.append(change_of(kind, "MODIFIED", obj, at))
+                for name, obj in before.items():
+                    if name not in after:
+                        c = change_of(kind, "DELETED", obj, at)
+                        gone.append(Change(c.kind, c.namespace, c.name, c.type, None, c.time, c.obj))
+            out.sort(key=lambda c: int(c.resource_version) if (c.resource_version or "").isdigit() else 0)
+            for c in out + gone:
+                self.writer.write(c)
+            self._last = now
+
+    def close(self) -> None:
+        self._unsubscribe()
+
+
+class Reader:
+    """The recorder's only access to a cluster: HTTP GETs (list and watch) through the official client."""
+
+    def __init__(self, api_client) -> None:
+        self.api = api_client
+        self.methods: list[str] = []
+
+    def _get(self, path: str, query: list, stream: bool = False):
+        self.methods.append("GET")
+        resp = self.api.call_api(path, "GET", query_params=query, _preload_content=False, _return_http_data_only=True, auth_settings=["BearerToken"])
+        return resp if stream else json.loads(resp.data)
+
+    def list(self, kind: str, namespace: str | None) -> dict:
+        return self._get(_path(kind, namespace), [])
+
+    def watch(self, kind: str, namespace: str | None, rv: str, timeout: int) -> Iterator[dict]:
+        resp = self._get(_path(kind, namespace), [("watch", "1"), ("resourceVersion", rv), ("allowWatchBookmarks", "false"), ("timeoutSeconds", str(timeout))], True)
+        try:
+            buf = b""
+            for chunk in resp.stream(4096):
+                buf += chunk
+                while b"\n" in buf:
+                    line, buf = buf.split(b"\n", 1)
+                    if line.strip():
+                        yield json.loads(line)
+        finally:
+            resp.release_conn()
+
+
+def _path(kind: str, namespace: str | None) -> str:
+    prefix, plural = _API[kind]
+    return f"{prefix}/namespaces/{namespace}/{plural}" if namespace else f"{prefix}/{plural}"
+
+
+def record_cluster(reader: Reader, out, namespace: str | None, seconds: float | None, header: dict,
+                   kinds: tuple = RECORDED_KINDS, clock: Callable[[], float] = time.time, stop: threading.Event | None = None) -> int:
+    """List and watch `kinds` until `seconds` pass (or `stop` is set); return the number of changes written."""
+    writer = TraceWriter(out, {**header, "namespace": namespace, "kinds": list(kinds), "started": clock()})
+    stop = stop or threading.Event()
+    errors: list[str] = []
+
+    def follow(kind: str) -> None:
+        known: dict[tuple, dict] = {}
+        first = True
+        while not stop.is_set():
+            try:
+                listing = reader.list(kind, namespace)
+                items = {((o["metadata"].get("namespace") or ""), o["metadata"]["name"]): {**o, "kind": kind} for o in listing.get("items", ())}
+                at = clock()
+                for key, obj in items.items():
+                    old = known.get(key)
+                    if old is None or old["metadata"].get("resourceVersion") != obj["metadata"].get("resourceVersion"):
+                        writer.write(change_of(kind, "ADDED" if old is None else "MODIFIED", obj, at, initial=first))
+                for key in set(known) - set(items):
+                    writer.write(change_of(kind, "DELETED", known[key], at))
+                known, first = items, False
+                rv = (listing.get("metadata") or {}).get("resourceVersion") or "0"
+                for event in reader.watch(kind, namespace, rv, 60):
+                    if stop.is_set():
+                        return
+                    etype, obj = event.get("type"), event.get("object") or {}
+                    if etype not in ("ADDED", "MODIFIED", "DELETED"):
+                        break  # ERROR (e.g. 410 Gone: the resourceVersion expired): list again
+                    key = ((obj["metadata"].get("namespace") or ""), obj["metadata"]["name"])
+                    obj = {**obj, "kind": kind}
+                    writer.write(change_of(kind, etype, obj, clock()))
+                    if etype == "DELETED":
+                        known.pop(key, None)
+                    else:
+                        known[key] = obj
+            except Exception as err:  # noqa: BLE001 - a broken watch is listed again; the error is reported at the end
+                errors.append(f"{kind}: {type(err).__name__}: {err}")
+                if stop.wait(1.0):
+                    return
+
+    threads = [threading.Thread(target=follow, args=(k,), name=f"trace-{k}", daemon=True) for k in kinds]
+    for t in threads:
+        t.start()
+    try:
+        stop.wait(seconds) if seconds is not None else stop.wait()
+    except KeyboardInterrupt:
+        pass
+    stop.set()
+    for t in threads:
+        t.join(timeout=2.0)
+    if errors and writer.count == 0:
+        raise RuntimeError(errors[0])
+    return writer.count
