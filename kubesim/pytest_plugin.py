@@ -21,6 +21,9 @@ with the reason, on drivers that lack the capability. The step definitions
 from __future__ import annotations
 
 import contextlib
+import re
+import warnings
+from pathlib import Path
 
 import pytest
 
@@ -68,6 +71,7 @@ OPTIONS = {
     "kubesim_driver": ("driver", "model", "system under test: model (default), cluster, or package.module:Class"),
     "kubesim_kube_context": ("kube-context", None, "kubeconfig context for drivers that reach a real cluster"),
     "kubesim_mutant": ("mutant", None, "run every test with this broken model variant (kubesim.mutants.MUTANTS)"),
+    "kubesim_trace_dir": ("trace-dir", None, "record the trace of every rollout/rollback scenario into this folder and check it against the model (kubesim.trace)"),
 }
 
 
@@ -131,19 +135,58 @@ def driver(request: pytest.FixtureRequest):
     if request.node.get_closest_marker("model_only") and drv.name != "model":
         pytest.skip(f"@model_only: this scenario checks the embedded model; the {drv.name} driver is not it.")
     monitor = None
+    trace = None
     try:
         drv.start()
-        if any(request.node.get_closest_marker(tag) for tag in MONITORED):
+        monitored = any(request.node.get_closest_marker(tag) for tag in MONITORED)
+        if monitored:
             skip = () if drv.name == "model" else EXACT_SNAPSHOT_INVARIANTS
             monitor = InvariantMonitor(drv, env="kubelet" in drv.capabilities and drv.name == "model", raise_on_violation=False, skip=skip).start()
+        trace_dir = request.config.getoption("kubesim_trace_dir")
+        if monitored and trace_dir:
+            trace = _TraceRun(drv, Path(trace_dir), request.node.name)
         yield drv
         if monitor is not None:
             monitor.stop()
             assert not monitor.violations, "Invariants violated during the scenario (checked live, every observed state):\n" + "\n".join(
                 str(v) for v in monitor.violations[:10]
             )
+        if trace is not None:
+            trace.check()
     finally:
         if monitor is not None:
             monitor.stop()
+        if trace is not None:
+            trace.close()
         with contextlib.suppress(Exception):
             drv.stop()
+
+
+class _TraceRun:
+    """The trace of one scenario (`kubesim.trace`): recorded while it runs, checked against the model after it."""
+
+    def __init__(self, drv, folder: Path, test_name: str) -> None:
+        from kubesim.trace import DriverRecorder
+
+        folder.mkdir(parents=True, exist_ok=True)
+        self.path = folder / (re.sub(r"[^\w.-]+", "_", test_name)[:150] + ".jsonl")
+        self._file = open(self.path, "w", encoding="utf-8")
+        self._recorder = DriverRecorder(drv, self._file)
+
+    def close(self) -> None:
+        if not self._file.closed:
+            self._recorder.close()
+            self._file.close()
+
+    def check(self) -> None:
+        """Fail the scenario if no model run produces the trace; an undecided search (bound hit) is a warning."""
+        from kubesim.trace import Bounds, check_trace
+
+        self.close()
+        result = check_trace(str(self.path), Bounds(max_seconds=120))
+        line = f"{self.path.name}: {result.verdict} ({self.path.stat().st_size} bytes, {result.changes} changes, {result.states} states, {result.seconds:.2f} s)"
+        with open(self.path.parent / "summary.txt", "a", encoding="utf-8") as summary:
+            summary.write(line + "\n")
+        assert result.verdict != "invalid", f"The recorded trace {self.path} is not a behaviour of the model:\n{result.message}"
+        if result.verdict != "valid":
+            warnings.warn(f"trace check undecided: {line}: {result.message}", stacklevel=1)
