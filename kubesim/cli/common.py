@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Callable
 
 from kubesim import model as m
+from kubesim.model.clock import parse_duration
 from kubesim.model.state import ClusterState
 
 from . import printers as pr
@@ -29,7 +30,7 @@ class Ctx:
     """One invocation: options, output streams, and the state being worked on."""
 
     args: argparse.Namespace
-    out: Callable[[str], None]
+    out: Callable[..., None]  # out(text, end="\n")
     err: Callable[[str], None]
     st: ClusterState | None = None
     session: dict = field(default_factory=dict)
@@ -102,3 +103,12 @@ def read_files(paths: list[str]) -> list[tuple[str, bytes]]:
     return out
 
 
+def parse_timeout(text: str) -> int:
+    """A `--timeout` duration (``30s``, ``2m``, ``0`` for none) in ms."""
+    try:
+        ms = parse_duration(text)
+    except ValueError:
+        raise UserError(f'error: invalid argument "{text}" for "--timeout" flag: time: invalid duration "{text}"')
+    if ms < 0:
+        raise UserError("error: --timeout must not be negative")
+    return ms

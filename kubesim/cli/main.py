@@ -23,12 +23,13 @@ from kubesim.model.state import ClusterState
 
 from .. import statefile
 from . import printers as pr
-from .common import Ctx, UserError, error_text, kind_and_names, one_deployment
+from .common import Ctx, UserError, error_text, kind_and_names, one_deployment, parse_timeout
 from .parser import UsageError, parse
 from .record import Recorder, rollout_status_message
 from .apply import cmd_apply
 from .metadata import cmd_annotate, cmd_api_resources, cmd_label, cmd_version
 from .resources import cmd_delete, cmd_describe, cmd_get
+from .waits import cmd_wait
 
 MAX_TIMELINE = 5000
 
@@ -86,32 +87,34 @@ def cmd_rollout(ctx: Ctx) -> None:
 
 
 def rollout_status(ctx: Ctx, name: str) -> None:
-    """Print `rollout status` lines as the watch would, letting time pass until the rollout is done."""
+    """Print `rollout status` lines as the watch would, letting time pass until the rollout is done, fails, or
+    `--timeout` (logical) runs out (`rollout_status.go`: ``timed out waiting for the condition``)."""
     st = ctx.st
     if st.get("Deployment", ctx.ns, name) is None:
         raise UserError(m.ApiError.not_found("deployments.apps", name).kubectl_message())
     watch = str(ctx.args.watch).lower() not in ("false", "0", "f")
+    timeout = parse_timeout(ctx.args.timeout) if ctx.args.timeout else 0
+    deadline = st.now + timeout if timeout else None
     revision = ctx.args.revision
     last_obj = None
-    final = st
     for s in ([st] if not watch else m.history(st)):
-        final = s
+        if deadline is not None and s.now > deadline:
+            ctx.st = m.advance(ctx.st, deadline - ctx.st.now, observe=ctx.recorder.observe)
+            raise UserError("error: timed out waiting for the condition")
+        ctx.st = s
+        ctx.recorder.observe(s)
         d = s.get("Deployment", ctx.ns, name)
         if d is None:
-            raise UserError('error: object has been deleted')
+            raise UserError("error: object has been deleted")
         if d is last_obj:
             continue
         last_obj = d
-        if ctx.recorder is not None:
-            ctx.recorder.observe(s)
         msg, done, error = rollout_status_message(d, revision)
         if error:
-            ctx.st = s
             raise UserError(f"error: {error}")
         ctx.out(msg)
         if done or not watch:
             break
-    ctx.st = final
 
 
 def rollout_history(ctx: Ctx, name: str) -> None:
@@ -274,10 +277,10 @@ def cmd_tour(ctx: Ctx) -> int:
 def kind_of_command(args) -> str:
     """Which side of the time rule (`parser.TIME_RULE`) a command is on: "read", "wait" or "change"."""
     c = args.command
+    if c in ("advance", "wait") or (c == "rollout" and args.action == "status") or (c == "get" and args.watch):
+        return "wait"
     if c in ("get", "describe", "timeline", "plot", "exec") or (c == "rollout" and args.action == "history"):
         return "read"
-    if c == "advance" or (c == "rollout" and args.action == "status"):
-        return "wait"
     return "change"
 
 
@@ -303,11 +306,11 @@ class _Output:
     def __init__(self) -> None:
         self.closed = False
 
-    def out(self, text: str) -> None:
+    def out(self, text: str, end: str = "\n") -> None:
         if self.closed:
             return
         try:
-            sys.stdout.write(text + "\n")
+            sys.stdout.write(text + end)
             sys.stdout.flush()
         except BrokenPipeError:
             self.closed = True
@@ -417,7 +420,7 @@ def _dispatch(ctx: Ctx, argv: list[str]) -> None:
     handler = {
         "apply": cmd_apply, "get": cmd_get, "describe": cmd_describe, "delete": cmd_delete, "scale": cmd_scale,
         "set": cmd_set, "rollout": cmd_rollout, "advance": cmd_advance, "timeline": cmd_timeline, "plot": cmd_plot,
-        "label": cmd_label, "annotate": cmd_annotate,
+        "label": cmd_label, "annotate": cmd_annotate, "wait": cmd_wait,
     }[c]
     handler(ctx)
 

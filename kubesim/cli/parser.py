@@ -19,7 +19,7 @@ time: the simulated cluster's clock moves only when a command says so.
     much is pending.
   changes (apply, delete, scale, set image, label, annotate, rollout undo|restart|pause|resume)
     run the cluster until it settles, as if you had waited; --no-settle stops at the current instant.
-  waits (rollout status, advance) move time as far as they wait, and keep what passed even when
+  waits (rollout status, advance, wait, get -w) move time as far as they wait, and keep what passed even when
     they fail (a rollout that exceeds its progress deadline keeps the time it took)."""
 
 #: kubectl v1.36's commands (`kubectl --help`); those kubesim lacks get a one-line answer.
@@ -91,7 +91,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-f", "--filename", action="append", required=True, metavar="FILE")
     p = cmd("get", "Display one or many resources.")
     _selection(p)
-    p.add_argument("-o", "--output", metavar="json|yaml|wide|name")
+    p.add_argument("-o", "--output", metavar="json|yaml|wide|name|jsonpath=TEMPLATE|custom-columns=SPEC")
+    p.add_argument("-w", "--watch", action="store_true", help="after listing, print each change as the cluster runs until it settles (a wait: time moves)")
+    p.add_argument("--timeout", help="with -w: stop after this much logical time (e.g. 30s)")
+    p.add_argument("--sort-by", metavar="JSONPATH", help="sort by a field, e.g. .metadata.creationTimestamp")
     p.add_argument("--show-labels", action="store_true", help="add a LABELS column")
     p.add_argument("-L", "--label-columns", action="append", type=_label_columns, default=[], metavar="KEY[,KEY...]", help="add a column per label key")
     p.add_argument("--no-headers", action="store_true", help="omit the header line of each table")
@@ -116,6 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--to-revision", type=int, default=0)
     p.add_argument("--revision", type=int, default=0)
     p.add_argument("-w", "--watch", default="true", nargs="?", const="true", help="watch the rollout (true|false)")
+    p.add_argument("--timeout", help="give up after this much logical time (e.g. 5m); 0 waits until the cluster settles")
     p = cmd("exec", "Run printenv, env or cat in a container (the only commands the simulated node knows).")
     p.add_argument("pod")
     p.add_argument("command_", nargs=argparse.REMAINDER, metavar="-- COMMAND")
@@ -127,6 +131,10 @@ def build_parser() -> argparse.ArgumentParser:
         _selection(p, all_flag=True)
         p.add_argument("changes", nargs="*", metavar="KEY=VALUE|KEY-", help=argparse.SUPPRESS)
         p.add_argument("--overwrite", action="store_true", help=f"allow changing {what} that already have a value")
+    p = cmd("wait", "Wait (in logical time) for a condition on resources: --for=condition=TYPE[=VALUE].")
+    _selection(p, all_flag=True)
+    p.add_argument("--for", dest="for_", metavar="condition=TYPE[=VALUE]")
+    p.add_argument("--timeout", default=None, help="give up after this much logical time (default 30s)")
     cmd("version", "Print kubesim's version and the Kubernetes version it simulates.")
     cmd("api-resources", "Print the resource types the simulated cluster serves.")
     p = cmd("advance", "Let logical time pass (e.g. 10s, 2m, 500ms).")

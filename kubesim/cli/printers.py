@@ -301,9 +301,14 @@ TABLES: dict[str, tuple[list[str], list[str], Row]] = {
 }
 
 
-def table(kind: str, objs: list[dict], now: int, epoch: int, *, wide: bool = False, with_kind: bool = False, with_namespace: bool = False,
-          label_columns: tuple[str, ...] = (), show_labels: bool = False, headers: bool = True) -> str:
-    """One kind's table as `kubectl get` prints it (no trailing newline).
+def table(kind: str, objs: list[dict], now: int, epoch: int, **options) -> str:
+    """One kind's table as `kubectl get` prints it (no trailing newline); `options` as `table_rows` takes them."""
+    return layout(table_rows(kind, objs, now, epoch, **options), padding=3, minwidth=6)
+
+
+def table_rows(kind: str, objs: list[dict], now: int, epoch: int, *, wide: bool = False, with_kind: bool = False, with_namespace: bool = False,
+               label_columns: tuple[str, ...] = (), show_labels: bool = False, headers: bool = True) -> list[list[str]]:
+    """One kind's table as cells: the header (unless `headers` is false), then a row per object.
 
     `decorateTable` (cli-runtime `tableprinter.go`): NAMESPACE first; after the kind's (and wide) columns one column
     per `-L` label, headed by the key's last ``/`` segment upper-cased (`formatLabelHeaders`), then LABELS
@@ -325,7 +330,7 @@ def table(kind: str, objs: list[dict], now: int, epoch: int, *, wide: bool = Fal
         labels = obj["metadata"].get("labels") or {}
         row += [labels.get(key, "") for key in label_columns] + ([format_labels(labels)] if show_labels else [])
         rows.append(([obj["metadata"].get("namespace", "")] if with_namespace else []) + row)
-    return layout(rows, padding=3, minwidth=6)
+    return rows
 
 
 # ----- -o json / yaml / name ---------------------------------------------------------------

@@ -8,20 +8,24 @@ listing and excludes names; `delete --all` takes every object of the types.
 
 from __future__ import annotations
 
+import json
+
 from kubesim import model as m
 from kubesim.model import kubectl as mk
 from kubesim.model.manifest import load_each
 from kubesim.model.state import KINDS
 
+from . import jsonpath as jp
 from . import printers as pr
 from . import selectors
 from .common import Ctx, UserError, error_text, read_files, resolve_kind
 from .describe import DESCRIBERS, describe
+from .tabwriter import layout
 
 #: `-o` formats kubectl has (`kubectl get --help`); kubesim prints those of `OUTPUTS`.
 KUBECTL_OUTPUTS = ("custom-columns", "custom-columns-file", "go-template", "go-template-file", "json", "jsonpath", "jsonpath-as-json",
                    "jsonpath-file", "kyaml", "name", "template", "templatefile", "wide", "yaml")
-OUTPUTS = ("json", "yaml", "wide", "name")
+OUTPUTS = ("json", "yaml", "wide", "name", "jsonpath", "custom-columns")
 
 
 def parse_targets(words: list[str]) -> list[tuple[str, list[str]]]:
@@ -95,35 +99,100 @@ def _no_resources(ctx: Ctx) -> str:
     return "No resources found." if ctx.args.all_namespaces else f"No resources found in {ctx.ns} namespace."
 
 
+def _output_format(output: str | None) -> tuple[str | None, str]:
+    """`-o` as (format, argument): ``jsonpath={.a}`` -> ("jsonpath", "{.a}")."""
+    if output is None:
+        return None, ""
+    fmt, _, arg = output.partition("=")
+    if fmt not in OUTPUTS:
+        if fmt in KUBECTL_OUTPUTS:
+            raise UserError(f'error: kubesim does not implement the output format "{fmt}"; it implements {", ".join(OUTPUTS)}')
+        raise UserError(f'error: unable to match a printer suitable for the output format "{output}", allowed formats are: {",".join(KUBECTL_OUTPUTS)}')
+    if fmt in ("jsonpath", "custom-columns") and not arg:
+        raise UserError(f"error: {fmt} template format specified but no {fmt} template given")
+    return fmt, arg
+
+
+def _custom_columns(spec: str) -> list[tuple[str, str]]:
+    """`NAME:.metadata.name,IMAGE:.spec.containers[*].image` (`custom_column_printer.go`)."""
+    columns = []
+    for part in spec.split(","):
+        header, sep, expr = part.partition(":")
+        if not sep or not header:
+            raise UserError(f'error: unexpected custom-columns spec: {part}, expected <header>:<json-path-expr>')
+        columns.append((header, jp.relaxed(expr)))
+    return columns
+
+
+def _sort_key(expr: str):
+    """`--sort-by` (kubectl `sorter.go`): numbers by value, then strings; objects without the field first."""
+    def key(obj: dict):
+        found = jp.values(expr, obj)
+        if not found:
+            return (0, 0, "")
+        v = found[0]
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            return (1, v, "")
+        return (2, 0, v if isinstance(v, str) else json.dumps(v, sort_keys=True))
+    return key
+
+
 def cmd_get(ctx: Ctx) -> None:
     a = ctx.args
-    if a.output is not None and a.output not in OUTPUTS:
-        if a.output.split("=", 1)[0] in KUBECTL_OUTPUTS:
-            raise UserError(f'error: kubesim does not implement the output format "{a.output.split("=", 1)[0]}"; it implements {", ".join(OUTPUTS)}')
-        raise UserError(f'error: unable to match a printer suitable for the output format "{a.output}", allowed formats are: {",".join(KUBECTL_OUTPUTS)}')
+    fmt, arg = _output_format(a.output)
+    try:
+        if fmt == "jsonpath":
+            jp.check(arg)
+        columns = _custom_columns(arg) if fmt == "custom-columns" else []
+        for _, expr in columns:
+            jp.check(expr)
+        sort_by = jp.relaxed(a.sort_by) if a.sort_by else None
+        if sort_by:
+            jp.check(sort_by)
+    except jp.JSONPathError as e:
+        raise UserError(f"error: error parsing jsonpath {arg or a.sort_by}, {e}")
     targets = parse_targets(a.resources)
     if not targets:
         raise UserError("error: You must specify the type of resource to get. Use \"kubesim api-resources\" for a complete list of supported resources.")
+    if a.watch and len(targets) > 1:  # get.go watch(): one kind only
+        raise UserError(f"error: watch is only supported on individual resources and resource collections, but {len(targets)} resources were found")
+    if a.watch and fmt not in (None, "wide"):
+        raise UserError(f'error: kubesim implements get -w for tables (no -o, or -o wide), not -o {fmt}')
     found, errors = select(ctx, targets)
+    if sort_by:
+        found = [(kind, sorted(lst, key=_sort_key(sort_by))) for kind, lst in found]
     objs = [o for _, lst in found for o in lst]
     one = len(targets) == 1 and len(targets[0][1]) == 1
-    if a.output in ("json", "yaml"):
+    doc = objs[0] if (one and len(objs) == 1) else pr.as_list(objs)
+    if fmt in ("json", "yaml"):
         if objs or not errors:
-            doc = objs[0] if (one and len(objs) == 1) else pr.as_list(objs)
-            ctx.out((pr.to_json(doc) if a.output == "json" else pr.to_yaml(doc)).rstrip("\n"))
-    elif a.output == "name":
+            ctx.out((pr.to_json(doc) if fmt == "json" else pr.to_yaml(doc)).rstrip("\n"))
+    elif fmt == "jsonpath":
+        if objs or not errors:
+            ctx.out(jp.render(arg, doc), end="")  # kubectl adds no newline after a template
+    elif fmt == "name":
         for o in objs:
             ctx.out(pr.name_of(o))
+    elif fmt == "custom-columns":
+        rows = [] if a.no_headers else [[h for h, _ in columns]]
+        for o in objs:
+            rows.append([",".join(jp.text(v) for v in jp.values(e, o)) or "<none>" for _, e in columns])
+        if objs:
+            ctx.out(layout(rows, padding=3, minwidth=6))
     else:
         with_kind = len(targets) > 1 or (a.resources and "/" in a.resources[0] and len({k for k, _ in targets}) > 1)
         label_columns = tuple(key for group in a.label_columns for key in group)
-        tables = [pr.table(kind, lst, ctx.st.now, ctx.st.config.epoch, wide=a.output == "wide", with_kind=with_kind,
+        tables = [pr.table(kind, lst, ctx.st.now, ctx.st.config.epoch, wide=fmt == "wide", with_kind=with_kind,
                            with_namespace=a.all_namespaces, label_columns=label_columns, show_labels=a.show_labels, headers=not a.no_headers)
                   for kind, lst in found if lst]
         if tables:
             ctx.out("\n\n".join(tables))
-        elif not errors and not (a.ignore_not_found and any(names for _, names in targets)):
-            ctx.err(_no_resources(ctx))
+        if a.watch:
+            from .waits import watch
+
+            return watch(ctx, found)
+    if not objs and not errors and fmt not in ("json", "yaml", "jsonpath") and not (a.ignore_not_found and any(names for _, names in targets)):
+        ctx.err(_no_resources(ctx))
     for e in errors:
         ctx.err(e)
         ctx.failed = True

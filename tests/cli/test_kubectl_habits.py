@@ -165,7 +165,7 @@ def test_kubectl_commands_kubesim_lacks_get_one_line(kubesim):
 
 def test_an_output_format_kubesim_lacks(kubesim):
     r = kubesim("get", "po", "-o", "go-template={{.kind}}")
-    assert (r.code, r.err) == (1, 'error: kubesim does not implement the output format "go-template"; it implements json, yaml, wide, name\n')
+    assert (r.code, r.err) == (1, 'error: kubesim does not implement the output format "go-template"; it implements json, yaml, wide, name, jsonpath, custom-columns\n')
     r = kubesim("get", "po", "-o", "bogus")  # get.go: kubectl's own message for a format nobody has
     assert r.code == 1 and r.err.startswith('error: unable to match a printer suitable for the output format "bogus", allowed formats are: ')
 
@@ -280,3 +280,42 @@ def test_version_and_api_resources(kubesim, tmp_path):
     assert [line.split()[0] for line in r.out.splitlines()[1:]] == [
         "configmaps", "endpoints", "events", "namespaces", "pods", "services", "deployments", "replicasets"]
     assert "namespaces    ns           v1           false        Namespace" in r.out
+
+
+# ----- -o jsonpath, -o custom-columns, --sort-by --------------------------------------------------
+
+
+def test_jsonpath_output(labelled):
+    """The examples of kubectl's JSONPath reference (kubernetes.io "JSONPath Support") on the model's objects:
+    several results of one action are separated by a space, range/end iterates, literals escape, filters select,
+    a missing key prints nothing (get's AllowMissingKeys), and no newline is added."""
+    r = labelled("get", "cm", "-l", "tier", "-o", "jsonpath={.items[*].metadata.name}")
+    assert (r.code, r.out) == (0, "a b c")
+    r = labelled("get", "cm", "-l", "tier", "-o", 'jsonpath={range .items[*]}{.metadata.name}{"\\t"}{.metadata.labels.tier}{"\\n"}{end}')
+    assert r.out == "a\tweb\nb\tdb\nc\tweb\n"
+    r = labelled("get", "cm", "-o", 'jsonpath={.items[?(@.metadata.labels.tier=="web")].metadata.name}')
+    assert r.out == "a c"
+    r = labelled("get", "cm", "a", "-o", "jsonpath={.metadata.labels}")
+    assert r.out == '{"env":"prod","tier":"web"}'  # a map prints as JSON
+    r = labelled("get", "cm", "a", "-o", "jsonpath={.metadata.nothing}")
+    assert (r.code, r.out, r.err) == (0, "", "")
+    r = labelled("get", "cm", "-o", "jsonpath={.items[-1:].metadata.name} {..tier}")
+    assert r.out == "d web db web"
+    r = labelled("get", "cm", "-o", "jsonpath={.items[}")
+    assert (r.code, r.err) == (1, "error: error parsing jsonpath {.items[}, unterminated array\n")  # parser.go's message
+
+
+def test_custom_columns_and_sort_by(labelled):
+    """custom_column_printer.go: headers as given, several results joined by ',', <none> when missing; sorter.go."""
+    r = labelled("get", "cm", "-o", "custom-columns=NAME:.metadata.name,TIER:.metadata.labels.tier", "--sort-by", "{.metadata.labels.tier}")
+    assert r.out.splitlines() == [
+        "NAME   TIER",
+        "d      <none>",
+        "b      db",
+        "a      web",
+        "c      web",
+    ]
+    r = labelled("get", "cm", "-o", "custom-columns=NAME:metadata.name", "--no-headers", "--sort-by=.metadata.name")
+    assert r.out == "a\nb\nc\nd\n"
+    r = labelled("get", "cm", "-o", "custom-columns=oops")
+    assert r.code == 1 and r.err == "error: unexpected custom-columns spec: oops, expected <header>:<json-path-expr>\n"
