@@ -106,6 +106,10 @@ def _no_name_error(obj: dict, ns: str, source: str) -> str:
             f'Name: "", Namespace: "{"" if kind == "Namespace" else ns}"\nfrom server for: "{source}": resource name may not be empty')
 
 
+#: What kubectl adds to each line with --dry-run (`PrintFlagsWithDryRunStrategy`); the state is not written.
+DRY_RUN_SUFFIX = {"client": " (dry run)", "server": " (server dry run)"}
+
+
 def cmd_apply(ctx: Ctx) -> None:
     """Apply every valid object of every file; report the refused ones after, as kubectl's aggregate does.
 
@@ -160,7 +164,7 @@ def cmd_apply(ctx: Ctx) -> None:
                 errors.append((error_text(err, source, creating=not existed), several,
                                _apply_context(source, item.index, kind, name if isinstance(name, str) else "", err, obj)))
                 continue
-            ctx.out(line)
+            ctx.out(line + DRY_RUN_SUFFIX.get(ctx.args.dry_run, ""))
     ctx.st = st
     if not seen:
         raise UserError("error: no objects passed to apply")

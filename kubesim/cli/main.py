@@ -27,6 +27,7 @@ from .common import Ctx, UserError, error_text, kind_and_names, one_deployment, 
 from .parser import UsageError, parse
 from .record import Recorder, rollout_status_message
 from .apply import cmd_apply
+from .logs import cmd_logs
 from .metadata import cmd_annotate, cmd_api_resources, cmd_label, cmd_version
 from .resources import cmd_delete, cmd_describe, cmd_get
 from .waits import cmd_wait
@@ -279,7 +280,8 @@ def kind_of_command(args) -> str:
     c = args.command
     if c in ("advance", "wait") or (c == "rollout" and args.action == "status") or (c == "get" and args.watch):
         return "wait"
-    if c in ("get", "describe", "timeline", "plot", "exec") or (c == "rollout" and args.action == "history"):
+    if c in ("get", "describe", "timeline", "plot", "exec", "logs") or (c == "rollout" and args.action == "history") \
+            or (c == "apply" and args.dry_run != "none"):
         return "read"
     return "change"
 
@@ -377,7 +379,7 @@ def _run(args, argv: list[str], io: _Output) -> int:
             except UserError as e:
                 failure = e
             if kind == "read":
-                note = pending_note(ctx.st) if sf.exists() else None  # a cluster never saved has only its own start-up queued
+                note = pending_note(before) if sf.exists() else None  # a cluster never saved has only its own start-up queued
                 if note and failure is None:
                     err(note)
                 if failure is not None:
@@ -420,7 +422,7 @@ def _dispatch(ctx: Ctx, argv: list[str]) -> None:
     handler = {
         "apply": cmd_apply, "get": cmd_get, "describe": cmd_describe, "delete": cmd_delete, "scale": cmd_scale,
         "set": cmd_set, "rollout": cmd_rollout, "advance": cmd_advance, "timeline": cmd_timeline, "plot": cmd_plot,
-        "label": cmd_label, "annotate": cmd_annotate, "wait": cmd_wait,
+        "label": cmd_label, "annotate": cmd_annotate, "wait": cmd_wait, "logs": cmd_logs,
     }[c]
     handler(ctx)
 

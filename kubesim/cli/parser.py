@@ -14,13 +14,14 @@ from .. import statefile
 #: The time rule, shown by `kubesim --help` and in README.md ("Replaying the article by hand").
 TIME_RULE = """\
 time: the simulated cluster's clock moves only when a command says so.
-  reads (get, describe, rollout history, timeline, plot, exec, version, api-resources) never move
-    the cluster and never write the state; on a cluster that has not settled they say on stderr how
-    much is pending.
+  reads (get, describe, rollout history, timeline, plot, exec, logs, apply --dry-run, version,
+    api-resources) never move the cluster and never write the state; on a cluster that has
+    not settled they say on stderr how much is pending.
   changes (apply, delete, scale, set image, label, annotate, rollout undo|restart|pause|resume)
     run the cluster until it settles, as if you had waited; --no-settle stops at the current instant.
-  waits (rollout status, advance, wait, get -w) move time as far as they wait, and keep what passed even when
-    they fail (a rollout that exceeds its progress deadline keeps the time it took)."""
+  waits (rollout status, get -w, wait, advance) move time as far as they wait, and keep what
+    passed even when they fail (a rollout that exceeds its progress deadline keeps the time it
+    took); --timeout (logical time) bounds a wait."""
 
 #: kubectl v1.36's commands (`kubectl --help`); those kubesim lacks get a one-line answer.
 KUBECTL_COMMANDS = (
@@ -89,6 +90,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = cmd("apply", "Apply manifests (files, directories of .yaml/.yml/.json, or - for stdin).")
     p.add_argument("-f", "--filename", action="append", required=True, metavar="FILE")
+    p.add_argument("--dry-run", nargs="?", const="client", default="none", choices=["none", "client", "server"],
+                   help="show what would happen without writing the state (client and server run the same model)")
     p = cmd("get", "Display one or many resources.")
     _selection(p)
     p.add_argument("-o", "--output", metavar="json|yaml|wide|name|jsonpath=TEMPLATE|custom-columns=SPEC")
@@ -135,6 +138,10 @@ def build_parser() -> argparse.ArgumentParser:
     _selection(p, all_flag=True)
     p.add_argument("--for", dest="for_", metavar="condition=TYPE[=VALUE]")
     p.add_argument("--timeout", default=None, help="give up after this much logical time (default 30s)")
+    p = cmd("logs", "Print what a simulated container says: its starts and exits (simulated containers write no output of their own).")
+    p.add_argument("pod", metavar="POD|TYPE/NAME")
+    p.add_argument("-c", "--container")
+    p.add_argument("-p", "--previous", action="store_true", help="the previous run of a restarted container")
     cmd("version", "Print kubesim's version and the Kubernetes version it simulates.")
     cmd("api-resources", "Print the resource types the simulated cluster serves.")
     p = cmd("advance", "Let logical time pass (e.g. 10s, 2m, 500ms).")

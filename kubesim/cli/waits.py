@@ -33,7 +33,7 @@ def cmd_wait(ctx: Ctx) -> None:
     ctype, _, want = spec[len("condition="):].partition("=")
     want = want or "true"
     targets = parse_targets(a.resources)
-    if not targets:
+    if not targets or (not any(names for _, names in targets) and not a.all and a.selector is None):
         raise UserError("error: resource(s) were provided, but no name was specified")
     found, errors = select(ctx, targets)
     for e in errors:

@@ -319,3 +319,54 @@ def test_custom_columns_and_sort_by(labelled):
     assert r.out == "a\nb\nc\nd\n"
     r = labelled("get", "cm", "-o", "custom-columns=oops")
     assert r.code == 1 and r.err == "error: unexpected custom-columns spec: oops, expected <header>:<json-path-expr>\n"
+
+
+# ----- apply --dry-run, logs ---------------------------------------------------------------------------
+
+
+def test_apply_dry_run_prints_what_would_happen_and_writes_nothing(kubesim):
+    """apply.go with --dry-run: each line ends `(dry run)` (client) or `(server dry run)`; nothing is stored."""
+    assert kubesim("apply", "-f", "deploy.yaml").code == 0
+    before = Path(kubesim.state).read_bytes()
+    r = kubesim("apply", "-f", "deploy-v11.yaml", "-f", "cm.yaml", "--dry-run=client")
+    assert (r.code, r.out) == (0, "deployment.apps/mc-user configured (dry run)\nconfigmap/mc-user-config created (dry run)\n")
+    assert kubesim("apply", "-f", "cm.yaml", "--dry-run=server").out == "configmap/mc-user-config created (server dry run)\n"
+    assert Path(kubesim.state).read_bytes() == before
+    r = kubesim("apply", "-f", "cm-original.yaml", "--dry-run")
+    assert r.code == 1 and "ConfigMap.data of type string" in r.err
+
+
+def test_logs_tell_a_containers_starts_and_exits(kubesim):
+    """The API server's refusals (pod strategy LogLocation): a waiting container, no previous run; a crashed
+    container's previous run ends with its exit code."""
+    from kubesim import model as m
+    from kubesim import statefile
+
+    with statefile.StateFile(Path(kubesim.state)) as sf:
+        st, session = sf.load()
+        st, _ = m.perform(st, m.SetImageBehaviour("example/crashes:1", m.ImageBehaviour(crash_after_ms=5000)))
+        sf.save(st, session)
+    assert kubesim("apply", "-f", "deploy.yaml", "--no-settle").code == 0
+    kubesim("advance", "0s")
+    pod = kubesim("get", "po", "-o", "name").out.split()[0].split("/")[1]
+    r = kubesim("logs", pod)
+    assert (r.code, r.err) == (1, f'Error from server (BadRequest): container "mc-user" in pod "{pod}" is waiting to start: ContainerCreating\n')
+    kubesim("advance", "2s")
+    r = kubesim("logs", pod)
+    assert r.out == "[kubesim] mc-user (docker.io/rainbow/mc-user:1.0.RELEASE) started at 2026-01-01T00:00:01Z\n"
+    r = kubesim("logs", f"pod/{pod}", "--previous")
+    assert (r.code, r.err) == (1, f'Error from server (BadRequest): previous terminated container "mc-user" in pod "{pod}" not found\n')
+    kubesim("set", "image", "deployment/mc-user", "mc-user=example/crashes:1")
+    crashed = [p for p in kubesim("get", "po", "-o", "name").out.split() if "864fdcb6b7" not in p][0].split("/")[1]
+    r = kubesim("logs", crashed, "-p")
+    assert r.code == 0 and r.out.splitlines()[1].startswith("[kubesim] mc-user exited with code 1 (Error) at ")
+
+
+def test_the_readme_table_lists_every_kubectl_command_kubesim_implements():
+    from kubesim.cli.parser import KUBECTL_COMMANDS, build_parser
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    table = readme.split("| command | flags and forms |", 1)[1].split("\n\n", 1)[0]
+    sub = next(a for a in build_parser()._actions if a.dest == "command")
+    implemented = sorted(c for c in sub.choices if c in KUBECTL_COMMANDS)
+    assert implemented and all(f"`{c}" in table for c in implemented), implemented
