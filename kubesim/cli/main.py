@@ -27,6 +27,7 @@ from .common import Ctx, UserError, error_text, kind_and_names, one_deployment, 
 from .parser import UsageError, parse
 from .record import Recorder, rollout_status_message
 from .apply import cmd_apply
+from .imperative import cmd_create, cmd_diff, cmd_expose
 from .logs import cmd_logs
 from .metadata import cmd_annotate, cmd_api_resources, cmd_label, cmd_version
 from .resources import cmd_delete, cmd_describe, cmd_get
@@ -280,7 +281,7 @@ def kind_of_command(args) -> str:
     c = args.command
     if c in ("advance", "wait") or (c == "rollout" and args.action == "status") or (c == "get" and args.watch):
         return "wait"
-    if c in ("get", "describe", "timeline", "plot", "exec", "logs") or (c == "rollout" and args.action == "history") \
+    if c in ("get", "describe", "timeline", "plot", "exec", "logs", "diff") or (c == "rollout" and args.action == "history") \
             or (c == "apply" and args.dry_run != "none"):
         return "read"
     return "change"
@@ -423,6 +424,7 @@ def _dispatch(ctx: Ctx, argv: list[str]) -> None:
         "apply": cmd_apply, "get": cmd_get, "describe": cmd_describe, "delete": cmd_delete, "scale": cmd_scale,
         "set": cmd_set, "rollout": cmd_rollout, "advance": cmd_advance, "timeline": cmd_timeline, "plot": cmd_plot,
         "label": cmd_label, "annotate": cmd_annotate, "wait": cmd_wait, "logs": cmd_logs,
+        "create": cmd_create, "expose": cmd_expose, "diff": cmd_diff,
     }[c]
     handler(ctx)
 

@@ -14,11 +14,12 @@ from .. import statefile
 #: The time rule, shown by `kubesim --help` and in README.md ("Replaying the article by hand").
 TIME_RULE = """\
 time: the simulated cluster's clock moves only when a command says so.
-  reads (get, describe, rollout history, timeline, plot, exec, logs, apply --dry-run, version,
-    api-resources) never move the cluster and never write the state; on a cluster that has
-    not settled they say on stderr how much is pending.
-  changes (apply, delete, scale, set image, label, annotate, rollout undo|restart|pause|resume)
-    run the cluster until it settles, as if you had waited; --no-settle stops at the current instant.
+  reads (get, describe, rollout history, timeline, plot, exec, logs, diff, apply --dry-run,
+    version, api-resources) never move the cluster and never write the state; on a cluster
+    that has not settled they say on stderr how much is pending.
+  changes (apply, create deployment, expose, delete, scale, set image, label, annotate,
+    rollout undo|restart|pause|resume) run the cluster until it settles, as if you had waited;
+    --no-settle stops at the current instant.
   waits (rollout status, get -w, wait, advance) move time as far as they wait, and keep what
     passed even when they fail (a rollout that exceeds its progress deadline keeps the time it
     took); --timeout (logical time) bounds a wait."""
@@ -142,6 +143,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("pod", metavar="POD|TYPE/NAME")
     p.add_argument("-c", "--container")
     p.add_argument("-p", "--previous", action="store_true", help="the previous run of a restarted container")
+    p = cmd("create", "Create a deployment from an image (create deployment NAME --image=IMAGE).")
+    p.add_argument("what", metavar="deployment")
+    p.add_argument("names", nargs="*", metavar="NAME")
+    p.add_argument("--image", action="append", metavar="IMAGE")
+    p.add_argument("--replicas", type=int, default=1)
+    p.add_argument("--port", type=int)
+    p = cmd("expose", "Create a Service for a deployment, replica set, pod or service.")
+    p.add_argument("resource", metavar="TYPE/NAME|TYPE")
+    p.add_argument("name_", nargs="?", metavar="NAME")
+    p.add_argument("--port", type=int)
+    p.add_argument("--target-port")
+    p.add_argument("--type", choices=["ClusterIP", "NodePort", "LoadBalancer"])
+    p.add_argument("--name", dest="service_name", help="the Service's name (default: the resource's)")
+    p = cmd("diff", "Show what apply -f would change, as a unified diff (exit 1 when something would).")
+    p.add_argument("-f", "--filename", action="append", required=True, metavar="FILE")
     cmd("version", "Print kubesim's version and the Kubernetes version it simulates.")
     cmd("api-resources", "Print the resource types the simulated cluster serves.")
     p = cmd("advance", "Let logical time pass (e.g. 10s, 2m, 500ms).")
@@ -196,6 +212,12 @@ def parse(argv: list[str]) -> argparse.Namespace:
             raise UsageError(f'error: kubesim does not implement "kubectl {word}"; it implements the kubectl commands {implemented}, '
                              f"and its own {', '.join(OWN_COMMANDS)} (kubesim --help)")
         raise UsageError(f'error: unknown command "{word}" for "kubesim"\nRun \'kubesim --help\' for usage.')
+    if word == "create":
+        after = argv[argv.index("create") + 1:]
+        what = next((x for x in after if not x.startswith("-")), None)
+        if what not in (None, "deployment", "deploy"):
+            raise UsageError(f'error: kubesim does not implement "kubectl create {what}"; it implements create deployment NAME --image=IMAGE, '
+                             "and apply -f for every kind it serves")
     args, extra = parser.parse_known_args(argv)
     if extra:
         flag = next((x for x in extra if x.startswith("-")), extra[0])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -370,3 +371,41 @@ def test_the_readme_table_lists_every_kubectl_command_kubesim_implements():
     sub = next(a for a in build_parser()._actions if a.dest == "command")
     implemented = sorted(c for c in sub.choices if c in KUBECTL_COMMANDS)
     assert implemented and all(f"`{c}" in table for c in implemented), implemented
+
+
+# ----- create deployment, expose, diff -------------------------------------------------------------------
+
+
+def test_create_deployment_and_expose_it(kubesim):
+    """create_deployment.go: labels and selector app=NAME, the container named after the image's base name;
+    expose.go: the Deployment's selector, --port/--target-port/--type/--name, the port found in the container."""
+    r = kubesim("create", "deployment", "web", "--image=nginx:1.27", "--replicas", "2", "--port", "80")
+    assert (r.code, r.out) == (0, "deployment.apps/web created\n")
+    d = json.loads(kubesim("get", "deploy", "web", "-o", "json").out)
+    assert d["spec"]["selector"] == {"matchLabels": {"app": "web"}} and d["metadata"]["labels"] == {"app": "web"}
+    assert [(c["name"], c["image"], c["ports"]) for c in d["spec"]["template"]["spec"]["containers"]] == [("nginx", "nginx:1.27", [{"containerPort": 80, "protocol": "TCP"}])]
+    assert "last-applied-configuration" not in json.dumps(d)  # create is not apply
+    assert kubesim("get", "deploy", "web").out.splitlines()[1].split()[1] == "2/2"  # a change: it settled
+    r = kubesim("create", "deployment", "web", "--image=nginx")
+    assert (r.code, r.err) == (1, 'error: failed to create deployment: deployments.apps "web" already exists\n')
+    assert kubesim("expose", "deployment", "web", "--type=NodePort").out == "service/web exposed\n"
+    assert kubesim("expose", "deploy/web", "--port", "8080", "--target-port", "80", "--name", "web-alt").out == "service/web-alt exposed\n"
+    svc = json.loads(kubesim("get", "svc", "web-alt", "-o", "json").out)
+    assert svc["spec"]["selector"] == {"app": "web"} and svc["spec"]["ports"][0]["port"] == 8080 and svc["spec"]["ports"][0]["targetPort"] == 80
+    assert kubesim("get", "ep", "web").out.split()[-2].count(":80") == 2  # both pods behind the Service
+    r = kubesim("create", "secret", "generic", "x", "--from-literal=a=b")
+    assert r.code == 1 and r.err.startswith('error: kubesim does not implement "kubectl create secret"') and r.err.count("\n") == 1
+    r = kubesim("create", "deployment", "--image=nginx")  # create_deployment.go
+    assert r.code == 1 and r.err.startswith("error: exactly one NAME is required, got 0\n")
+
+
+def test_diff_shows_what_apply_would_change(kubesim):
+    """diff.go: a unified diff of the live and the merged object, exit 1 when they differ, 0 when not; a read."""
+    assert kubesim("apply", "-f", "deploy.yaml").code == 0
+    before = Path(kubesim.state).read_bytes()
+    r = kubesim("diff", "-f", "deploy-v11.yaml")
+    assert r.code == 1
+    assert r.out.startswith("diff -u -N /tmp/LIVE/apps.v1.Deployment.default.mc-user /tmp/MERGED/apps.v1.Deployment.default.mc-user\n")
+    assert "\n-      - image: rainbow/mc-user:1.0.RELEASE\n+      - image: rainbow/mc-user:1.1.RELEASE\n" in r.out
+    assert Path(kubesim.state).read_bytes() == before
+    assert kubesim("diff", "-f", "deploy.yaml").code == 0 and kubesim("diff", "-f", "deploy.yaml").out == ""
