@@ -27,6 +27,7 @@ from .common import Ctx, UserError, error_text, kind_and_names, one_deployment, 
 from .parser import UsageError, parse
 from .record import Recorder, rollout_status_message
 from .apply import cmd_apply
+from .explain import cmd_explain
 from .imperative import cmd_create, cmd_diff, cmd_expose
 from .logs import cmd_logs
 from .metadata import cmd_annotate, cmd_api_resources, cmd_label, cmd_version
@@ -358,8 +359,8 @@ def _run(args, argv: list[str], io: _Output) -> int:
             return cmd_check(ctx)
         if args.command == "tour":
             return cmd_tour(ctx)
-        if args.command in ("version", "api-resources"):  # about kubesim, not about the cluster: no state read
-            (cmd_version if args.command == "version" else cmd_api_resources)(ctx)
+        if args.command in ("version", "api-resources", "explain"):  # about kubesim, not about the cluster: no state read
+            {"version": cmd_version, "api-resources": cmd_api_resources, "explain": cmd_explain}[args.command](ctx)
             return 0
         path = statefile.resolve_path(args.state)
         if args.command == "reset":

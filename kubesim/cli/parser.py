@@ -15,7 +15,7 @@ from .. import statefile
 TIME_RULE = """\
 time: the simulated cluster's clock moves only when a command says so.
   reads (get, describe, rollout history, timeline, plot, exec, logs, diff, apply --dry-run,
-    version, api-resources) never move the cluster and never write the state; on a cluster
+    explain, version, api-resources) never move the cluster and never write the state; on a cluster
     that has not settled they say on stderr how much is pending.
   changes (apply, create deployment, expose, delete, scale, set image, label, annotate,
     rollout undo|restart|pause|resume) run the cluster until it settles, as if you had waited;
@@ -158,6 +158,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", dest="service_name", help="the Service's name (default: the resource's)")
     p = cmd("diff", "Show what apply -f would change, as a unified diff (exit 1 when something would).")
     p.add_argument("-f", "--filename", action="append", required=True, metavar="FILE")
+    p = cmd("explain", "List the fields and types kubesim decodes for a kind or one of its fields (e.g. deployment.spec.strategy).")
+    p.add_argument("path", metavar="TYPE[.FIELD...]")
     cmd("version", "Print kubesim's version and the Kubernetes version it simulates.")
     cmd("api-resources", "Print the resource types the simulated cluster serves.")
     p = cmd("advance", "Let logical time pass (e.g. 10s, 2m, 500ms).")

@@ -409,3 +409,17 @@ def test_diff_shows_what_apply_would_change(kubesim):
     assert "\n-      - image: rainbow/mc-user:1.0.RELEASE\n+      - image: rainbow/mc-user:1.1.RELEASE\n" in r.out
     assert Path(kubesim.state).read_bytes() == before
     assert kubesim("diff", "-f", "deploy.yaml").code == 0 and kubesim("diff", "-f", "deploy.yaml").out == ""
+
+
+def test_explain_lists_the_fields_kubesim_decodes(kubesim):
+    """kubectl explain's plaintext layout (GROUP, KIND, VERSION, FIELD <type>, FIELDS as `name<TAB><type>`);
+    the fields are those the model's decoder accepts (DeploymentStrategy has rollingUpdate and type)."""
+    r = kubesim("explain", "deployment.spec.strategy")
+    assert r.out.split("\n\n")[:3] == [
+        "GROUP:      apps\nKIND:       Deployment\nVERSION:    v1",
+        "FIELD: strategy <DeploymentStrategy>",
+        "FIELDS:\n  rollingUpdate\t<RollingUpdateDeployment>\n  type\t<string>",
+    ]
+    assert kubesim("explain", "svc.spec.ports.port").out.startswith("KIND:       Service\nVERSION:    v1\n\nFIELD: port <integer>\n\n(")
+    r = kubesim("explain", "deploy.spec.nope")
+    assert (r.code, r.err) == (1, 'error: field "nope" does not exist\n')
