@@ -23,14 +23,14 @@ from kubesim.model.state import ClusterState
 
 from .. import statefile
 from . import printers as pr
-from .common import Ctx, UserError, error_text, kind_and_names, one_deployment, parse_timeout
-from .parser import UsageError, parse
-from .record import Recorder, rollout_status_message
 from .apply import cmd_apply
+from .common import Ctx, UserError, error_text, kind_and_names, one_deployment, parse_timeout
 from .explain import cmd_explain
 from .imperative import cmd_create, cmd_diff, cmd_expose
 from .logs import cmd_logs
 from .metadata import cmd_annotate, cmd_api_resources, cmd_label, cmd_version
+from .parser import UsageError, parse
+from .record import Recorder, rollout_status_message
 from .resources import cmd_delete, cmd_describe, cmd_get
 from .waits import cmd_wait
 
