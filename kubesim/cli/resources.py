@@ -158,6 +158,8 @@ def cmd_get(ctx: Ctx) -> None:
         raise UserError(f"error: watch is only supported on individual resources and resource collections, but {len(targets)} resources were found")
     if a.watch and fmt not in (None, "wide"):
         raise UserError(f'error: kubesim implements get -w for tables (no -o, or -o wide), not -o {fmt}')
+    if any(kind == "Endpoints" for kind, _ in targets):  # the API server's deprecation warning, printed by kubectl v1.33+
+        ctx.err("Warning: v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice")
     found, errors = select(ctx, targets)
     if sort_by:
         found = [(kind, sorted(lst, key=_sort_key(sort_by))) for kind, lst in found]

@@ -53,7 +53,7 @@ def test_output_to_a_closed_pipe_ends_quietly(tmp_path):
     assert exe, "the kubesim console script is installed with the package"
     env = {**os.environ, "KUBESIM_STATE": str(tmp_path / "state.json")}
     subprocess.run([exe, "apply", "-f", str(ARTICLE / "deploy.yaml")], env=env, check=True, capture_output=True)
-    proc = subprocess.Popen([exe, "get", "pods,rs,deploy,svc,ep,cm"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen([exe, "get", "pods,rs,deploy,svc,cm"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     proc.stdout.close()  # the reader is gone before kubesim writes a byte
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=120) == 141
