@@ -14,7 +14,7 @@ import datetime as _dt
 from kubesim.model.clock import parse_ms
 from kubesim.model.state import ClusterState
 
-from .printers import format_endpoints, format_label_selector, human_duration, pod_status
+from .printers import format_endpoints, format_label_selector, human_duration
 from .tabwriter import TabWriter
 
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"

@@ -1,444 +1,43 @@
 """`kubesim`: kubectl's commands over an embedded simulated cluster kept in a state file.
 
-Each invocation loads the state (under a lock), performs the request with the model,
-lets the cluster run until it settles (unless ``--no-settle``), writes the state back
-atomically, and prints what kubectl would print. A request the model refuses changes
-nothing; `apply` applies the valid objects of a file and reports the others, as kubectl
-does, and exits 1 if any was refused.
+Each invocation loads the state (under a lock), performs the request with the model and
+prints what kubectl would print. Time follows one rule (`parser.TIME_RULE`, also in
+`kubesim --help`): reads never move the cluster nor write the state; changes are followed
+by running the cluster until it settles (unless ``--no-settle``) and are written back
+atomically; waits move time as far as they waited and keep it even when they fail. A
+change the model refuses changes nothing; `apply` applies the valid objects of a file and
+reports the others, as kubectl does, and exits 1 if any was refused.
 """
 
 from __future__ import annotations
 
-import argparse
 import os
-import re
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from kubesim import model as m
 from kubesim.model import kubectl as mk
-from kubesim.model.clock import format_duration, parse_duration
+from kubesim.model.clock import parse_duration
 from kubesim.model.deployment import util as du
-from kubesim.model.manifest import load_each
-from kubesim.model.state import KINDS, ClusterState
+from kubesim.model.state import ClusterState
 
 from .. import statefile
 from . import printers as pr
-from .describe import describe, DESCRIBERS
+from .apply import cmd_apply
+from .common import Ctx, UserError, error_text, kind_and_names, one_deployment, parse_timeout
+from .explain import cmd_explain
+from .imperative import cmd_create, cmd_diff, cmd_expose
+from .logs import cmd_logs
+from .metadata import cmd_annotate, cmd_api_resources, cmd_label, cmd_version
+from .parser import UsageError, parse
 from .record import Recorder, rollout_status_message
+from .resources import cmd_delete, cmd_describe, cmd_get
+from .waits import cmd_wait
 
 MAX_TIMELINE = 5000
 
 
-class UserError(Exception):
-    """A refused request: `text` is printed to stderr as is, then exit `code`."""
-
-    def __init__(self, text: str, code: int = 1) -> None:
-        super().__init__(text)
-        self.text = text
-        self.code = code
-
-
-@dataclass
-class Ctx:
-    """One invocation: options, output streams, and the state being worked on."""
-
-    args: argparse.Namespace
-    out: Callable[[str], None]
-    err: Callable[[str], None]
-    st: ClusterState | None = None
-    session: dict = field(default_factory=dict)
-    recorder: Recorder | None = None
-    failed: bool = False
-
-    @property
-    def ns(self) -> str:
-        return self.args.namespace or "default"
-
-
-# ----- argument parsing ----------------------------------------------------------------------
-
-
-def _common(p: argparse.ArgumentParser, top: bool) -> None:
-    d = None if top else argparse.SUPPRESS
-    p.add_argument("-n", "--namespace", default=d, help="the namespace (default: default)")
-    p.add_argument("--state", default=d, help=f"the state file (default: ${statefile.ENV_VAR} or {statefile.DEFAULT_PATH})")
-    p.add_argument("--no-settle", action="store_true", default=d if not top else False, help="stop at the current instant instead of running until the cluster settles")
-    p.add_argument("--timeline", action="store_true", default=d if not top else False, help="also print every observable change this command caused, with its logical time")
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="kubesim", description="kubectl's commands over an embedded, simulated Kubernetes cluster (logical time).")
-    _common(parser, True)
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    sub.required = True
-
-    def cmd(name: str, help: str, **kw) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, help=help, description=help, **kw)
-        _common(p, False)
-        return p
-
-    sub.add_parser("trace", help="Record a real cluster's changes, or check a trace against the model (kubesim trace -h).", add_help=False)
-    p = cmd("apply", "Apply manifests (files, directories of .yaml/.yml/.json, or - for stdin).")
-    p.add_argument("-f", "--filename", action="append", required=True, metavar="FILE")
-    p = cmd("get", "Display one or many resources.")
-    p.add_argument("resource", help="kind[,kind...] (all, po, rs, deploy, svc, cm, ep, ns, ev) or kind/name")
-    p.add_argument("names", nargs="*")
-    p.add_argument("-o", "--output", choices=["json", "yaml", "wide", "name"])
-    p.add_argument("-A", "--all-namespaces", action="store_true")
-    p = cmd("describe", "Show details of a resource or group of resources.")
-    p.add_argument("resource")
-    p.add_argument("names", nargs="*")
-    p = cmd("delete", "Delete resources by kind and name, or by file.")
-    p.add_argument("resource", nargs="?")
-    p.add_argument("names", nargs="*")
-    p.add_argument("-f", "--filename", action="append", metavar="FILE")
-    p.add_argument("--cascade", default="background", choices=["background", "orphan", "foreground"])
-    p = cmd("scale", "Set a new size for a deployment or replica set.")
-    p.add_argument("resource")
-    p.add_argument("names", nargs="*")
-    p.add_argument("--replicas", type=int, required=True)
-    p = cmd("set", "Set specific features on objects (set image).")
-    p.add_argument("what", choices=["image"])
-    p.add_argument("resource")
-    p.add_argument("pairs", nargs="+", metavar="CONTAINER=IMAGE")
-    p = cmd("rollout", "Manage the rollout of a deployment.")
-    p.add_argument("action", choices=["status", "history", "undo", "restart", "pause", "resume"])
-    p.add_argument("resource")
-    p.add_argument("names", nargs="*")
-    p.add_argument("--to-revision", type=int, default=0)
-    p.add_argument("--revision", type=int, default=0)
-    p.add_argument("-w", "--watch", default="true", nargs="?", const="true", help="watch the rollout (true|false)")
-    p = cmd("exec", "Run printenv, env or cat in a container (the only commands the simulated node knows).")
-    p.add_argument("pod")
-    p.add_argument("command_", nargs=argparse.REMAINDER, metavar="-- COMMAND")
-    p.add_argument("-c", "--container")
-    p = cmd("advance", "Let logical time pass (e.g. 10s, 2m, 500ms).")
-    p.add_argument("duration")
-    p = cmd("timeline", "Print every observable change recorded so far, with its logical time.")
-    p.add_argument("-o", "--output", choices=["table", "json"], default="table")
-    p = cmd("plot", "Draw pods per ReplicaSet and ready endpoints over time.")
-    p.add_argument("what", choices=["rollout"])
-    p.add_argument("resource", help="deployment/NAME")
-    p.add_argument("-o", "--output", required=True, metavar="FILE.svg|FILE.png")
-    cmd("reset", "Forget the simulated cluster: start afresh.")
-    p = cmd("tour", "Replay the article step by step, as a terminal session, with notes where Kubernetes changed.")
-    p.add_argument("--write", metavar="DIR", help="instead, write the article's manifests into DIR, so the tour's commands can be run by hand")
-    p = cmd("check", "Run the scenarios and the stateful properties, print a summary per article claim, write the HTML report.")
-    p.add_argument("--driver", default="model", help="system under test: model (default), cluster, or module:Class (importable from the current folder)")
-    p.add_argument("--kube-context", help="kubeconfig context, for drivers that reach a real cluster")
-    p.add_argument("--report", default="report", metavar="DIR")
-    p.add_argument("--no-stateful", action="store_true", help="skip the stateful property tests")
-    return parser
-
-
-# ----- helpers ------------------------------------------------------------------------------
-
-
-def resolve_kind(word: str) -> str:
-    kind = pr.RESOURCE_ALIASES.get(word.lower())
-    if kind is None:
-        raise UserError(f'error: the server doesn\'t have a resource type "{word}"')
-    return kind
-
-
-def kind_and_names(resource: str, names: list[str]) -> tuple[str, list[str]]:
-    """`deployment/web` or `deployment web ...` -> ("Deployment", ["web", ...])."""
-    if "/" in resource:
-        word, _, name = resource.partition("/")
-        if names:
-            raise UserError("error: there is no need to specify a resource type as a separate argument when passing arguments in resource/name form (e.g. 'kubectl get resource/<resource_name>' instead of 'kubectl get resource resource/<resource_name>'")
-        return resolve_kind(word), [name]
-    return resolve_kind(resource), list(names)
-
-
-def one_deployment(resource: str, names: list[str]) -> str:
-    kind, names = kind_and_names(resource, names)
-    if kind != "Deployment":
-        raise UserError(f'error: no rollout support for {pr.KIND_PREFIX[kind]} "{names[0] if names else ""}": kubesim simulates rollouts of deployments only')
-    if len(names) != 1:
-        raise UserError("error: required resource not specified")
-    return names[0]
-
-
-def _error_text(err: Exception, source: str | None = None, creating: bool = True) -> str:
-    """What kubectl prints for a refused request."""
-    if isinstance(err, m.ApiError):
-        if source and err.reason != "Invalid":
-            verb = "creating" if creating else "patching"
-            return f'Error from server ({err.reason}): error when {verb} "{source}": {err.message}'
-        return err.kubectl_message()
-    if isinstance(err, m.ManifestError):
-        return f"error: {err.message}"
-    if isinstance(err, m.ControllerError):
-        return f"error: {err}"
-    return f"error: {err}"
-
-
-def _files(paths: list[str]) -> list[tuple[str, bytes]]:
-    """Read `-f` arguments: files, directories (their .yaml/.yml/.json files, sorted) or `-`."""
-    out = []
-    for p in paths:
-        if p == "-":
-            out.append(("STDIN", sys.stdin.buffer.read()))
-            continue
-        path = Path(p)
-        if path.is_dir():
-            found = sorted(q for q in path.iterdir() if q.suffix in (".yaml", ".yml", ".json") and q.is_file())
-            out += [(str(q), q.read_bytes()) for q in found]
-        elif path.exists():
-            try:
-                out.append((p, path.read_bytes()))
-            except OSError as e:
-                raise UserError(f'error: the path "{p}" cannot be read: {e.strerror}')
-        else:
-            raise UserError(f'error: the path "{p}" does not exist')
-    return out
-
-
-def _with_namespace(obj: dict, ns: str, explicit: bool) -> dict:
-    """Default the object's namespace to `-n`; refuse a conflicting one, as kubectl does."""
-    md = obj.get("metadata")
-    if obj.get("kind") == "Namespace" or not isinstance(md, dict):
-        return obj
-    have = md.get("namespace")
-    if have and explicit and have != ns:
-        raise UserError(f"error: the namespace from the provided object \"{have}\" does not match the namespace \"{ns}\". You must pass '--namespace={have}' to perform this operation.")
-    if have:
-        return obj
-    return {**obj, "metadata": {**md, "namespace": ns}}
-
-
 # ----- commands ------------------------------------------------------------------------------
-
-
-def _apply_context(source: str, index: int | None, kind: str, name: str, err: Exception | None) -> str:
-    """kubesim's own line after a refused object: kubectl names the file or the object, not the document."""
-    where = f"document {index + 1} of {source}" if index is not None else f"{source}, before any document was read"
-    what = f"{kind}/{name}" if kind and name else (f"{kind} without a name" if kind else "")
-    field = getattr(err, "field", None)
-    if not field and isinstance(err, m.ApiError):
-        found = re.search(r'Go struct field \w+\.(\S+) of type|unknown field "([^"]+)"', err.message)
-        field = (found.group(1) or found.group(2)) if found else None
-    parts = [p for p in (what, f"field {field}" if field else "") if p]
-    return f"({where}: {', '.join(parts)})" if parts else f"({where})"
-
-
-def _no_name_error(obj: dict, ns: str, source: str) -> str:
-    """kubectl apply's GET of an object without a name (`apply.go`, `resource name may not be empty`)."""
-    kind = obj.get("kind", "")
-    group_version = KINDS[kind][0] if kind in KINDS else str(obj.get("apiVersion", ""))
-    gv = group_version if "/" in group_version else f"/{group_version}"
-    resource = KINDS[kind][1].split(".")[0] if kind in KINDS else kind.lower() + "s"
-    return (f'error when retrieving current configuration of:\nResource: "{gv}, Resource={resource}", GroupVersionKind: "{gv}, Kind={kind}"\n'
-            f'Name: "", Namespace: "{"" if kind == "Namespace" else ns}"\nfrom server for: "{source}": resource name may not be empty')
-
-
-def cmd_apply(ctx: Ctx) -> None:
-    """Apply every valid object of every file; report the refused ones after, as kubectl's aggregate does.
-
-    The errors are shaped as kubectl's are (`apply.go` `RunApply`, `cmdutil.checkErr`): the reading errors form
-    one aggregate (`EagerVisitorList`), inside which the refused items of one ``kind: List`` form another
-    (`FlattenListVisitor`); the server's errors follow. One error prints as kubectl prints it alone (``error:
-    ...``, ``The Deployment "web" is invalid: ...``); an aggregate prints as `cmdutil.MultipleErrors` does (no
-    ``error:`` prefix, API errors as ``Error from server (<Reason>): error when creating "<file>": ...``, a nested
-    aggregate on one line as ``[<e1>, <e2>]``). Each line is followed by kubesim's context line(s) naming the
-    document (1-based), the object and the field.
-    """
-    explicit = ctx.args.namespace is not None
-    st = ctx.st
-    reading = _Aggregate()  # leaves (alone, among several, context) and, per kind: List, an aggregate of its items
-    errors: list[tuple[str, str, str]] = []  # the server's (and apply's own) errors
-    list_key = None
-    seen = 0
-    for source, data in _files(ctx.args.filename):
-        for item in load_each(data, source):
-            seen += 1
-            if isinstance(item, m.ManifestError):
-                where = _apply_context(source, item.document_index, item.kind, item.name, item)
-                leaf = (_error_text(item), item.message, where)
-                if not item.list_item:
-                    reading.append(leaf)
-                elif list_key == (source, item.document_index) and isinstance(reading[-1], _Aggregate):
-                    reading[-1].append(leaf)
-                else:
-                    reading.append(_Aggregate([leaf]))
-                list_key = (source, item.document_index) if item.list_item else None
-                continue
-            try:
-                obj = _with_namespace(item.obj, ctx.ns, explicit)
-            except UserError as e:
-                reading.append((e.text, e.text.removeprefix("error: "), _apply_context(source, item.index, str(item.obj.get("kind")), "", None)))
-                continue
-            md = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
-            kind = obj.get("kind")
-            name = md.get("name")
-            if not name:
-                text = _no_name_error(obj, md.get("namespace") or ctx.ns, source)
-                errors.append((f"error: {text}", text, _apply_context(source, item.index, kind, "", None) [:-1] + ", field metadata.name)"))
-                continue
-            existed = st.get(kind, md.get("namespace", "") if kind != "Namespace" else "", name) is not None if isinstance(name, str) else False
-            try:
-                st, line = m.perform(st, m.Apply(obj))
-            except (m.ApiError, m.ManifestError) as err:
-                err.source, err.document_index = source, item.index
-                verb = "creating" if not existed else "patching"
-                several = (f'Error from server ({err.reason}): error when {verb} "{source}": {err.message}'
-                           if isinstance(err, m.ApiError) else err.message)
-                errors.append((_error_text(err, source, creating=not existed), several,
-                               _apply_context(source, item.index, kind, name if isinstance(name, str) else "", err)))
-                continue
-            ctx.out(line)
-    ctx.st = st
-    if not seen:
-        raise UserError("error: no objects passed to apply")
-    top = _Aggregate(([reading] if reading else []) + errors)  # apply returns errs[0], or an aggregate of errs
-    err = top[0] if len(top) == 1 else top
-    if isinstance(err, _Aggregate) and len(err) == 1:  # checkErr unwraps an aggregate of one
-        err = err[0]
-    if isinstance(err, tuple):
-        ctx.err(err[0])
-        ctx.err(err[2])
-        ctx.failed = True
-        return
-    for e in err:
-        ctx.err(_error_line(e))
-        for leaf in _leaves(e):
-            ctx.err(leaf[2])
-        ctx.failed = True
-
-
-class _Aggregate(list):
-    """An aggregate error (`utilerrors.Aggregate`) of leaves ``(alone, among several, context)`` and aggregates."""
-
-
-def _leaves(e) -> list[tuple[str, str, str]]:
-    return [e] if isinstance(e, tuple) else [leaf for x in e for leaf in _leaves(x)]
-
-
-def _error_line(e) -> str:
-    """`messageForError`: a leaf's message; an aggregate's `Error()` (one: its element's; more: the distinct
-    messages of its flattened leaves, in brackets unless only one is left)."""
-    if isinstance(e, tuple):
-        return e[1]
-    if len(e) == 1:
-        return _error_line(e[0])
-    messages = list(dict.fromkeys(leaf[1] for leaf in _leaves(e)))
-    return messages[0] if len(messages) == 1 else "[" + ", ".join(messages) + "]"
-
-
-def _collect(ctx: Ctx, kinds: list[str], names: list[str], all_ns: bool) -> tuple[list[tuple[str, list[dict]]], list[str]]:
-    st = ctx.st
-    found: list[tuple[str, list[dict]]] = []
-    errors: list[str] = []
-    for kind in kinds:
-        ns = None if all_ns or kind == "Namespace" else ctx.ns
-        if names:
-            objs = []
-            for name in names:
-                obj = st.get(kind, "" if kind == "Namespace" else ctx.ns, name)
-                if obj is None:
-                    errors.append(m.ApiError.not_found(KINDS[kind][1], name).kubectl_message())
-                else:
-                    objs.append(obj)
-        else:
-            objs = st.list(kind, ns)
-        found.append((kind, objs))
-    return found, errors
-
-
-def cmd_get(ctx: Ctx) -> None:
-    a = ctx.args
-    words = a.resource.split(",")
-    if len(words) == 1 and "/" in words[0]:
-        kind, names = kind_and_names(a.resource, a.names)
-        kinds = [kind]
-    else:
-        kinds = []
-        for w in words:
-            kinds += list(pr.ALL_KINDS) if w == "all" else [resolve_kind(w)]
-        names = a.names
-    if a.names and ("all" in words or len(kinds) > 1) and names:
-        pass
-    if "Endpoints" in kinds:  # the API server's deprecation warning, printed by kubectl v1.33+
-        ctx.err("Warning: v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice")
-    found, errors = _collect(ctx, kinds, names, a.all_namespaces)
-    objs = [o for _, lst in found for o in lst]
-    with_kind = len(kinds) > 1
-    if a.output == "json" or a.output == "yaml":
-        doc = objs[0] if (len(objs) == 1 and names and len(kinds) == 1 and len(names) == 1) else pr.as_list(objs)
-        ctx.out((pr.to_json(doc) if a.output == "json" else pr.to_yaml(doc)).rstrip("\n"))
-    elif a.output == "name":
-        for o in objs:
-            ctx.out(pr.name_of(o))
-    else:
-        tables = [pr.table(kind, lst, ctx.st.now, ctx.st.config.epoch, wide=a.output == "wide", with_kind=with_kind, with_namespace=a.all_namespaces)
-                  for kind, lst in found if lst]
-        if tables:
-            ctx.out("\n\n".join(tables))
-        elif not errors:
-            where = "" if a.all_namespaces else f" in {ctx.ns} namespace"
-            ctx.err(f"No resources found{where}.")
-    for e in errors:
-        ctx.err(e)
-        ctx.failed = True
-
-
-def cmd_describe(ctx: Ctx) -> None:
-    kind, names = kind_and_names(ctx.args.resource, ctx.args.names)
-    if kind not in DESCRIBERS:
-        raise UserError(f'error: kubesim cannot describe {kind} objects')
-    if names:
-        texts = []
-        for name in names:
-            obj = ctx.st.get(kind, "" if kind == "Namespace" else ctx.ns, name)
-            if obj is None:
-                raise UserError(m.ApiError.not_found(KINDS[kind][1], name).kubectl_message())
-            texts.append(describe(ctx.st, obj))
-    else:
-        objs = ctx.st.list(kind, None if kind == "Namespace" else ctx.ns)
-        if not objs:
-            ctx.err(f"No resources found in {ctx.ns} namespace.")
-            return
-        texts = [describe(ctx.st, o) for o in objs]
-    ctx.out("\n\n".join(t.rstrip("\n") for t in texts))
-
-
-def cmd_delete(ctx: Ctx) -> None:
-    a = ctx.args
-    targets: list[tuple[str, str, str]] = []
-    if a.filename:
-        if a.resource:
-            raise UserError("error: resource(s) were provided, but no name was specified")
-        for source, data in _files(a.filename):
-            for item in load_each(data, source):
-                if isinstance(item, m.ManifestError):
-                    ctx.err(_error_text(item))
-                    ctx.failed = True
-                    continue
-                obj = item.obj
-                md = obj.get("metadata") or {}
-                kind = obj.get("kind")
-                targets.append((kind, md.get("name", ""), "" if kind == "Namespace" else (md.get("namespace") or ctx.ns)))
-    else:
-        if not a.resource:
-            raise UserError("error: You must provide one or more resources by argument or filename.\nExample resource specifications include:\n   '-f rsrc.yaml'\n   '--filename=rsrc.json'\n   '<resource> <name>'\n   '<resource>'")
-        kind, names = kind_and_names(a.resource, a.names)
-        if not names:
-            raise UserError("error: resource(s) were provided, but no name was specified")
-        targets = [(kind, n, "" if kind == "Namespace" else ctx.ns) for n in names]
-    st = ctx.st
-    for kind, name, ns in targets:
-        try:
-            st, _ = m.perform(st, m.Delete(kind, name, ns, a.cascade))
-        except m.ApiError as err:
-            ctx.err(err.kubectl_message())
-            ctx.failed = True
-            continue
-        ctx.out(mk.deleted_line(kind, name, ns))
-    ctx.st = st
 
 
 def cmd_scale(ctx: Ctx) -> None:
@@ -491,33 +90,34 @@ def cmd_rollout(ctx: Ctx) -> None:
 
 
 def rollout_status(ctx: Ctx, name: str) -> None:
-    """Print `rollout status` lines as the watch would, letting time pass until the rollout is done."""
+    """Print `rollout status` lines as the watch would, letting time pass until the rollout is done, fails, or
+    `--timeout` (logical) runs out (`rollout_status.go`: ``timed out waiting for the condition``)."""
     st = ctx.st
     if st.get("Deployment", ctx.ns, name) is None:
         raise UserError(m.ApiError.not_found("deployments.apps", name).kubectl_message())
     watch = str(ctx.args.watch).lower() not in ("false", "0", "f")
+    timeout = parse_timeout(ctx.args.timeout) if ctx.args.timeout else 0
+    deadline = st.now + timeout if timeout else None
     revision = ctx.args.revision
     last_obj = None
-    final = st
     for s in ([st] if not watch else m.history(st)):
-        final = s
+        if deadline is not None and s.now > deadline:
+            ctx.st = m.advance(ctx.st, deadline - ctx.st.now, observe=ctx.recorder.observe)
+            raise UserError("error: timed out waiting for the condition")
+        ctx.st = s
+        ctx.recorder.observe(s)
         d = s.get("Deployment", ctx.ns, name)
         if d is None:
-            raise UserError(f'error: object has been deleted')
+            raise UserError("error: object has been deleted")
         if d is last_obj:
             continue
         last_obj = d
-        if ctx.recorder is not None:
-            ctx.recorder.observe(s)
         msg, done, error = rollout_status_message(d, revision)
         if error:
-            ctx.st = s
             raise UserError(f"error: {error}")
         ctx.out(msg)
         if done or not watch:
             break
-    ctx.st = final
-    ctx.session["_status_stopped_at"] = final.now
 
 
 def rollout_history(ctx: Ctx, name: str) -> None:
@@ -535,7 +135,7 @@ def rollout_history(ctx: Ctx, name: str) -> None:
     if rev:
         rs = by_rev.get(rev)
         if rs is None:
-            raise UserError(f"error: unable to find the specified revision")
+            raise UserError("error: unable to find the specified revision")
         tmpl = rs["spec"]["template"]
         out = _Out()
         _pod_template(out, tmpl)
@@ -564,6 +164,8 @@ def cmd_exec(ctx: Ctx, raw_argv: list[str]) -> None:
         raise UserError(f"error: exec [POD] [COMMAND] is not supported anymore. Use exec [POD] -- [COMMAND] instead\n{EXEC_HELP}")
     if not command:
         raise UserError(f"error: you must specify at least one command for the container\n{EXEC_HELP}")
+    if a.stdin or a.tty:
+        ctx.err("note: kubesim's simulated containers are not interactive: -i/--stdin and -t/--tty are ignored")
     pod = ctx.st.get("Pod", ctx.ns, a.pod)
     if pod is None:
         raise UserError(m.ApiError.not_found("pods", a.pod).kubectl_message())
@@ -590,7 +192,7 @@ def cmd_exec(ctx: Ctx, raw_argv: list[str]) -> None:
                 ctx.out(f"{k}={v}")
         return
     if prog == "cat" and args:
-        files = m.container_files(ctx.st, ctx.ns, a.pod, a.container)
+        files = m.containerread_files(ctx.st, ctx.ns, a.pod, a.container)
         for path in args:
             if path in files:
                 ctx.out(files[path].rstrip("\n") if files[path].endswith("\n") else files[path])
@@ -613,7 +215,7 @@ def cmd_advance(ctx: Ctx) -> None:
         raise UserError("error: time only moves forward")
     observe = ctx.recorder.observe if ctx.recorder else None
     ctx.st = m.advance(ctx.st, ms, observe=observe)
-    ctx.out(f"t={format_duration(ctx.st.now)}")
+    ctx.out(f"t={pr.clock(ctx.st.now)}")
 
 
 def cmd_timeline(ctx: Ctx) -> None:
@@ -675,9 +277,63 @@ def cmd_tour(ctx: Ctx) -> int:
     return 0
 
 
-#: Commands that read the state and never change it.
-READ_ONLY = {"get", "describe", "timeline", "plot"}
-NO_STATE = {"check", "tour", "reset"}
+def kind_of_command(args) -> str:
+    """Which side of the time rule (`parser.TIME_RULE`) a command is on: "read", "wait" or "change"."""
+    c = args.command
+    if c in ("advance", "wait") or (c == "rollout" and args.action == "status") or (c == "get" and args.watch):
+        return "wait"
+    if c in ("get", "describe", "timeline", "plot", "exec", "logs", "diff") or (c == "rollout" and args.action == "history") \
+            or (c == "apply" and args.dry_run != "none"):
+        return "read"
+    return "change"
+
+
+def pending_note(st: ClusterState) -> str | None:
+    """The stderr note of a read on a cluster that has not settled: how many visible changes are still to come, and
+    over how long (found by settling a copy, which is thrown away; a settled cluster costs nothing)."""
+    if not len(st.queued) and not st.timer_times:
+        return None
+    probe = Recorder({}, st)
+    end = m.settle(st, observe=probe.observe)
+    changes = len(probe.new_entries())
+    if not changes:
+        return None
+    over = -(-(end.now - st.now) // 1000) * 1000  # whole seconds, rounded up: advancing by it lets every change happen
+    return (f"note: the simulated cluster has not settled: {changes} change{'s' if changes != 1 else ''} pending"
+            f"{f' over the next {pr.clock(over)}' if over else ' at this instant'}; reads do not move time "
+            f"(`kubesim advance {pr.clock(max(over, 1000))}` or `kubesim rollout status` let them happen)")
+
+
+class _Output:
+    """stdout and stderr lines; a closed stdout (`| head -1`) ends the output quietly, as SIGPIPE ends kubectl."""
+
+    def __init__(self) -> None:
+        self.closed = False
+
+    def out(self, text: str, end: str = "\n") -> None:
+        if self.closed:
+            return
+        try:
+            sys.stdout.write(text + end)
+            sys.stdout.flush()
+        except BrokenPipeError:
+            self.closed = True
+            try:  # the interpreter flushes stdout again at exit: point it at /dev/null
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            except (OSError, ValueError, AttributeError):
+                pass
+
+    @staticmethod
+    def err(text: str) -> None:
+        try:
+            sys.stderr.write(text + "\n")
+            sys.stderr.flush()
+        except BrokenPipeError:
+            pass
+
+
+#: The exit code of a command whose output pipe closed: 128 + SIGPIPE, as a shell reports kubectl killed by it.
+SIGPIPE_EXIT = 141
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -687,26 +343,29 @@ def main(argv: list[str] | None = None) -> int:
         from kubesim.trace.cli import main as trace_main
 
         return trace_main(argv[1:])
-    parser = build_parser()
+    io = _Output()
     try:
-        args = parser.parse_args(argv)
-    except SystemExit as e:
+        args = parse(argv)
+    except SystemExit as e:  # --help
         return int(e.code or 0)
+    except UsageError as e:
+        io.err(e.text)
+        return 1
+    code = _run(args, argv, io)
+    return SIGPIPE_EXIT if io.closed else code
 
-    def out(text: str) -> None:
-        sys.stdout.write(text + "\n")
-        sys.stdout.flush()
 
-    def err(text: str) -> None:
-        sys.stderr.write(text + "\n")
-        sys.stderr.flush()
-
+def _run(args, argv: list[str], io: _Output) -> int:
+    out, err = io.out, io.err
     ctx = Ctx(args=args, out=out, err=err)
     try:
         if args.command == "check":
             return cmd_check(ctx)
         if args.command == "tour":
             return cmd_tour(ctx)
+        if args.command in ("version", "api-resources", "explain"):  # about kubesim, not about the cluster: no state read
+            {"version": cmd_version, "api-resources": cmd_api_resources, "explain": cmd_explain}[args.command](ctx)
+            return 0
         path = statefile.resolve_path(args.state)
         if args.command == "reset":
             with statefile.StateFile(path) as sf:
@@ -717,21 +376,27 @@ def main(argv: list[str] | None = None) -> int:
             ctx.st, ctx.session = sf.load()
             before = ctx.st
             ctx.recorder = Recorder(ctx.session, before)
+            kind = kind_of_command(args)
+            failure: UserError | None = None
             try:
                 _dispatch(ctx, argv)
             except (m.ApiError, m.ManifestError, m.ControllerError) as e:
-                raise UserError(_error_text(e))
-            if args.command in READ_ONLY:
+                failure = UserError(error_text(e))
+            except UserError as e:
+                failure = e
+            if kind == "read":
+                note = pending_note(before) if sf.exists() else None  # a cluster never saved has only its own start-up queued
+                if note and failure is None:
+                    err(note)
+                if failure is not None:
+                    raise failure
                 return 1 if ctx.failed else 0
+            if failure is not None and kind == "change":
+                raise failure  # a refused change leaves the state as it was
             st = ctx.st
-            # `rollout status` returns when kubectl would: time stops where the watch ended.
-            # `advance` stops at the instant asked for.
-            status_cmd = args.command == "rollout" and args.action == "status"
-            if not args.no_settle and not status_cmd and args.command != "advance":
+            if kind == "change" and not args.no_settle:
                 st = m.settle(st, observe=ctx.recorder.observe)
             ctx.recorder.observe(st)
-            ctx.session.pop("_status_stopped_at", None)
-            code = ctx.session.pop("_exit", None)
             # Nothing accepted on a cluster not yet saved: leave no file behind.
             if st is not before and (ctx.st is not before or sf.exists()):
                 ctx.recorder.trim(MAX_TIMELINE)
@@ -742,7 +407,9 @@ def main(argv: list[str] | None = None) -> int:
                 new = ctx.recorder.new_entries()
                 if new:
                     out(format_timeline(new, "table").rstrip("\n"))
-            return 1 if (ctx.failed or code) else 0
+            if failure is not None:  # a wait that failed keeps the time it waited
+                raise failure
+            return 1 if ctx.failed else 0
     except UserError as e:
         err(e.text)
         return e.code
@@ -761,6 +428,8 @@ def _dispatch(ctx: Ctx, argv: list[str]) -> None:
     handler = {
         "apply": cmd_apply, "get": cmd_get, "describe": cmd_describe, "delete": cmd_delete, "scale": cmd_scale,
         "set": cmd_set, "rollout": cmd_rollout, "advance": cmd_advance, "timeline": cmd_timeline, "plot": cmd_plot,
+        "label": cmd_label, "annotate": cmd_annotate, "wait": cmd_wait, "logs": cmd_logs,
+        "create": cmd_create, "expose": cmd_expose, "diff": cmd_diff,
     }[c]
     handler(ctx)
 

@@ -72,6 +72,19 @@ def human_duration(ms: int) -> str:
     return f"{hours // 24 // 365}y"
 
 
+def clock(ms: int) -> str:
+    """A logical instant as kubectl writes a Go duration truncated to the second (`Duration.Truncate(time.Second)`):
+    ``11s`` (not ``11.001s``), ``10m12s``, ``1h0m5s``; under a second, ``500ms``."""
+    if 0 <= ms < 1000:
+        return f"{ms}ms" if ms else "0s"
+    s = ms // 1000
+    h, rest = divmod(s, 3600)
+    m, s = divmod(rest, 60)
+    if h:
+        return f"{h}h{m}m{s}s"
+    return f"{m}m{s}s" if m else f"{s}s"
+
+
 def age(obj: dict, now: int, epoch: int, field: str | None = None) -> str:
     """The AGE cell: time since `creationTimestamp` (or `field`), or ``<unknown>``."""
     stamp = obj["metadata"].get("creationTimestamp") if field is None else field
@@ -288,13 +301,25 @@ TABLES: dict[str, tuple[list[str], list[str], Row]] = {
 }
 
 
-def table(kind: str, objs: list[dict], now: int, epoch: int, *, wide: bool = False, with_kind: bool = False, with_namespace: bool = False) -> str:
-    """One kind's table as `kubectl get` prints it (no trailing newline)."""
+def table(kind: str, objs: list[dict], now: int, epoch: int, **options) -> str:
+    """One kind's table as `kubectl get` prints it (no trailing newline); `options` as `table_rows` takes them."""
+    return layout(table_rows(kind, objs, now, epoch, **options), padding=3, minwidth=6)
+
+
+def table_rows(kind: str, objs: list[dict], now: int, epoch: int, *, wide: bool = False, with_kind: bool = False, with_namespace: bool = False,
+               label_columns: tuple[str, ...] = (), show_labels: bool = False, headers: bool = True) -> list[list[str]]:
+    """One kind's table as cells: the header (unless `headers` is false), then a row per object.
+
+    `decorateTable` (cli-runtime `tableprinter.go`): NAMESPACE first; after the kind's (and wide) columns one column
+    per `-L` label, headed by the key's last ``/`` segment upper-cased (`formatLabelHeaders`), then LABELS
+    (`--show-labels`, `labels.FormatLabels`).
+    """
     cols, wide_cols, row_of = TABLES[kind]
-    head = (["NAMESPACE"] if with_namespace else []) + ["NAME"] + cols + (wide_cols if wide else [])
+    extra = [label.split("/")[-1].upper() for label in label_columns] + (["LABELS"] if show_labels else [])
+    head = (["NAMESPACE"] if with_namespace else []) + ["NAME"] + cols + (wide_cols if wide else []) + extra
     if kind == "Event":  # events have no NAME column
-        head = (["NAMESPACE"] if with_namespace else []) + cols
-    rows = [head]
+        head = (["NAMESPACE"] if with_namespace else []) + cols + extra
+    rows = [head] if headers else []
     for obj in objs:
         name = obj["metadata"]["name"]
         if with_kind:
@@ -302,8 +327,10 @@ def table(kind: str, objs: list[dict], now: int, epoch: int, *, wide: bool = Fal
         row = row_of(obj, now, epoch, wide)
         if kind != "Event":
             row = [name] + row
+        labels = obj["metadata"].get("labels") or {}
+        row += [labels.get(key, "") for key in label_columns] + ([format_labels(labels)] if show_labels else [])
         rows.append(([obj["metadata"].get("namespace", "")] if with_namespace else []) + row)
-    return layout(rows, padding=3, minwidth=6)
+    return rows
 
 
 # ----- -o json / yaml / name ---------------------------------------------------------------

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import json
 
-from kubesim.model.clock import format_duration
 from kubesim.model.state import ClusterState
 
 from ..driver import Observation
 from ..timeline import Sample, sample
-from .printers import KIND_PREFIX, format_endpoints, pod_status, service_ports
+from .printers import KIND_PREFIX, clock, format_endpoints, pod_status, service_ports
 from .tabwriter import layout
 
 WATCHED = ("Deployment", "ReplicaSet", "Pod", "Service", "Endpoints", "ConfigMap")
@@ -154,7 +153,7 @@ def format_timeline(entries: list, output: str = "table") -> str:
     show_ns = len({e["namespace"] for e in entries if e["namespace"]}) > 1
     rows = [["TIME"] + (["NAMESPACE"] if show_ns else []) + ["OBJECT", "CHANGE"]]
     for e in entries:
-        rows.append([format_duration(e["t"])] + ([e["namespace"]] if show_ns else []) + [e["object"], e["change"]])
+        rows.append([clock(e["t"])] + ([e["namespace"]] if show_ns else []) + [e["object"], e["change"]])
     return layout(rows, padding=3) + "\n"
 
 

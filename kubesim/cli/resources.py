@@ -1,0 +1,279 @@
+"""`get`, `describe` and `delete`: which objects the arguments name, and what kubectl prints for them.
+
+The arguments follow kubectl's resource builder (`cli-runtime/pkg/resource/builder.go`,
+`ResourceTypeOrNameArgs`): ``TYPE[,TYPE...] [NAME...]`` (each name looked up in each type, ``all`` for the
+kinds `kubectl get all` lists) or ``TYPE/NAME...``; `-l/--selector` (`labels.Parse`, in `selectors`) narrows a
+listing and excludes names; `delete --all` takes every object of the types.
+"""
+
+from __future__ import annotations
+
+import json
+
+from kubesim import model as m
+from kubesim.model import kubectl as mk
+from kubesim.model.manifest import load_each
+from kubesim.model.state import KINDS
+
+from . import jsonpath as jp
+from . import printers as pr
+from . import selectors
+from .common import Ctx, UserError, error_text, read_files, resolve_kind
+from .describe import DESCRIBERS, describe
+from .tabwriter import layout
+
+#: `-o` formats kubectl has (`kubectl get --help`); kubesim prints those of `OUTPUTS`.
+KUBECTL_OUTPUTS = ("custom-columns", "custom-columns-file", "go-template", "go-template-file", "json", "jsonpath", "jsonpath-as-json",
+                   "jsonpath-file", "kyaml", "name", "template", "templatefile", "wide", "yaml")
+OUTPUTS = ("json", "yaml", "wide", "name", "jsonpath", "custom-columns")
+
+
+def parse_targets(words: list[str]) -> list[tuple[str, list[str]]]:
+    """The (kind, names) the arguments name, in order; no names means every object of the kind."""
+    if not words:
+        return []
+    if any("/" in w for w in words):
+        if "/" not in words[0]:
+            raise UserError("error: there is no need to specify a resource type as a separate argument when passing arguments in resource/name form "
+                            "(e.g. 'kubectl get resource/<resource_name>' instead of 'kubectl get resource resource/<resource_name>'")
+        out: list[tuple[str, list[str]]] = []
+        for w in words:
+            word, sep, name = w.partition("/")
+            if not sep or not word or not name or "/" in name:
+                raise UserError("error: arguments in resource/name form must have a single resource and name")
+            kind = resolve_kind(word)
+            if out and out[-1][0] == kind:
+                out[-1][1].append(name)
+            else:
+                out.append((kind, [name]))
+        return out
+    kinds: list[str] = []
+    for w in words[0].split(","):
+        if not w:
+            raise UserError(f'error: arguments in TYPE[,TYPE...] form must not be empty: "{words[0]}"')
+        for kind in pr.ALL_KINDS if w == "all" else (resolve_kind(w),):
+            if kind not in kinds:
+                kinds.append(kind)
+    return [(kind, list(words[1:])) for kind in kinds]
+
+
+def _selector(ctx: Ctx, targets: list[tuple[str, list[str]]]) -> list[selectors.Requirement] | None:
+    text = ctx.args.selector
+    if text is None:
+        return None
+    if any(names for _, names in targets):
+        raise UserError("error: name cannot be provided when a selector is specified")
+    try:
+        return selectors.parse(text)
+    except selectors.SelectorError as e:
+        raise UserError(f"error: unable to parse the label selector {text!r}: {e}")
+
+
+def select(ctx: Ctx, targets: list[tuple[str, list[str]]]) -> tuple[list[tuple[str, list[dict]]], list[str]]:
+    """The objects of each target, and the NotFound errors (none with --ignore-not-found)."""
+    a = ctx.args
+    reqs = _selector(ctx, targets)
+    st = ctx.st
+    found: list[tuple[str, list[dict]]] = []
+    errors: list[str] = []
+    for kind, names in targets:
+        if names:
+            if a.all_namespaces:
+                raise UserError("error: a resource cannot be retrieved by name across all namespaces")
+            objs = []
+            for name in names:
+                obj = st.get(kind, "" if kind == "Namespace" else ctx.ns, name)
+                if obj is not None:
+                    objs.append(obj)
+                elif not a.ignore_not_found:
+                    errors.append(m.ApiError.not_found(KINDS[kind][1], name).kubectl_message())
+        else:
+            objs = st.list(kind, None if a.all_namespaces or kind == "Namespace" else ctx.ns)
+            if reqs is not None:
+                objs = [o for o in objs if selectors.matches(reqs, o["metadata"].get("labels"))]
+        found.append((kind, objs))
+    return found, errors
+
+
+def _no_resources(ctx: Ctx) -> str:
+    return "No resources found." if ctx.args.all_namespaces else f"No resources found in {ctx.ns} namespace."
+
+
+def _output_format(output: str | None) -> tuple[str | None, str]:
+    """`-o` as (format, argument): ``jsonpath={.a}`` -> ("jsonpath", "{.a}")."""
+    if output is None:
+        return None, ""
+    fmt, _, arg = output.partition("=")
+    if fmt not in OUTPUTS:
+        if fmt in KUBECTL_OUTPUTS:
+            raise UserError(f'error: kubesim does not implement the output format "{fmt}"; it implements {", ".join(OUTPUTS)}')
+        raise UserError(f'error: unable to match a printer suitable for the output format "{output}", allowed formats are: {",".join(KUBECTL_OUTPUTS)}')
+    if fmt in ("jsonpath", "custom-columns") and not arg:
+        raise UserError(f"error: {fmt} template format specified but no {fmt} template given")
+    return fmt, arg
+
+
+def _custom_columns(spec: str) -> list[tuple[str, str]]:
+    """`NAME:.metadata.name,IMAGE:.spec.containers[*].image` (`custom_column_printer.go`)."""
+    columns = []
+    for part in spec.split(","):
+        header, sep, expr = part.partition(":")
+        if not sep or not header:
+            raise UserError(f'error: unexpected custom-columns spec: {part}, expected <header>:<json-path-expr>')
+        columns.append((header, jp.relaxed(expr)))
+    return columns
+
+
+def _sort_key(expr: str):
+    """`--sort-by` (kubectl `sorter.go`): numbers by value, then strings; objects without the field first."""
+    def key(obj: dict):
+        found = jp.values(expr, obj)
+        if not found:
+            return (0, 0, "")
+        v = found[0]
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            return (1, v, "")
+        return (2, 0, v if isinstance(v, str) else json.dumps(v, sort_keys=True))
+    return key
+
+
+def cmd_get(ctx: Ctx) -> None:
+    a = ctx.args
+    fmt, arg = _output_format(a.output)
+    try:
+        if fmt == "jsonpath":
+            jp.check(arg)
+        columns = _custom_columns(arg) if fmt == "custom-columns" else []
+        for _, expr in columns:
+            jp.check(expr)
+        sort_by = jp.relaxed(a.sort_by) if a.sort_by else None
+        if sort_by:
+            jp.check(sort_by)
+    except jp.JSONPathError as e:
+        raise UserError(f"error: error parsing jsonpath {arg or a.sort_by}, {e}")
+    targets = parse_targets(a.resources)
+    if not targets:
+        raise UserError("error: You must specify the type of resource to get. Use \"kubesim api-resources\" for a complete list of supported resources.")
+    if a.watch and len(targets) > 1:  # get.go watch(): one kind only
+        raise UserError(f"error: watch is only supported on individual resources and resource collections, but {len(targets)} resources were found")
+    if a.watch and fmt not in (None, "wide"):
+        raise UserError(f'error: kubesim implements get -w for tables (no -o, or -o wide), not -o {fmt}')
+    if any(kind == "Endpoints" for kind, _ in targets):  # the API server's deprecation warning, printed by kubectl v1.33+
+        ctx.err("Warning: v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice")
+    found, errors = select(ctx, targets)
+    if sort_by:
+        found = [(kind, sorted(lst, key=_sort_key(sort_by))) for kind, lst in found]
+    objs = [o for _, lst in found for o in lst]
+    one = len(targets) == 1 and len(targets[0][1]) == 1
+    doc = objs[0] if (one and len(objs) == 1) else pr.as_list(objs)
+    if fmt in ("json", "yaml"):
+        if objs or not errors:
+            ctx.out((pr.to_json(doc) if fmt == "json" else pr.to_yaml(doc)).rstrip("\n"))
+    elif fmt == "jsonpath":
+        if objs or not errors:
+            ctx.out(jp.render(arg, doc), end="")  # kubectl adds no newline after a template
+    elif fmt == "name":
+        for o in objs:
+            ctx.out(pr.name_of(o))
+    elif fmt == "custom-columns":
+        rows = [] if a.no_headers else [[h for h, _ in columns]]
+        for o in objs:
+            rows.append([",".join(jp.text(v) for v in jp.values(e, o)) or "<none>" for _, e in columns])
+        if objs:
+            ctx.out(layout(rows, padding=3, minwidth=6))
+    else:
+        with_kind = len(targets) > 1 or (a.resources and "/" in a.resources[0] and len({k for k, _ in targets}) > 1)
+        label_columns = tuple(key for group in a.label_columns for key in group)
+        tables = [pr.table(kind, lst, ctx.st.now, ctx.st.config.epoch, wide=fmt == "wide", with_kind=with_kind,
+                           with_namespace=a.all_namespaces, label_columns=label_columns, show_labels=a.show_labels, headers=not a.no_headers)
+                  for kind, lst in found if lst]
+        if tables:
+            ctx.out("\n\n".join(tables))
+        if a.watch:
+            from .waits import watch
+
+            return watch(ctx, found)
+    if not objs and not errors and fmt not in ("json", "yaml", "jsonpath") and not (a.ignore_not_found and any(names for _, names in targets)):
+        ctx.err(_no_resources(ctx))
+    for e in errors:
+        ctx.err(e)
+        ctx.failed = True
+
+
+def cmd_describe(ctx: Ctx) -> None:
+    targets = parse_targets(ctx.args.resources)
+    if not targets:
+        raise UserError("error: You must specify the type of resource to describe. Use \"kubesim api-resources\" for a complete list of supported resources.")
+    for kind, _ in targets:
+        if kind not in DESCRIBERS:
+            raise UserError(f"error: kubesim cannot describe {kind} objects")
+    found, errors = select(ctx, targets)
+    texts = [describe(ctx.st, o) for _, lst in found for o in lst]
+    if texts:
+        ctx.out("\n\n".join(t.rstrip("\n") for t in texts))
+    elif not errors:
+        ctx.err(_no_resources(ctx))
+    for e in errors:
+        ctx.err(e)
+        ctx.failed = True
+
+
+def _file_targets(ctx: Ctx) -> list[tuple[str, str, str]]:
+    out = []
+    for source, data in read_files(ctx.args.filename):
+        for item in load_each(data, source):
+            if isinstance(item, m.ManifestError):
+                ctx.err(error_text(item))
+                ctx.failed = True
+                continue
+            obj = item.obj
+            md = obj.get("metadata") or {}
+            kind = obj.get("kind")
+            out.append((kind, md.get("name", ""), "" if kind == "Namespace" else (md.get("namespace") or ctx.ns)))
+    return out
+
+
+def cmd_delete(ctx: Ctx) -> None:
+    """`kubectl delete` (`delete.go`): by file, by names, by `-l`, or `--all`.
+
+    With `-l` or `--all`, `--ignore-not-found` defaults to true and an empty match prints ``No resources found``.
+    """
+    a = ctx.args
+    if a.filename:
+        if a.resources:
+            raise UserError("error: resource(s) were provided, but no name was specified")
+        targets = _file_targets(ctx)
+    else:
+        parsed = parse_targets(a.resources)
+        if not parsed:
+            raise UserError("error: You must provide one or more resources by argument or filename.\nExample resource specifications include:\n"
+                            "   '-f rsrc.yaml'\n   '--filename=rsrc.json'\n   '<resource> <name>'\n   '<resource>'")
+        named = any(names for _, names in parsed)
+        if a.all and a.selector is not None:
+            raise UserError("error: setting 'all' parameter but found a non empty selector.")
+        if a.all and named:
+            raise UserError("error: name cannot be provided when a selector is specified")
+        if not named and not a.all and a.selector is None:
+            raise UserError("error: resource(s) were provided, but no name was specified")
+        if a.all or a.selector is not None:
+            a.ignore_not_found = True
+        found, errors = select(ctx, parsed)
+        for e in errors:
+            ctx.err(e)
+            ctx.failed = True
+        targets = [(o["kind"], o["metadata"]["name"], o["metadata"].get("namespace", "")) for _, lst in found for o in lst]
+        if not targets and not errors and not named:
+            ctx.out("No resources found")
+            return
+    st = ctx.st
+    for kind, name, ns in targets:
+        try:
+            st, _ = m.perform(st, m.Delete(kind, name, ns, a.cascade))
+        except m.ApiError as err:
+            if err.reason == "NotFound" and a.ignore_not_found:
+                continue
+            ctx.err(err.kubectl_message())
+            ctx.failed = True
+            continue
+        ctx.out(mk.deleted_line(kind, name, ns))
+    ctx.st = st
