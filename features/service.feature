@@ -82,7 +82,6 @@ Feature: Service: routing by label selector, through a NodePort
     Then service "mc-user" routes to exactly the pods mc-user-a, mc-user-b
     And pod "mc-user-warming-up" is listed as not ready in the endpoints of "mc-user"
 
-  @needs_time
   Scenario: A pod joins the endpoints only once it is ready
     Given a file "slow.yaml":
       """

@@ -13,6 +13,19 @@ merge with the last-applied-configuration annotation, `rollout undo` copies the 
 ReplicaSet's template and annotations with a JSON patch (`model.kubectl.undo_plan`),
 `rollout restart` stamps `kubectl.kubernetes.io/restartedAt`.
 
+Nodes: on the local cluster (`cluster/`), a namespace labelled ``kubesim.dev/node: real``
+sends its pods to the real node (a kubelet with containerd; an admission policy adds the
+node selector, the toleration of the node's taint and the image conventions' readiness
+probe); other namespaces use the KWOK nodes. The driver picks the real node when the
+cluster has one (``node="real"``/``"kwok"`` forces a choice). On a node that runs
+containers the driver has the ``kubelet`` capability (exec), and with the local cluster's
+image conventions also ``faults``: a crash is a signal to the container's init, forced
+readiness a file its readiness probe reads (`model.images`).
+
+Services with a fixed nodePort take a lock per port (a file beside the kubeconfig's
+context name in the temp dir) until the scenario ends, because node ports are
+cluster-wide: scenarios running in parallel namespaces wait for each other's ports.
+
 Abstracts: watches of different kinds are merged in arrival order, so one observation
 may show, say, a pod a moment before its Endpoints catch up (the API offers no
 cross-kind snapshot).
@@ -21,7 +34,10 @@ cross-kind snapshot).
 from __future__ import annotations
 
 import atexit
+import fcntl
 import os
+import re
+import tempfile
 import datetime as _dt
 import json
 import threading
@@ -29,11 +45,12 @@ import time
 import uuid
 from typing import Callable
 
+from kubesim.model import images as conventions
 from kubesim.model import kubectl as mk
 from kubesim.model.errors import ApiError, Cause, ControllerError
 from kubesim.model.manifest import load_documents
 
-from ..driver import KINDS, CapabilityMissing, NotSettledError, Observation
+from ..driver import KINDS, CapabilityMissing, DriverLoadError, NotSettledError, Observation
 
 _PATHS = {
     "Pod": ("/api/v1", "pods"),
@@ -51,6 +68,10 @@ RUN_LABEL = "kubesim.dev/run"
 #: Seconds by which a watch event may trail the write it reports (controllers compute a
 #: status, the API server stores it, the watch delivers it).
 WATCH_SLACK_SECONDS = 2.0
+#: The label that sends a namespace's pods to the local cluster's real node (cluster/images.py).
+NODE_LABEL = "kubesim.dev/node"
+#: The admission policy that carries the image conventions to the real node.
+POLICY = "kubesim-real-node"
 
 
 def _api_error(code: int, body: bytes | str | None) -> ApiError:
@@ -80,6 +101,20 @@ def _api_error(code: int, body: bytes | str | None) -> ApiError:
     return err
 
 
+def _missing_config(pod: dict, configmaps: list[dict]) -> bool:
+    """Whether a ConfigMap or key that the pod's containers need (not optional) is missing."""
+    data = {c["metadata"]["name"]: c.get("data") or {} for c in configmaps}
+    spec = pod.get("spec") or {}
+    for c in [*(spec.get("initContainers") or ()), *(spec.get("containers") or ())]:
+        for ref in (e.get("configMapRef") for e in c.get("envFrom") or ()):
+            if ref and not ref.get("optional") and ref.get("name") not in data:
+                return True
+        for ref in ((e.get("valueFrom") or {}).get("configMapKeyRef") for e in c.get("env") or ()):
+            if ref and not ref.get("optional") and ref.get("key") not in data.get(ref.get("name"), {}):
+                return True
+    return False
+
+
 class ClusterDriver:
     """`Driver` over a real cluster reached through a kubeconfig context."""
 
@@ -93,6 +128,7 @@ class ClusterDriver:
         namespace: str | None = None,
         quiet_seconds: float = 2.0,
         request_timeout: float = 30.0,
+        node: str | None = None,
     ) -> None:
         kube_context = kube_context or context
         kubeconfig = kubeconfig or os.environ.get("KUBECONFIG") or None
@@ -116,7 +152,12 @@ class ClusterDriver:
         self._t0 = time.monotonic()
         self._epoch = time.time()
         self._started = False
-        self.capabilities = frozenset()
+        self._capabilities: frozenset | None = None
+        node = node or os.environ.get("KUBESIM_NODE") or None
+        if node not in (None, "real", "kwok"):
+            raise ValueError(f"node must be 'real' or 'kwok', not {node!r}")
+        self.node = node
+        self._port_locks: dict[int, int] = {}
 
     # ----- raw REST ----------------------------------------------------------------------
     def _request(self, method: str, path: str, body=None, query=None, content_type: str = "application/json", stream: bool = False):
@@ -147,9 +188,48 @@ class ClusterDriver:
         return path
 
     # ----- lifecycle ---------------------------------------------------------------------
+    @property
+    def capabilities(self) -> frozenset:
+        """Known before `start` (tests are skipped on them): asks the cluster on first use."""
+        if self._capabilities is None:
+            self._choose_node()
+        return self._capabilities
+
+    def _choose_node(self) -> None:
+        """Pick the real node or the KWOK nodes, and the capabilities that go with them."""
+        try:
+            nodes = self._request("GET", "/api/v1/nodes").get("items", [])
+        except ApiError:
+            raise
+        except Exception as err:  # noqa: BLE001 - connection refused, TLS, DNS: one clear line
+            raise DriverLoadError(f"The cluster of kubeconfig context {self.context!r} cannot be reached ({type(err).__name__}): is it up? (cluster/up.sh starts the local one)") from None
+        real = [n for n in nodes if (n["metadata"].get("labels") or {}).get(NODE_LABEL) == "real"]
+        fake = [n for n in nodes if (n["metadata"].get("annotations") or {}).get("kwok.x-k8s.io/node") == "fake"]
+        if self.node is None:
+            self.node = "real" if real else "kwok"
+        if self.node == "real" and not real:
+            raise ValueError("node='real': the cluster has no node labelled kubesim.dev/node=real (cluster/up.sh starts one)")
+        try:
+            self._request("GET", f"/apis/admissionregistration.k8s.io/v1/mutatingadmissionpolicies/{POLICY}")
+            conventions_here = True
+        except ApiError:
+            conventions_here = False
+        if self.node == "real":
+            self._capabilities = frozenset({"kubelet", "faults"} if conventions_here else {"kubelet"})
+        elif nodes and len(fake) == len(nodes):
+            self._capabilities = frozenset()
+        elif fake:  # KWOK nodes asked for, next to nodes that run containers: no way to choose
+            self._capabilities = frozenset()
+        else:
+            self._capabilities = frozenset({"kubelet"})
+
     def start(self) -> None:
         """Create the scenario's namespace and start watching it."""
+        if self._capabilities is None:
+            self._choose_node()
         labels = {**MANAGED_BY, RUN_LABEL: self.run_id}
+        if self.node == "real":
+            labels[NODE_LABEL] = "real"
         body = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": self.namespace, "labels": labels}}
         self._request("POST", "/api/v1/namespaces", body)
         self._started = True
@@ -161,9 +241,6 @@ class ClusterDriver:
                 break
             except ApiError:
                 time.sleep(0.2)
-        nodes = self._request("GET", "/api/v1/nodes").get("items", [])
-        kwok = nodes and all((n["metadata"].get("annotations") or {}).get("kwok.x-k8s.io/node") == "fake" for n in nodes)
-        self.capabilities = frozenset() if kwok else frozenset({"kubelet"})
         self._t0 = time.monotonic()
         self._epoch = time.time()
         for kind in _WATCHED:
@@ -201,6 +278,7 @@ class ClusterDriver:
                 break
             time.sleep(0.5)
         self._subscribers.clear()
+        self._release_ports()
         try:
             atexit.unregister(self.stop)
         except Exception:  # noqa: BLE001
@@ -285,8 +363,40 @@ class ClusterDriver:
                 raise
         return lines
 
+    # ----- node ports ----------------------------------------------------------------------
+    def _lock_ports(self, manifest: dict) -> None:
+        """Wait for, and hold until `stop`, every fixed nodePort this Service asks for."""
+        if manifest.get("kind") != "Service":
+            return
+        for port in sorted({p.get("nodePort") for p in (manifest.get("spec") or {}).get("ports") or () if isinstance(p, dict) and isinstance(p.get("nodePort"), int)}):
+            if port in self._port_locks:
+                continue
+            safe = re.sub(r"[^A-Za-z0-9_.-]", "_", self.context)
+            fd = os.open(os.path.join(tempfile.gettempdir(), f"kubesim-nodeport-{safe}-{port}.lock"), os.O_CREAT | os.O_RDWR, 0o600)
+            fcntl.flock(fd, fcntl.LOCK_EX)  # released by _release_ports, or by the kernel if this process dies
+            self._port_locks[port] = fd
+            self._wait_port_free(port)
+
+    def _wait_port_free(self, port: int, timeout: float = 60.0) -> None:
+        """A Service of a scenario that just ended may still hold the port for a moment."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            services = self._request("GET", "/api/v1/services").get("items", [])
+            if not any(p.get("nodePort") == port for s in services for p in (s.get("spec") or {}).get("ports") or ()):
+                return
+            time.sleep(0.5)
+
+    def _release_ports(self) -> None:
+        for fd in self._port_locks.values():
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        self._port_locks.clear()
+
     def _apply_one(self, manifest: dict) -> str:
         kind, name = manifest["kind"], manifest["metadata"]["name"]
+        self._lock_ports(manifest)
         desired = json.loads(json.dumps(manifest))
         desired["metadata"].setdefault("annotations", {})[mk.du.LAST_APPLIED] = mk._last_applied(manifest, self.namespace)
         try:
@@ -375,21 +485,16 @@ class ClusterDriver:
     def exec_env(self, pod: str, container: str | None = None) -> dict[str, str]:
         if "kubelet" not in self.capabilities:
             raise CapabilityMissing("The cluster's nodes are simulated (KWOK) and run no containers, so a container's environment cannot be read.")
-        from kubernetes.stream import stream
-
-        core = self._client_mod.CoreV1Api(self.api)
-        kwargs = {"container": container} if container else {}
-        out = stream(core.connect_get_namespaced_pod_exec, pod, self.namespace, command=["printenv"], stderr=True, stdin=False, stdout=True, tty=False, **kwargs)
+        out = self._exec(pod, ["printenv"], container)
         return dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
+
+    _NO_FILE = "__kubesim: no such file__"
 
     def read_file(self, pod: str, path: str, container: str | None = None) -> str | None:
         if "kubelet" not in self.capabilities:
             raise CapabilityMissing("The cluster's nodes are simulated (KWOK) and run no containers, so a container's files cannot be read.")
-        from kubernetes.stream import stream
-
-        core = self._client_mod.CoreV1Api(self.api)
-        kwargs = {"container": container} if container else {}
-        return stream(core.connect_get_namespaced_pod_exec, pod, self.namespace, command=["cat", path], stderr=False, stdin=False, stdout=True, tty=False, **kwargs)
+        out = self._exec(pod, ["sh", "-c", f'if [ -f "$1" ]; then cat "$1"; else echo "{self._NO_FILE}"; fi', "sh", path], container, stderr=False)
+        return None if out.strip() == self._NO_FILE else out
 
     # ----- time --------------------------------------------------------------------------
     def unsettled(self) -> list[str]:
@@ -420,10 +525,13 @@ class ClusterDriver:
                 out.append(f"Pod/{name}: terminating")
                 continue
             status = p.get("status") or {}
-            waiting = [c.get("state", {}).get("waiting", {}).get("reason") for c in status.get("containerStatuses") or ()]
+            waiting = [c.get("state", {}).get("waiting", {}).get("reason") for c in [*(status.get("initContainerStatuses") or ()), *(status.get("containerStatuses") or ())]]
             stuck = any(r and r not in ("ContainerCreating", "PodInitializing") for r in waiting)
             if status.get("phase") == "Pending" and not stuck:
                 out.append(f"Pod/{name}: starting")
+            elif "CreateContainerConfigError" in waiting and not _missing_config(p, obs.of("ConfigMap")):
+                # a real kubelet retries on its next pod sync (up to ~10 s later), not on the ConfigMap's arrival
+                out.append(f"Pod/{name}: its ConfigMaps exist now; waiting for the kubelet's retry")
         return out
 
     def settle(self, timeout: float = 600.0) -> None:
@@ -443,8 +551,63 @@ class ClusterDriver:
         """Real time passes: the cluster has no logical clock."""
         time.sleep(seconds)
 
+    # ----- faults, by real means (the image conventions' init, model.images) ----------------
+    def _exec(self, pod: str, command: list[str], container: str | None = None, stderr: bool = True) -> str:
+        """`kubectl exec POD -- COMMAND`: its output; the API server's refusal as kubectl words it."""
+        from kubernetes.client.exceptions import ApiException
+        from kubernetes.stream import stream
+
+        core = self._client_mod.CoreV1Api(self.api)
+        kwargs = {"container": container} if container else {}
+        try:
+            return stream(core.connect_get_namespaced_pod_exec, pod, self.namespace, command=command, stderr=stderr, stdin=False, stdout=True, tty=False, **kwargs)
+        except ApiException as err:
+            text = f"{err.reason or ''} {err.body or ''}"
+            try:
+                message = json.loads(err.body or "{}").get("message") or ""
+            except (TypeError, ValueError):
+                message = ""
+            if not message:
+                found = re.search(r'"message":\s*"((?:[^"\\]|\\.)*)"', text)
+                message = json.loads(f'"{found.group(1)}"') if found else text.strip()
+            raise ControllerError(message if message.startswith("unable to upgrade connection") else f"unable to upgrade connection: {message}") from None
+
+    def _container_status(self, pod: str, container: str | None) -> dict:
+        p = self.get("Pod", pod) or {}
+        statuses = (p.get("status") or {}).get("containerStatuses") or []
+        for c in statuses:
+            if container is None or c.get("name") == container:
+                return c
+        return {}
+
     def crash(self, pod: str, container: str | None = None) -> None:
-        raise CapabilityMissing("A real cluster cannot crash a container on request.")
+        """The container's init exits with code 1 (a crash); waits until the kubelet restarted it."""
+        if "faults" not in self.capabilities:
+            raise CapabilityMissing("Crashing a container needs the local cluster's real node and its image conventions (cluster/up.sh).")
+        before = self._container_status(pod, container).get("restartCount", 0)
+        self._exec(pod, ["kill", f"-{conventions.CRASH_SIGNAL}", "1"], container)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            st = self._container_status(pod, container)
+            if st.get("restartCount", 0) > before and "running" in (st.get("state") or {}):
+                return
+            time.sleep(0.2)
+        raise NotSettledError(f"Pod {pod}: the crashed container was not restarted within 60 s.")
 
     def set_readiness(self, pod: str, ready: bool | None) -> None:
-        raise CapabilityMissing("A real cluster cannot force a pod's readiness on request.")
+        """Write (or remove) the file the container's readiness probe reads; waits until the pod shows it."""
+        if "faults" not in self.capabilities:
+            raise CapabilityMissing("Forcing readiness needs the local cluster's real node and its image conventions (cluster/up.sh).")
+        path = conventions.READINESS_FILE
+        script = f"rm -f {path}" if ready is None else f"echo {1 if ready else 0} > {path}"
+        self._exec(pod, ["sh", "-c", script])
+        if ready is None:
+            return
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            p = self.get("Pod", pod) or {}
+            conds = {c["type"]: c["status"] for c in (p.get("status") or {}).get("conditions") or ()}
+            if conds.get("Ready") == ("True" if ready else "False"):
+                return
+            time.sleep(0.2)
+        raise NotSettledError(f"Pod {pod}: Ready did not become {ready} within 30 s.")
