@@ -161,14 +161,13 @@ Feature: ConfigMap: configuration from outside, as environment variables or file
       """
     When I run "kubectl apply -f cm.yaml -f deploy-volume.yaml"
     And the cluster settles
-    And I run "kubectl apply -f cm-v2.yaml"
-    And 5 seconds pass
     And I run "kubectl exec <a pod of mc-user> -- cat /etc/mc-user/DATASOURCE_PASSWORD"
     Then the output is:
       """
       123456
       """
-    When 90 seconds pass
+    When I run "kubectl apply -f cm-v2.yaml"
+    And 90 seconds pass
     And I run "kubectl exec <the same pod of mc-user> -- cat /etc/mc-user/DATASOURCE_PASSWORD"
     Then the output is:
       """

@@ -103,7 +103,7 @@ Feature: Service: routing by label selector, through a NodePort
     And I run "kubectl apply -f slow.yaml"
     And 20 seconds pass
     Then service "mc-user" routes to exactly the pods mc-user-a, mc-user-b
-    When 15 seconds pass
+    When 25 seconds pass
     Then service "mc-user" routes to exactly the pods mc-user-a, mc-user-b, mc-user-slow
 
   Scenario: A deleted pod leaves the endpoints at once

