@@ -126,7 +126,7 @@ def test_exec_printenv_shows_the_configmap_keys_in_a_real_container(drv):
     assert pod["spec"]["nodeName"] == NODE
     assert _status(drv, "envfrom")["containerID"].startswith("containerd://")
     out = subprocess.run(
-        [str(Path.home() / ".cache/kubesim/bin/kubectl"), f"--kubeconfig={KUBECONFIG}", "-n", drv.namespace, "exec", "envfrom", "--", "printenv"],
+        [str(ROOT / "cluster" / "kubectl"), "-n", drv.namespace, "exec", "envfrom", "--", "printenv"],
         capture_output=True, text=True, check=True,
     ).stdout
     print(f"\nkubectl exec envfrom -- printenv:\n{out}")
