@@ -156,7 +156,7 @@ Feature: Deployment: rolling update from 1.0.RELEASE to 1.1.RELEASE
       | image                       | replicas | revision |
       | rainbow/mc-user:1.0.RELEASE | 3        | 1        |
       | rainbow/mc-user:1.1.RELEASE | 1        | 2        |
-    When 3 seconds pass
+    When 8 seconds pass
     Then the ReplicaSets of deployment "mc-user" are:
       | image                       | replicas | revision |
       | rainbow/mc-user:1.0.RELEASE | 2        | 1        |
