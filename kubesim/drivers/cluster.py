@@ -572,10 +572,30 @@ class ClusterDriver:
             stuck = any(r and r not in ("ContainerCreating", "PodInitializing") for r in waiting)
             if status.get("phase") == "Pending" and not stuck:
                 out.append(f"Pod/{name}: starting")
+            elif self.node == "real" and status.get("phase") == "Running" and self._awaiting_readiness(p):
+                out.append(f"Pod/{name}: running, its readiness probe has not passed yet")
             elif "CreateContainerConfigError" in waiting and not _missing_config(p, obs.of("ConfigMap")):
                 # a real kubelet retries on its next pod sync (up to ~10 s later), not on the ConfigMap's arrival
                 out.append(f"Pod/{name}: its ConfigMaps exist now; waiting for the kubelet's retry")
         return out
+
+    @staticmethod
+    def _awaiting_readiness(pod: dict, grace: float = 10.0) -> bool:
+        """A running pod that the image conventions say will become ready, and has not yet: its
+        readiness probe is due (within its ready-after delay plus `grace` seconds of the start)."""
+        status = pod.get("status") or {}
+        if any(c.get("type") == "Ready" and c.get("status") == "True" for c in status.get("conditions") or ()):
+            return False
+        ann = pod["metadata"].get("annotations") or {}
+        if ann.get(conventions.NEVER_READY_ANNOTATION) == "true" or any(conventions.named_behaviour(c.get("image", "")).never_ready for c in pod["spec"].get("containers") or ()):
+            return False
+        try:
+            after = max(float(ann.get(conventions.READY_AFTER_ANNOTATION, "0")), 0.0)
+        except ValueError:
+            after = 0.0
+        starts = [(c.get("state") or {}).get("running", {}).get("startedAt") for c in status.get("containerStatuses") or ()]
+        starts = [_dt.datetime.fromisoformat(t.replace("Z", "+00:00")).timestamp() for t in starts if t]
+        return bool(starts) and time.time() - max(starts) < after + grace
 
     def settle(self, timeout: float = 600.0) -> None:
         """Wait until no watch event arrived for `quiet_seconds` and nothing is still rolling."""
