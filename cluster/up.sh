@@ -304,6 +304,12 @@ if [[ "${REAL_NODE_ENABLED}" == 1 ]]; then
   "${KUBECTL[@]}" label namespace "${REAL_CHECK}" kubesim.dev/node=real >/dev/null
   real_sa() { "${KUBECTL[@]}" -n "${REAL_CHECK}" get serviceaccount default; }
   wait_for "service account in ${REAL_CHECK}" 60 real_sa
+  # The API server loads a new admission policy a moment after it is created: wait until a
+  # server-side dry run of a pod in the namespace comes back with the policy's node selector.
+  policy_active() {
+    [[ "$("${KUBECTL[@]}" -n "${REAL_CHECK}" run probe --image=rainbow/mc-user:1.0.RELEASE --restart=Never --dry-run=server -o jsonpath='{.spec.nodeSelector.kubesim\.dev/node}')" == real ]]
+  }
+  wait_for "admission policy active" 60 policy_active
   "${KUBECTL[@]}" -n "${REAL_CHECK}" run check --image=rainbow/mc-user:1.0.RELEASE --restart=Never >/dev/null
   real_pod_ready() {
     [[ "$("${KUBECTL[@]}" -n "${REAL_CHECK}" get pod check -o jsonpath='{.spec.nodeName} {.status.conditions[?(@.type=="Ready")].status}')" == "${REAL_NODE} True" ]]
