@@ -267,7 +267,7 @@ def cluster_compare(args, emit, model_result: dict | None) -> float | None:
     try:
         from kubesim.drivers.cluster import ClusterDriver
 
-        d = ClusterDriver(kube_context="kubesim-local", kubeconfig=kubeconfig)
+        d = ClusterDriver(kube_context="kubesim-local", kubeconfig=kubeconfig, node="kwok")  # the scale work stays on KWOK nodes
         d.start()
         try:
             d.apply(CLUSTER_MANIFEST.format(n=n, image="web:v1"), "bench.yaml")

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Build the local control plane binaries from upstream Go modules.
 #   etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kubectl  (cluster/go.mod)
+#   kubelet                                                                  (cluster/go.mod)
 #   kwok                                                                     (cluster/kwok/go.mod)
+#   images.tar: the real node's container images (cluster/images.py)
+# It also installs the real node's Debian packages when they are missing.
 # Idempotent: a binary is rebuilt only when it is missing or its inputs
 # (go.mod/go.sum, ldflags, Go version) changed.  FORCE=1 rebuilds everything.
 # `build.sh kubectl,kwok` builds only the named binaries.
@@ -12,6 +15,20 @@ CLUSTER_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "${CLUSTER_DIR}/lib.sh"
 
 mkdir -p "${BIN_DIR}"
+
+# The real node's runtime and tools, from Debian (a fresh machine has none of them):
+# containerd 1.6 + runc 1.1, the CNI plugins (bridge, host-local, loopback), iptables and
+# conntrack for the pods' network, busybox-static and gcc (with a static libc) for the images.
+if [[ "${REAL_NODE_ENABLED}" == 1 ]]; then
+  NODE_PKGS=(containerd runc containernetworking-plugins iptables conntrack socat iproute2 busybox-static gcc libc6-dev)
+  missing=()
+  for p in "${NODE_PKGS[@]}"; do dpkg -s "${p}" >/dev/null 2>&1 || missing+=("${p}"); done
+  if (( ${#missing[@]} )); then
+    echo "==> apt-get install ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+fi
 export CGO_ENABLED="${CGO_ENABLED:-0}"
 LDFLAGS_BASE="-s -w"
 
@@ -73,8 +90,13 @@ want kube-apiserver          && build_one kube-apiserver          "${CLUSTER_DIR
 want kube-controller-manager && build_one kube-controller-manager "${CLUSTER_DIR}" k8s.io/kubernetes/cmd/kube-controller-manager "${K8S_LDFLAGS}"
 want kube-scheduler          && build_one kube-scheduler          "${CLUSTER_DIR}" k8s.io/kubernetes/cmd/kube-scheduler "${K8S_LDFLAGS}"
 want kubectl                 && build_one kubectl                 "${CLUSTER_DIR}" k8s.io/kubernetes/cmd/kubectl "${K8S_LDFLAGS}"
+want kubelet                 && build_one kubelet                 "${CLUSTER_DIR}" k8s.io/kubernetes/cmd/kubelet "${K8S_LDFLAGS}"
 if want kwok && [[ -f "${CLUSTER_DIR}/kwok/go.mod" ]]; then
   build_one kwok "${CLUSTER_DIR}/kwok" sigs.k8s.io/kwok/cmd/kwok
+fi
+# The real node's images (cluster/images.py: static C programs + busybox, no registry).
+if want images && [[ "${REAL_NODE_ENABLED}" == 1 ]]; then
+  "${PYTHON}" "${CLUSTER_DIR}/images.py" build "${IMAGES_DIR}"
 fi
 
 echo "built:   ${built[*]:-(nothing)}"

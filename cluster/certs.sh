@@ -9,6 +9,10 @@
 #                                client certs, all in group system:masters
 #   front-proxy-client.{crt,key} the apiserver's aggregation-layer client cert
 #   sa.{key,pub}                 service-account token signing key pair (ES256)
+#   kubelet.{crt,key}            the real node's kubelet serving cert (NODE_IP, NODE_NAME)
+#   kubelet-client.{crt,key}     the kubelet's client cert: system:node:NODE_NAME in system:nodes
+#   apiserver-kubelet-client.{crt,key}
+#                                the API server's client cert for the kubelet (exec, logs)
 # All keys are ECDSA P-256: generating them takes milliseconds (RSA took ~3 s).
 set -euo pipefail
 
@@ -59,6 +63,11 @@ issue kwok "/O=system:masters/CN=kwok-controller" clientAuth
 # extension-apiserver-authentication ConfigMap its requestheader CA, without
 # which kube-controller-manager and kube-scheduler log an error every few seconds.
 issue front-proxy-client "/CN=front-proxy-client" clientAuth
+if [[ -n "${NODE_NAME:-}" && -n "${NODE_IP:-}" ]]; then
+  issue kubelet "/CN=${NODE_NAME}" serverAuth "IP:${NODE_IP},DNS:${NODE_NAME}"
+  issue kubelet-client "/O=system:nodes/CN=system:node:${NODE_NAME}" clientAuth
+  issue apiserver-kubelet-client "/O=system:masters/CN=kube-apiserver-kubelet-client" clientAuth
+fi
 
 if [[ ! -f sa.key ]]; then
   openssl ecparam -name prime256v1 -genkey -noout -out sa.key 2>/dev/null

@@ -10,6 +10,13 @@ source "${CLUSTER_DIR}/lib.sh"
 keep=0
 [[ "${1:-}" == "--keep-logs" ]] && keep=1
 
+# The real node first: the kubelet, the containers and containerd, then its host changes
+# (node.sh checks the host against the snapshot it took at start).
+node_rc=0
+if [[ -d "${RUN_DIR}/node" ]] || pid_alive kubelet || pid_alive containerd; then
+  "${CLUSTER_DIR}/node.sh" stop || node_rc=$?
+fi
+
 stopped=()
 for (( i=${#COMPONENTS[@]}-1; i>=0; i-- )); do
   c="${COMPONENTS[i]}"
@@ -27,9 +34,14 @@ for (( i=${#COMPONENTS[@]}-1; i>=0; i-- )); do
   rm -f "${RUN_DIR}/pids/${c}.pid"
 done
 
+if (( node_rc != 0 )); then
+  keep=1
+  log "the real node's host changes were not all undone (see above); run dir kept: ${RUN_DIR}"
+fi
 if (( keep )); then
   log "stopped: ${stopped[*]:-(nothing was running)}; run dir kept: ${RUN_DIR}"
 else
   rm -rf "${RUN_DIR}"
   log "stopped: ${stopped[*]:-(nothing was running)}; removed ${RUN_DIR}"
 fi
+exit "${node_rc}"

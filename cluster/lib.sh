@@ -18,9 +18,22 @@ KWOK_PORT="${KUBESIM_KWOK_PORT:-10247}"
 NUM_NODES="${KUBESIM_NUM_NODES:-1}"
 node_name() { if (( $1 == 0 )); then echo kubesim-worker; else echo "kubesim-worker$(( $1 + 1 ))"; fi; }
 
-# Components, in start order (stopped in reverse).
-COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok cm-gate)
-# All are binaries in BIN_DIR except cm-gate, which is cluster/cm_gate.py.
+# The real node (node.sh): a kubelet + containerd, on by default; KUBESIM_REAL_NODE=0
+# starts the control plane with KWOK nodes only.
+REAL_NODE_ENABLED="${KUBESIM_REAL_NODE:-1}"
+REAL_NODE="${KUBESIM_REAL_NODE_NAME:-kubesim-node}"
+KUBELET_PORT="${KUBESIM_KUBELET_PORT:-10250}"
+# kubelet syncFrequency: a ConfigMap volume's files change within about one to two of these.
+KUBELET_SYNC="${KUBESIM_KUBELET_SYNC:-20s}"
+NODE_POD_CIDR="${KUBESIM_NODE_POD_CIDR:-10.244.128.0/17}"
+# Images for the real node (cluster/images.py), cached beside the binaries.
+IMAGES_DIR="${KUBESIM_IMAGES_DIR:-$(dirname "${BIN_DIR}")/images}"
+PYTHON="${PYTHON:-python3}"
+
+# Components, in start order (stopped in reverse).  All are binaries in BIN_DIR except
+# containerd (Debian's).
+COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok)
+if [[ "${REAL_NODE_ENABLED}" == 1 ]]; then COMPONENTS+=(containerd kubelet); fi
 
 log() { echo "[$(date +%H:%M:%S)] $*"; }
 
@@ -34,10 +47,10 @@ pid_of() {
   # (argv[0] ends in /NAME, or argv[1] in /NAME.py with - as _) and one of ours
   # (it runs with our run dir in its flags).
   local argv0 argv1 args
-  argv0="$(tr '\0' '\n' < "/proc/${pid}/cmdline" | sed -n 1p)"
-  argv1="$(tr '\0' '\n' < "/proc/${pid}/cmdline" | sed -n 2p)"
+  argv0="$(tr '\0' '\n' 2>/dev/null < "/proc/${pid}/cmdline" | sed -n 1p)"
+  argv1="$(tr '\0' '\n' 2>/dev/null < "/proc/${pid}/cmdline" | sed -n 2p)"
   [[ "${argv0}" == */"$1" || "${argv1}" == */"${1//-/_}.py" ]] || return 1
-  args="$(tr '\0' ' ' < "/proc/${pid}/cmdline")"
+  args="$(tr '\0' ' ' 2>/dev/null < "/proc/${pid}/cmdline")"
   [[ "${args}" == *"${RUN_DIR}/"* || "${args}" == *"${CLUSTER_DIR}/"* ]] || return 1
   echo "${pid}"
 }

@@ -6,7 +6,8 @@
 #   4. the kwok pod conventions: default ~1 s to Ready, kubesim.dev/ready-after-seconds,
 #      kubesim.dev/never-ready annotation, a "never-ready" image,
 #      kubesim.dev/terminate-after-seconds
-#   5. pods that need a missing ConfigMap (or key) wait until it exists (cm_gate.py)
+#   5. on the real node: pods that need a missing ConfigMap (or key) wait until it exists,
+#      then `kubectl exec` shows its values
 # Prints the time each step took; exits non-zero on the first failure.
 set -euo pipefail
 
@@ -125,15 +126,21 @@ d=$(( $(now_ms) - t ))
 log "    p-slow-stop gone ${d} ms after the delete request"
 step "pod conventions hold (default start/stop, ready-after-seconds=3, never-ready x2, terminate-after-seconds=2)"
 
-# 5. ConfigMap checks (cm_gate.py) -------------------------------------------------
-cat <<EOF | "${K[@]}" -n "${NS}" apply -f - >/dev/null
+# 5. ConfigMap checks on the real node (kubelet + containerd) ---------------------------
+if [[ "${REAL_NODE_ENABLED}" == 1 ]]; then
+  RNS=kubesim-smoke-real
+  "${K[@]}" delete namespace "${RNS}" --ignore-not-found --wait=true >/dev/null
+  "${K[@]}" create namespace "${RNS}" >/dev/null
+  "${K[@]}" label namespace "${RNS}" kubesim.dev/node=real >/dev/null
+  until "${K[@]}" -n "${RNS}" get serviceaccount default >/dev/null 2>&1; do sleep 0.2; done
+  "${K[@]}" -n "${RNS}" apply -f - >/dev/null <<EOF
 apiVersion: v1
 kind: Pod
 metadata: {name: p-env-cm}
 spec:
   containers:
   - name: c
-    image: registry.k8s.io/pause:3.10
+    image: rainbow/mc-user:1.0.RELEASE
     env: [{name: X, valueFrom: {configMapKeyRef: {name: smoke-cfg, key: x}}}]
 ---
 apiVersion: v1
@@ -143,25 +150,30 @@ spec:
   volumes: [{name: v, configMap: {name: smoke-cfg}}]
   containers:
   - name: c
-    image: registry.k8s.io/pause:3.10
+    image: rainbow/mc-user:1.0.RELEASE
     volumeMounts: [{name: v, mountPath: /cfg}]
 EOF
-waiting_reason() { "${K[@]}" -n "${NS}" get pod "$1" -o jsonpath='{.status.containerStatuses[0].state.waiting.reason}'; }
-for _ in $(seq 1 50); do
-  [[ -n "$(waiting_reason p-env-cm)" && -n "$(waiting_reason p-vol-cm)" ]] && break
-  sleep 0.2
-done
-expect_eq "$(waiting_reason p-env-cm)" CreateContainerConfigError "p-env-cm without its ConfigMap"
-expect_eq "$("${K[@]}" -n "${NS}" get pod p-env-cm -o jsonpath='{.status.containerStatuses[0].state.waiting.message}')" 'configmap "smoke-cfg" not found' "p-env-cm message"
-expect_eq "$(waiting_reason p-vol-cm)" ContainerCreating "p-vol-cm without its ConfigMap"
-expect_eq "$("${K[@]}" -n "${NS}" get pod p-vol-cm -o jsonpath='{.status.podIP}')" "" "p-vol-cm podIP"
-"${K[@]}" -n "${NS}" create configmap smoke-cfg --from-literal=y=1 >/dev/null
-sleep 0.5
-expect_eq "$("${K[@]}" -n "${NS}" get pod p-env-cm -o jsonpath='{.status.containerStatuses[0].state.waiting.message}')" "couldn't find key x in ConfigMap ${NS}/smoke-cfg" "p-env-cm message (key missing)"
-"${K[@]}" -n "${NS}" patch configmap smoke-cfg -p '{"data":{"x":"1"}}' >/dev/null
-"${K[@]}" -n "${NS}" wait --for=condition=Ready pod/p-env-cm pod/p-vol-cm --timeout=30s >/dev/null || fail "ConfigMap pods not Ready"
-"${K[@]}" -n "${NS}" get events --field-selector type=Warning -o custom-columns=REASON:.reason,OBJECT:.involvedObject.name,MESSAGE:.message | sed 's/^/    /'
-step "ConfigMap checks: CreateContainerConfigError / ContainerCreating until the ConfigMap and key exist"
+  waiting_reason() { "${K[@]}" -n "${RNS}" get pod "$1" -o jsonpath='{.status.containerStatuses[0].state.waiting.reason}'; }
+  waiting_message() { "${K[@]}" -n "${RNS}" get pod "$1" -o jsonpath='{.status.containerStatuses[0].state.waiting.message}'; }
+  for _ in $(seq 1 100); do
+    [[ "$(waiting_reason p-env-cm)" == CreateContainerConfigError && -n "$(waiting_reason p-vol-cm)" ]] && break
+    sleep 0.2
+  done
+  expect_eq "$("${K[@]}" -n "${RNS}" get pod p-env-cm -o jsonpath='{.spec.nodeName}')" "${REAL_NODE}" "p-env-cm's node"
+  expect_eq "$(waiting_reason p-env-cm)" CreateContainerConfigError "p-env-cm without its ConfigMap"
+  expect_eq "$(waiting_message p-env-cm)" 'configmap "smoke-cfg" not found' "p-env-cm message"
+  expect_eq "$(waiting_reason p-vol-cm)" ContainerCreating "p-vol-cm without its ConfigMap"
+  "${K[@]}" -n "${RNS}" create configmap smoke-cfg --from-literal=y=1 >/dev/null
+  for _ in $(seq 1 150); do [[ "$(waiting_message p-env-cm)" == "couldn't find key x"* ]] && break; sleep 0.2; done
+  expect_eq "$(waiting_message p-env-cm)" "couldn't find key x in ConfigMap ${RNS}/smoke-cfg" "p-env-cm message (key missing)"
+  "${K[@]}" -n "${RNS}" patch configmap smoke-cfg -p '{"data":{"x":"1"}}' >/dev/null
+  "${K[@]}" -n "${RNS}" wait --for=condition=Ready pod/p-env-cm pod/p-vol-cm --timeout=60s >/dev/null || fail "ConfigMap pods not Ready"
+  expect_eq "$("${K[@]}" -n "${RNS}" exec p-env-cm -- printenv X)" 1 "X in p-env-cm (kubectl exec printenv)"
+  expect_eq "$("${K[@]}" -n "${RNS}" exec p-vol-cm -- cat /cfg/x)" 1 "/cfg/x in p-vol-cm (kubectl exec cat)"
+  "${K[@]}" -n "${RNS}" get events --field-selector type=Warning -o custom-columns=REASON:.reason,OBJECT:.involvedObject.name,MESSAGE:.message | sed 's/^/    /'
+  "${K[@]}" delete namespace "${RNS}" --wait=false >/dev/null
+  step "real node: CreateContainerConfigError / ContainerCreating until the ConfigMap and key exist, then exec printenv/cat"
+fi
 
 # cleanup -------------------------------------------------------------------------
 "${K[@]}" delete namespace "${NS}" --wait=true --timeout=60s >/dev/null || fail "namespace deletion"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Start the local control plane: etcd, kube-apiserver, kube-controller-manager,
-# kube-scheduler, kwok (fake nodes + pod lifecycle stages) and cm_gate.py (the
-# kubelet's ConfigMap checks), all on 127.0.0.1.
+# kube-scheduler and kwok (fake nodes + pod lifecycle stages), all on 127.0.0.1, and
+# the real node (node.sh: containerd + a kubelet on the node address).
 # Safe to run twice: if the cluster is already up and healthy it only says so;
 # a half-started cluster is torn down (down.sh) and started afresh.
 # Prints the kubeconfig path (context `kubesim-local`) and the start-up time.
@@ -13,17 +13,18 @@ source "${CLUSTER_DIR}/lib.sh"
 START_NS=$(date +%s%N)
 elapsed() { echo "$(( ($(date +%s%N) - START_NS) / 1000000 ))ms"; }
 
-for b in etcd kube-apiserver kube-controller-manager kube-scheduler kwok kubectl; do
+NEEDED=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok kubectl)
+[[ "${REAL_NODE_ENABLED}" == 1 ]] && NEEDED+=(kubelet)
+for b in "${NEEDED[@]}"; do
   if [[ ! -x "${BIN_DIR}/${b}" ]]; then
     echo "missing ${BIN_DIR}/${b}: run cluster/build.sh (make cluster-build) first" >&2
     exit 1
   fi
 done
 KUBECTL=("${BIN_DIR}/kubectl" --kubeconfig="${KUBECONFIG_PATH}")
-PYTHON="${PYTHON:-python3}"
-if ! "${PYTHON}" -c 'import kubernetes' 2>/dev/null; then
-  log "installing the Python kubernetes client (for cm_gate.py)"
-  "${PYTHON}" -m pip install -q 'kubernetes>=30.1'
+if [[ "${REAL_NODE_ENABLED}" == 1 ]] && ! "${PYTHON}" "${CLUSTER_DIR}/images.py" list >/dev/null; then
+  echo "${PYTHON} cannot run cluster/images.py (the real node's admission policy): pip install -e . first, or set PYTHON" >&2
+  exit 1
 fi
 
 PKI="${RUN_DIR}/pki"
@@ -51,8 +52,19 @@ done
 
 mkdir -p "${RUN_DIR}" "${PIDS}" "${LOGS}"
 rm -rf "${RUN_DIR}/etcd"
+# A start that fails part-way stops whatever it started and undoes the node's host changes
+# (logs kept in ${RUN_DIR}).
+UP_OK=0
+on_exit() { if (( UP_OK == 0 )); then "${CLUSTER_DIR}/down.sh" --keep-logs >&2 || true; fi; }
+trap on_exit EXIT
 
 # --- certificates and kubeconfigs ---------------------------------------------
+if [[ "${REAL_NODE_ENABLED}" == 1 ]]; then
+  NODE_IP="$(ip -4 route get 1.1.1.1 2>/dev/null | sed -n 's/.* src \([0-9.]*\).*/\1/p' | head -1)"
+  [[ -n "${NODE_IP}" ]] || NODE_IP="$(ip -4 -o addr show scope global | awk '{split($4, a, "/"); print a[1]; exit}')"
+  [[ -n "${NODE_IP}" && "${NODE_IP}" != 127.* ]] || { echo "no non-loopback IPv4 address for the real node; set KUBESIM_REAL_NODE=0" >&2; exit 1; }
+  export NODE_NAME="${REAL_NODE}" NODE_IP
+fi
 "${CLUSTER_DIR}/certs.sh" "${PKI}"
 
 b64() { base64 -w0 < "$1"; }
@@ -113,12 +125,11 @@ wait_for() {
       if ! pid_alive "${c}"; then
         echo "${c} exited while waiting for ${what}; last lines of ${LOGS}/${c}.log:" >&2
         tail -n 30 "${LOGS}/${c}.log" >&2
-        "${CLUSTER_DIR}/down.sh" --keep-logs >/dev/null 2>&1 || true
         exit 1
       fi
     done
     if (( $(date +%s) > deadline )); then
-      echo "timed out after ${timeout}s waiting for ${what}; see ${LOGS}/ (cluster left running for inspection; run down.sh)" >&2
+      echo "timed out after ${timeout}s waiting for ${what}; see ${LOGS}/ (logs kept; the cluster is stopped)" >&2
       exit 1
     fi
     sleep 0.2
@@ -164,7 +175,12 @@ start kube-apiserver \
   --service-account-key-file="${PKI}/sa.pub" \
   --service-account-signing-key-file="${PKI}/sa.key" \
   --service-cluster-ip-range=10.96.0.0/12 \
-  --authorization-mode=RBAC \
+  --authorization-mode=Node,RBAC \
+  --enable-admission-plugins=NodeRestriction \
+  --kubelet-client-certificate="${PKI}/apiserver-kubelet-client.crt" \
+  --kubelet-client-key="${PKI}/apiserver-kubelet-client.key" \
+  --kubelet-certificate-authority="${PKI}/ca.crt" \
+  --kubelet-preferred-address-types=InternalIP \
   --requestheader-client-ca-file="${PKI}/ca.crt" \
   --requestheader-allowed-names=front-proxy-client \
   --requestheader-username-headers=X-Remote-User \
@@ -210,15 +226,13 @@ start kube-scheduler \
 start kwok \
   --kubeconfig="${RUN_DIR}/kwok.kubeconfig" \
   --config="${CLUSTER_DIR}/kwok/stages.yaml" \
-  --manage-all-nodes=true \
+  --manage-all-nodes=false \
+  --manage-nodes-with-label-selector=type=kwok \
   --cidr=10.244.0.0/17 \
   --node-lease-duration-seconds=40 \
   --server-address="127.0.0.1:${KWOK_PORT}"
 
-# The kubelet's ConfigMap checks for pods that use ConfigMaps (see cm_gate.py).
-PYTHONUNBUFFERED=1 start_cmd cm-gate "${PYTHON}" "${CLUSTER_DIR}/cm_gate.py" --kubeconfig="${RUN_DIR}/kwok.kubeconfig"
-
-# Register the fake nodes (kwok manages every node in this cluster).
+# Register the fake nodes (kwok manages the nodes labelled type=kwok).
 K8S_VERSION="$("${BIN_DIR}/kube-apiserver" --version | awk '{print $2}')"
 for i in $(seq 0 $(( NUM_NODES - 1 ))); do
   node="$(node_name "${i}")"
@@ -261,7 +275,7 @@ status:
 ---
 EOF
 done | "${KUBECTL[@]}" apply -f - >/dev/null
-nodes_ready() { "${KUBECTL[@]}" wait --for=condition=Ready node --all --timeout=1s; }
+nodes_ready() { "${KUBECTL[@]}" wait --for=condition=Ready node -l type=kwok --timeout=1s; }
 wait_for "${NUM_NODES} fake node(s) Ready" 60 nodes_ready
 
 default_sa() { "${KUBECTL[@]}" -n default get serviceaccount default; }
@@ -278,6 +292,33 @@ deploy_available() {
 wait_for "test deployment available" 90 deploy_available
 "${KUBECTL[@]}" -n default delete deployment "${CHECK}" --wait=true >/dev/null
 
+# --- the real node: containerd + kubelet, the image conventions, a pod that becomes Ready --
+if [[ "${REAL_NODE_ENABLED}" == 1 ]]; then
+  "${CLUSTER_DIR}/node.sh" start
+  STARTED+=(containerd kubelet)
+  "${PYTHON}" "${CLUSTER_DIR}/images.py" policy | "${KUBECTL[@]}" apply -f - >/dev/null
+  log "admission policy kubesim-real-node applied ($(elapsed))"
+  # A namespace labelled kubesim.dev/node=real sends its pods to the real node.
+  REAL_CHECK="${CHECK}-real"
+  "${KUBECTL[@]}" create namespace "${REAL_CHECK}" >/dev/null
+  "${KUBECTL[@]}" label namespace "${REAL_CHECK}" kubesim.dev/node=real >/dev/null
+  real_sa() { "${KUBECTL[@]}" -n "${REAL_CHECK}" get serviceaccount default; }
+  wait_for "service account in ${REAL_CHECK}" 60 real_sa
+  # The API server loads a new admission policy a moment after it is created: wait until a
+  # server-side dry run of a pod in the namespace comes back with the policy's node selector.
+  policy_active() {
+    [[ "$("${KUBECTL[@]}" -n "${REAL_CHECK}" run probe --image=rainbow/mc-user:1.0.RELEASE --restart=Never --dry-run=server -o jsonpath='{.spec.nodeSelector.kubesim\.dev/node}')" == real ]]
+  }
+  wait_for "admission policy active" 60 policy_active
+  "${KUBECTL[@]}" -n "${REAL_CHECK}" run check --image=rainbow/mc-user:1.0.RELEASE --restart=Never >/dev/null
+  real_pod_ready() {
+    [[ "$("${KUBECTL[@]}" -n "${REAL_CHECK}" get pod check -o jsonpath='{.spec.nodeName} {.status.conditions[?(@.type=="Ready")].status}')" == "${REAL_NODE} True" ]]
+  }
+  wait_for "a pod on the real node Ready (container from rainbow/mc-user:1.0.RELEASE, readiness probe)" 90 real_pod_ready
+  "${KUBECTL[@]}" delete namespace "${REAL_CHECK}" --wait=false >/dev/null
+fi
+
+UP_OK=1
 log "cluster up in $(elapsed)"
 echo "kubeconfig: ${KUBECONFIG_PATH}   (context kubesim-local)"
 echo "  export KUBECONFIG=${KUBECONFIG_PATH}"

@@ -83,7 +83,6 @@ Feature: ReplicaSet: three pods, kept three (self-healing)
       mc-user   2         2         2       <age>
       """
 
-  @needs_time
   Scenario: Scaling down removes the pods that have been ready the shortest time first
     Given I run "kubectl apply -f rs.yaml"
     And the cluster settles

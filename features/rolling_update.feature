@@ -142,7 +142,7 @@ Feature: Deployment: rolling update from 1.0.RELEASE to 1.1.RELEASE
     When I run "kubectl rollout status deployment/mc-user"
     Then the output shows "deployment "mc-user" successfully rolled out"
 
-  @rollout @needs_time @C13
+  @rollout @C13
   Scenario: A new pod counts as available only after being ready for minReadySeconds (10 s)
     When I run "kubectl set image deployment/mc-user mc-user=rainbow/mc-user:1.1.RELEASE"
     And 9 seconds pass
@@ -156,7 +156,7 @@ Feature: Deployment: rolling update from 1.0.RELEASE to 1.1.RELEASE
       | image                       | replicas | revision |
       | rainbow/mc-user:1.0.RELEASE | 3        | 1        |
       | rainbow/mc-user:1.1.RELEASE | 1        | 2        |
-    When 3 seconds pass
+    When 8 seconds pass
     Then the ReplicaSets of deployment "mc-user" are:
       | image                       | replicas | revision |
       | rainbow/mc-user:1.0.RELEASE | 2        | 1        |
@@ -172,11 +172,39 @@ Feature: Deployment: rolling update from 1.0.RELEASE to 1.1.RELEASE
       | rainbow/mc-user:1.1.RELEASE-never-ready | 1        | 2        |
     And service "mc-user" had at least 3 ready endpoints throughout
 
-  @rollout @C12 @needs_time
+  @rollout @C12
   Scenario: A stalled rollout ends in ProgressDeadlineExceeded, and rollout status fails
-    A real cluster would have to wait progressDeadlineSeconds (600 s) of real time for this.
+    The Deployment declares a progress deadline of 15 s instead of the default 600 s, so that a real cluster reaches it in real time.
+    Given a file "deploy-deadline.yaml":
+      """
+      apiVersion: apps/v1
+      kind: Deployment
+      metadata:
+        name: mc-user
+      spec:
+        selector:
+          matchLabels:
+            app: mc-user
+        minReadySeconds: 10
+        progressDeadlineSeconds: 15
+        replicas: 3
+        template:
+          metadata:
+            labels:
+              app: mc-user
+          spec:
+            containers:
+              - name: mc-user
+                image: rainbow/mc-user:1.0.RELEASE
+      """
+    When I run "kubectl apply -f deploy-deadline.yaml"
+    Then the output is:
+      """
+      deployment.apps/mc-user configured
+      """
     When I run "kubectl set image deployment/mc-user mc-user=rainbow/mc-user:1.1.RELEASE-never-ready"
     And the cluster settles
+    And 20 seconds pass
     Then the ReplicaSets of deployment "mc-user" are:
       | image                                   | replicas | revision |
       | rainbow/mc-user:1.0.RELEASE             | 3        | 1        |

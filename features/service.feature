@@ -82,7 +82,6 @@ Feature: Service: routing by label selector, through a NodePort
     Then service "mc-user" routes to exactly the pods mc-user-a, mc-user-b
     And pod "mc-user-warming-up" is listed as not ready in the endpoints of "mc-user"
 
-  @needs_time
   Scenario: A pod joins the endpoints only once it is ready
     Given a file "slow.yaml":
       """
@@ -104,7 +103,7 @@ Feature: Service: routing by label selector, through a NodePort
     And I run "kubectl apply -f slow.yaml"
     And 20 seconds pass
     Then service "mc-user" routes to exactly the pods mc-user-a, mc-user-b
-    When 15 seconds pass
+    When 25 seconds pass
     Then service "mc-user" routes to exactly the pods mc-user-a, mc-user-b, mc-user-slow
 
   Scenario: A deleted pod leaves the endpoints at once

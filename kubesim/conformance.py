@@ -1,12 +1,14 @@
 """`make conformance`: run every scenario on the model and on a real control plane, side by side.
 
-It builds (cached) and starts the local control plane (`cluster/`), runs the Gherkin
-scenarios through the model driver and through the cluster driver (each scenario in a
-fresh namespace, invariant monitors watching), stops the control plane, and prints one
-row per scenario: model -> passed/failed/skipped, real cluster -> passed/failed/skipped,
-with the reason for every skip. It exits 1 if any scenario failed on either system.
+It builds (cached) and starts the local control plane (`cluster/`: KWOK nodes and a real
+node with a kubelet and containerd), runs the Gherkin scenarios through the model driver
+and, at the same time, through the cluster driver on the real node (each scenario in a
+fresh namespace, `--workers` scenarios at once with pytest-xdist, invariant monitors
+watching), stops the control plane, and prints one row per scenario: model ->
+passed/failed/skipped, real cluster -> passed/failed/skipped, with the reason for every
+skip. It exits 1 if any scenario failed on either system.
 
-Usage: ``python -m kubesim.conformance [--no-up] [--keep-up] [--out DIR] [-k EXPR]``
+Usage: ``python -m kubesim.conformance [--no-up] [--keep-up] [--out DIR] [-k EXPR] [--workers N]``
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import argparse
 import os
 import subprocess
 import sys
+import threading
 import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -25,13 +28,20 @@ KUBECONFIG = CLUSTER / "_run" / "kubeconfig"
 CONTEXT = "kubesim-local"
 
 
-def run_scenarios(driver: str, junit: Path, extra: list[str], env: dict) -> tuple[int, float]:
-    """Run features/ on one driver; return pytest's exit code and the seconds it took."""
+def scenario_command(driver: str, junit: Path, extra: list[str], workers: int = 1) -> list[str]:
+    """The pytest command that runs features/ on one driver."""
     cmd = [sys.executable, "-m", "pytest", "features", "-q", "-p", "no:cacheprovider", "--ignore=features/test_mutants.py", f"--junitxml={junit}", "--driver", driver, *extra]
+    if workers > 1:
+        cmd += ["-n", str(workers), "--dist", "load"]
     if driver == "cluster":
         cmd += ["--kube-context", CONTEXT]
+    return cmd
+
+
+def run_scenarios(driver: str, junit: Path, extra: list[str], env: dict, workers: int = 1) -> tuple[int, float]:
+    """Run features/ on one driver; return pytest's exit code and the seconds it took."""
     start = time.monotonic()
-    code = subprocess.call(cmd, cwd=ROOT, env=env)
+    code = subprocess.call(scenario_command(driver, junit, extra, workers), cwd=ROOT, env=env)
     return code, time.monotonic() - start
 
 
@@ -91,15 +101,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--keep-up", action="store_true", help="leave the control plane running afterwards")
     ap.add_argument("--out", default=str(ROOT / "report" / "conformance"), help="where to write the JUnit reports and the table")
     ap.add_argument("-k", dest="keyword", default=None, help="only scenarios matching this pytest -k expression")
+    ap.add_argument("--workers", type=int, default=int(os.environ.get("KUBESIM_CONFORMANCE_WORKERS", "6")), help="cluster scenarios run at once, each in its own namespace (default 6)")
     args = ap.parse_args(argv)
+    if args.workers < 1:
+        ap.error("--workers must be at least 1")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     extra = ["-k", args.keyword] if args.keyword else []
     os.environ.setdefault("KUBESIM_RUN_ID", f"conformance-{os.getpid()}-{int(time.time())}")
-    env = {**os.environ, "KUBECONFIG": str(KUBECONFIG)}
+    env = {**os.environ, "KUBECONFIG": str(KUBECONFIG), "PYTHON": sys.executable}
     timings: dict[str, float] = {}
     leftovers: list[str] = []
     cleanup_code = None
+    down_code = 0
     started = False
     try:
         if not args.no_up:
@@ -110,25 +124,41 @@ def main(argv: list[str] | None = None) -> int:
             subprocess.check_call(["bash", str(CLUSTER / "up.sh")], cwd=ROOT)
             timings["start-up"] = time.monotonic() - t
             started = True
-        _, timings["model run"] = run_scenarios("model", out / "model.xml", extra, env)
-        _, timings["cluster run"] = run_scenarios("cluster", out / "cluster.xml", extra, env)
+        # The model's run is CPU work and the cluster's mostly waiting on real time: side by side.
         t = time.monotonic()
+        with open(out / "model.log", "w") as model_log:
+            model_proc = subprocess.Popen(scenario_command("model", out / "model.xml", extra), cwd=ROOT, env=env, stdout=model_log, stderr=subprocess.STDOUT)
+            model_done = threading.Thread(target=lambda: (model_proc.wait(), timings.__setitem__("model run", time.monotonic() - t)), daemon=True)
+            model_done.start()
+            try:
+                _, timings["cluster run"] = run_scenarios("cluster", out / "cluster.xml", extra, env, args.workers)
+            finally:
+                model_done.join()
+        print("model run (side by side with the cluster run):", (out / "model.log").read_text()[-1500:])
+        t = time.monotonic()
+        (out / "real-node.txt").unlink(missing_ok=True)
         cleanup_code = subprocess.call(
             [sys.executable, "-m", "pytest", "tests/cluster", "-q", "-p", "no:cacheprovider", f"--junitxml={out / 'cleanup.xml'}"],
             cwd=ROOT,
-            env={**env, "KUBESIM_CLUSTER_CONTEXT": CONTEXT},
+            env={**env, "KUBESIM_CLUSTER_CONTEXT": CONTEXT, "KUBESIM_MEASURE_FILE": str(out / "real-node.txt")},
         )
-        timings["cleanup checks"] = time.monotonic() - t
+        timings["cleanup and real-node checks"] = time.monotonic() - t
         leftovers = wait_for_cleanup()
     finally:
         if started and not args.keep_up:
-            subprocess.call(["bash", str(CLUSTER / "down.sh")], cwd=ROOT)
+            t = time.monotonic()
+            down_code = subprocess.call(["bash", str(CLUSTER / "down.sh")], cwd=ROOT)
+            timings["stop"] = time.monotonic() - t
     model, cluster = outcomes(out / "model.xml"), outcomes(out / "cluster.xml")
     text = table(model, cluster)
     text += "\n" + "; ".join(f"{k} {v:.0f}s" for k, v in timings.items())
     text += "\n" + (f"namespaces left behind: {', '.join(leftovers)}" if leftovers else "every scenario namespace was deleted")
     cleanup = outcomes(out / "cleanup.xml")
-    text += "\ncleanup after failure, timeout and Ctrl-C: " + ", ".join(f"{k.split('::')[-1]} {v[0]}" for k, v in sorted(cleanup.items()))
+    if (out / "real-node.txt").exists():
+        text += "\n" + (out / "real-node.txt").read_text().strip()
+    if down_code:
+        text += "\ncluster/down.sh failed: the real node's host changes were not all undone (see cluster/_host.diff)"
+    text += "\ncleanup after failure, timeout and Ctrl-C, and the real node (tests/cluster): " + ", ".join(f"{k.split('::')[-1]} {v[0]}" for k, v in sorted(cleanup.items()))
     (out / "table.txt").write_text(text + "\n")
     print(text)
     failed = (
@@ -137,6 +167,7 @@ def main(argv: list[str] | None = None) -> int:
         or not cluster
         or bool(leftovers)
         or cleanup_code != 0
+        or down_code != 0
     )
     return 1 if failed else 0
 

@@ -41,9 +41,7 @@ from .state import ClusterState, ImageBehaviour
 from .store import bind, record_event, remove, set_status
 from .workqueue import add_timer
 
-NEVER_READY_ANNOTATION = "kubesim.dev/never-ready"
-READY_AFTER_ANNOTATION = "kubesim.dev/ready-after-seconds"
-TERMINATE_AFTER_ANNOTATION = "kubesim.dev/terminate-after-seconds"
+from .images import NEVER_READY_ANNOTATION, READY_AFTER_ANNOTATION, TERMINATE_AFTER_ANNOTATION, image_behaviour  # noqa: F401 - the shared image conventions
 DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 
@@ -161,25 +159,6 @@ _BOUND: dict[tuple, tuple] = {}
 
 
 # ----- kubelet ---------------------------------------------------------------------------
-
-
-_NORMAL, _NEVER_READY = ImageBehaviour(), ImageBehaviour(never_ready=True)
-
-
-def image_behaviour(st: ClusterState, pod: dict, image: str) -> ImageBehaviour:
-    """The behaviour of `image` in `pod`: Config.images, then the shared conventions."""
-    b = st.config.images.get(image)
-    if b is None:
-        b = _NEVER_READY if "never-ready" in image else _NORMAL
-    ann = pod["metadata"].get("annotations") or {}
-    if ann.get(NEVER_READY_ANNOTATION) == "true":
-        b = replace(b, never_ready=True)
-    if READY_AFTER_ANNOTATION in ann:
-        try:
-            b = replace(b, ready_after_ms=int(float(ann[READY_AFTER_ANNOTATION]) * 1000))
-        except ValueError:
-            pass
-    return b
 
 
 def sync_pod(st: ClusterState, ns: str, name: str) -> ClusterState:

@@ -239,3 +239,12 @@ def _fails_with_text(world, text: str):
 @step("命令成功")
 def _succeeds(world):
     assert world.last.ok, f"`{world.last.command}` failed:\n{world.last.error}"
+
+
+@step("the output has these lines, in any order:")
+@step("输出包含这些行(顺序不限):")
+def _output_lines_any_order(world, docstring: str):
+    """The output's lines are exactly the docstring's, in any order (printenv's order is the runtime's)."""
+    got = sorted(" ".join(ln.split()) for ln in world.last.output.splitlines() if ln.strip())
+    want = sorted(" ".join(ln.split()) for ln in docstring.splitlines() if ln.strip())
+    assert got == want, f"The output of `{world.last.command}` is:\n{world.last.output}\n--- expected these lines in any order:\n{docstring}"

@@ -13,6 +13,20 @@ merge with the last-applied-configuration annotation, `rollout undo` copies the 
 ReplicaSet's template and annotations with a JSON patch (`model.kubectl.undo_plan`),
 `rollout restart` stamps `kubectl.kubernetes.io/restartedAt`.
 
+Nodes: on the local cluster (`cluster/`), a namespace labelled ``kubesim.dev/node: real``
+sends its pods to the real node (a kubelet with containerd; an admission policy adds the
+node selector, the toleration of the node's taint and the image conventions' readiness
+probe); other namespaces use the KWOK nodes. The driver picks the real node when the
+cluster has one (``node="real"``/``"kwok"`` forces a choice). On a node that runs
+containers the driver has the ``kubelet`` capability (exec), and with the local cluster's
+image conventions also ``faults``: a crash is a signal to the container's init, forced
+readiness a file its readiness probe reads (`model.images`).
+
+Node ports are cluster-wide, so scenarios that run side by side in their namespaces would
+refuse each other's (the article's 31000 and 31001): each driver maps the node ports a
+scenario asks for to ports it holds alone (a lock file per port in the temp dir) and maps
+them back in everything it reads, error messages included.
+
 Abstracts: watches of different kinds are merged in arrival order, so one observation
 may show, say, a pod a moment before its Endpoints catch up (the API offers no
 cross-kind snapshot).
@@ -21,7 +35,11 @@ cross-kind snapshot).
 from __future__ import annotations
 
 import atexit
+import dataclasses
+import fcntl
 import os
+import re
+import tempfile
 import datetime as _dt
 import json
 import threading
@@ -29,11 +47,12 @@ import time
 import uuid
 from typing import Callable
 
+from kubesim.model import images as conventions
 from kubesim.model import kubectl as mk
 from kubesim.model.errors import ApiError, Cause, ControllerError
 from kubesim.model.manifest import load_documents
 
-from ..driver import KINDS, CapabilityMissing, NotSettledError, Observation
+from ..driver import KINDS, CapabilityMissing, DriverLoadError, NotSettledError, Observation
 
 _PATHS = {
     "Pod": ("/api/v1", "pods"),
@@ -51,6 +70,10 @@ RUN_LABEL = "kubesim.dev/run"
 #: Seconds by which a watch event may trail the write it reports (controllers compute a
 #: status, the API server stores it, the watch delivers it).
 WATCH_SLACK_SECONDS = 2.0
+#: The label that sends a namespace's pods to the local cluster's real node (cluster/images.py).
+NODE_LABEL = "kubesim.dev/node"
+#: The admission policy that carries the image conventions to the real node.
+POLICY = "kubesim-real-node"
 
 
 def _api_error(code: int, body: bytes | str | None) -> ApiError:
@@ -80,6 +103,20 @@ def _api_error(code: int, body: bytes | str | None) -> ApiError:
     return err
 
 
+def _missing_config(pod: dict, configmaps: list[dict]) -> bool:
+    """Whether a ConfigMap or key that the pod's containers need (not optional) is missing."""
+    data = {c["metadata"]["name"]: c.get("data") or {} for c in configmaps}
+    spec = pod.get("spec") or {}
+    for c in [*(spec.get("initContainers") or ()), *(spec.get("containers") or ())]:
+        for ref in (e.get("configMapRef") for e in c.get("envFrom") or ()):
+            if ref and not ref.get("optional") and ref.get("name") not in data:
+                return True
+        for ref in ((e.get("valueFrom") or {}).get("configMapKeyRef") for e in c.get("env") or ()):
+            if ref and not ref.get("optional") and ref.get("key") not in data.get(ref.get("name"), {}):
+                return True
+    return False
+
+
 class ClusterDriver:
     """`Driver` over a real cluster reached through a kubeconfig context."""
 
@@ -93,6 +130,7 @@ class ClusterDriver:
         namespace: str | None = None,
         quiet_seconds: float = 2.0,
         request_timeout: float = 30.0,
+        node: str | None = None,
     ) -> None:
         kube_context = kube_context or context
         kubeconfig = kubeconfig or os.environ.get("KUBECONFIG") or None
@@ -116,7 +154,14 @@ class ClusterDriver:
         self._t0 = time.monotonic()
         self._epoch = time.time()
         self._started = False
-        self.capabilities = frozenset()
+        self._capabilities: frozenset | None = None
+        node = node or os.environ.get("KUBESIM_NODE") or None
+        if node not in (None, "real", "kwok"):
+            raise ValueError(f"node must be 'real' or 'kwok', not {node!r}")
+        self.node = node
+        self._port_locks: dict[int, int] = {}  # actual node port -> lock file descriptor
+        self._port_map: dict[int, int] = {}  # node port asked for -> actual
+        self._port_back: dict[int, int] = {}  # actual -> asked for
 
     # ----- raw REST ----------------------------------------------------------------------
     def _request(self, method: str, path: str, body=None, query=None, content_type: str = "application/json", stream: bool = False):
@@ -147,9 +192,48 @@ class ClusterDriver:
         return path
 
     # ----- lifecycle ---------------------------------------------------------------------
+    @property
+    def capabilities(self) -> frozenset:
+        """Known before `start` (tests are skipped on them): asks the cluster on first use."""
+        if self._capabilities is None:
+            self._choose_node()
+        return self._capabilities
+
+    def _choose_node(self) -> None:
+        """Pick the real node or the KWOK nodes, and the capabilities that go with them."""
+        try:
+            nodes = self._request("GET", "/api/v1/nodes").get("items", [])
+        except ApiError:
+            raise
+        except Exception as err:  # noqa: BLE001 - connection refused, TLS, DNS: one clear line
+            raise DriverLoadError(f"The cluster of kubeconfig context {self.context!r} cannot be reached ({type(err).__name__}): is it up? (cluster/up.sh starts the local one)") from None
+        real = [n for n in nodes if (n["metadata"].get("labels") or {}).get(NODE_LABEL) == "real"]
+        fake = [n for n in nodes if (n["metadata"].get("annotations") or {}).get("kwok.x-k8s.io/node") == "fake"]
+        if self.node is None:
+            self.node = "real" if real else "kwok"
+        if self.node == "real" and not real:
+            raise ValueError("node='real': the cluster has no node labelled kubesim.dev/node=real (cluster/up.sh starts one)")
+        try:
+            self._request("GET", f"/apis/admissionregistration.k8s.io/v1/mutatingadmissionpolicies/{POLICY}")
+            conventions_here = True
+        except ApiError:
+            conventions_here = False
+        if self.node == "real":
+            self._capabilities = frozenset({"kubelet", "faults"} if conventions_here else {"kubelet"})
+        elif nodes and len(fake) == len(nodes):
+            self._capabilities = frozenset()
+        elif fake:  # KWOK nodes asked for, next to nodes that run containers: no way to choose
+            self._capabilities = frozenset()
+        else:
+            self._capabilities = frozenset({"kubelet"})
+
     def start(self) -> None:
         """Create the scenario's namespace and start watching it."""
+        if self._capabilities is None:
+            self._choose_node()
         labels = {**MANAGED_BY, RUN_LABEL: self.run_id}
+        if self.node == "real":
+            labels[NODE_LABEL] = "real"
         body = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": self.namespace, "labels": labels}}
         self._request("POST", "/api/v1/namespaces", body)
         self._started = True
@@ -161,9 +245,6 @@ class ClusterDriver:
                 break
             except ApiError:
                 time.sleep(0.2)
-        nodes = self._request("GET", "/api/v1/nodes").get("items", [])
-        kwok = nodes and all((n["metadata"].get("annotations") or {}).get("kwok.x-k8s.io/node") == "fake" for n in nodes)
-        self.capabilities = frozenset() if kwok else frozenset({"kubelet"})
         self._t0 = time.monotonic()
         self._epoch = time.time()
         for kind in _WATCHED:
@@ -201,6 +282,7 @@ class ClusterDriver:
                 break
             time.sleep(0.5)
         self._subscribers.clear()
+        self._release_ports()
         try:
             atexit.unregister(self.stop)
         except Exception:  # noqa: BLE001
@@ -218,7 +300,7 @@ class ClusterDriver:
             try:
                 listing = self._request("GET", self._path(kind))
                 with self._lock:
-                    self._cache[kind] = {o["metadata"]["name"]: {**o, "kind": kind, "apiVersion": listing.get("apiVersion", "v1")} for o in listing.get("items", [])}
+                    self._cache[kind] = {o["metadata"]["name"]: self._ports_back({**o, "kind": kind, "apiVersion": listing.get("apiVersion", "v1")}) for o in listing.get("items", [])}
                 self._changed()
                 rv = listing["metadata"].get("resourceVersion")
                 resp = self._request("GET", self._path(kind), query=[("watch", "1"), ("resourceVersion", rv), ("allowWatchBookmarks", "false"), ("timeoutSeconds", "300")], stream=True)
@@ -236,7 +318,7 @@ class ClusterDriver:
                         if event["type"] == "DELETED":
                             self._cache[kind].pop(name, None)
                         else:
-                            self._cache[kind][name] = obj
+                            self._cache[kind][name] = self._ports_back(obj) if kind == "Service" else obj
                     self._changed()
                 resp.release_conn()
             except Exception:  # noqa: BLE001 - a broken watch is re-listed
@@ -285,7 +367,73 @@ class ClusterDriver:
                 raise
         return lines
 
+    # ----- node ports ----------------------------------------------------------------------
+    # Node ports are cluster-wide, and many scenarios ask for the article's 31000/31001: run
+    # side by side in their namespaces, they would refuse each other. So each driver maps the
+    # node ports a scenario asks for (30000-32767) to ports it holds alone (a lock file per
+    # port, and no Service in the cluster using it), and maps them back in everything it reads
+    # (objects, watch events, error messages). Ports outside the range go to the API unchanged.
+    _NODE_PORTS = range(30000, 32768)
+    _POOL = range(32000, 32768)
+
+    def _actual_port(self, port: int) -> int:
+        if port in self._port_map:
+            return self._port_map[port]
+        used = {p.get("nodePort") for svc in self._request("GET", "/api/v1/services").get("items", []) for p in (svc.get("spec") or {}).get("ports") or ()}
+        safe = re.sub(r"[^A-Za-z0-9_.-]", "_", self.context)
+        start = (os.getpid() * 7 + len(self._port_map) * 131) % len(self._POOL)
+        for k in range(len(self._POOL)):
+            candidate = self._POOL[(start + k) % len(self._POOL)]
+            if candidate in used or candidate in self._port_locks:
+                continue
+            fd = os.open(os.path.join(tempfile.gettempdir(), f"kubesim-nodeport-{safe}-{candidate}.lock"), os.O_CREAT | os.O_RDWR, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # held until stop(), or until this process dies
+            except OSError:
+                os.close(fd)
+                continue
+            self._port_locks[candidate] = fd
+            self._port_map[port] = candidate
+            self._port_back[candidate] = port
+            return candidate
+        raise ControllerError("no free node port left for this scenario")
+
+    def _ports_to_actual(self, obj: dict) -> None:
+        if obj.get("kind") != "Service":
+            return
+        for p in (obj.get("spec") or {}).get("ports") or ():
+            if isinstance(p, dict) and isinstance(p.get("nodePort"), int) and not isinstance(p.get("nodePort"), bool) and p["nodePort"] in self._NODE_PORTS:
+                p["nodePort"] = self._actual_port(p["nodePort"])
+
+    def _ports_back(self, obj: dict) -> dict:
+        """The object as the scenario wrote it: mapped node ports back to the ones it asked for."""
+        ports = (obj.get("spec") or {}).get("ports") if isinstance(obj, dict) else None
+        if ports and self._port_back and any(isinstance(p, dict) and p.get("nodePort") in self._port_back for p in ports):
+            obj = {**obj, "spec": {**obj["spec"], "ports": [{**p, "nodePort": self._port_back[p["nodePort"]]} if isinstance(p, dict) and p.get("nodePort") in self._port_back else p for p in ports]}}
+        return obj
+
+    def _error_back(self, err: ApiError) -> ApiError:
+        for actual, asked in self._port_back.items():
+            err.message = err.message.replace(str(actual), str(asked))
+            err.causes = tuple(dataclasses.replace(c, detail=c.detail.replace(str(actual), str(asked)), value=asked if c.value == actual else c.value) for c in err.causes)
+        err.args = (err.message, *err.args[1:])
+        return err
+
+    def _release_ports(self) -> None:
+        for fd in self._port_locks.values():
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        self._port_locks.clear()
+
     def _apply_one(self, manifest: dict) -> str:
+        try:
+            return self._apply_mapped(manifest)
+        except ApiError as err:
+            raise self._error_back(err) from None
+
+    def _apply_mapped(self, manifest: dict) -> str:
         kind, name = manifest["kind"], manifest["metadata"]["name"]
         desired = json.loads(json.dumps(manifest))
         desired["metadata"].setdefault("annotations", {})[mk.du.LAST_APPLIED] = mk._last_applied(manifest, self.namespace)
@@ -294,13 +442,17 @@ class ClusterDriver:
         except ApiError as err:
             if err.reason != "NotFound":
                 raise
+            self._ports_to_actual(desired)
             self._request("POST", self._path(kind), desired)
             return f"{mk.ref(kind, name)} created"
+        live = self._ports_back({**live, "kind": kind})
         previous = json.loads((live["metadata"].get("annotations") or {}).get(mk.du.LAST_APPLIED, "{}") or "{}")
         merged = mk._three_way(mk._strip_server_fields(live), previous, desired)
         if merged == mk._strip_server_fields(live):
             return f"{mk.ref(kind, name)} unchanged"
         merged["metadata"]["resourceVersion"] = live["metadata"]["resourceVersion"]
+        merged["kind"] = kind
+        self._ports_to_actual(merged)
         self._request("PUT", self._path(kind, name), merged)
         return f"{mk.ref(kind, name)} configured"
 
@@ -316,12 +468,13 @@ class ClusterDriver:
             if err.reason == "NotFound":
                 return None
             raise
-        return obj
+        return self._ports_back(obj) if kind == "Service" else obj
 
     def list(self, kind: str) -> list[dict]:
         listing = self._request("GET", self._path(kind))
         api_version = listing.get("apiVersion", "v1")
-        return sorted(({**o, "kind": kind, "apiVersion": api_version} for o in listing.get("items", [])), key=lambda o: o["metadata"]["name"])
+        items = ({**o, "kind": kind, "apiVersion": api_version} for o in listing.get("items", []))
+        return sorted((self._ports_back(o) if kind == "Service" else o for o in items), key=lambda o: o["metadata"]["name"])
 
     def scale(self, kind: str, name: str, replicas: int) -> str:
         self._request("PATCH", self._path(kind, name, "scale"), {"spec": {"replicas": replicas}}, content_type="application/merge-patch+json")
@@ -375,21 +528,16 @@ class ClusterDriver:
     def exec_env(self, pod: str, container: str | None = None) -> dict[str, str]:
         if "kubelet" not in self.capabilities:
             raise CapabilityMissing("The cluster's nodes are simulated (KWOK) and run no containers, so a container's environment cannot be read.")
-        from kubernetes.stream import stream
-
-        core = self._client_mod.CoreV1Api(self.api)
-        kwargs = {"container": container} if container else {}
-        out = stream(core.connect_get_namespaced_pod_exec, pod, self.namespace, command=["printenv"], stderr=True, stdin=False, stdout=True, tty=False, **kwargs)
+        out = self._exec(pod, ["printenv"], container)
         return dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
+
+    _NO_FILE = "__kubesim: no such file__"
 
     def read_file(self, pod: str, path: str, container: str | None = None) -> str | None:
         if "kubelet" not in self.capabilities:
             raise CapabilityMissing("The cluster's nodes are simulated (KWOK) and run no containers, so a container's files cannot be read.")
-        from kubernetes.stream import stream
-
-        core = self._client_mod.CoreV1Api(self.api)
-        kwargs = {"container": container} if container else {}
-        return stream(core.connect_get_namespaced_pod_exec, pod, self.namespace, command=["cat", path], stderr=False, stdin=False, stdout=True, tty=False, **kwargs)
+        out = self._exec(pod, ["sh", "-c", f'if [ -f "$1" ]; then cat "$1"; else echo "{self._NO_FILE}"; fi', "sh", path], container, stderr=False)
+        return None if out.strip() == self._NO_FILE else out
 
     # ----- time --------------------------------------------------------------------------
     def unsettled(self) -> list[str]:
@@ -420,11 +568,34 @@ class ClusterDriver:
                 out.append(f"Pod/{name}: terminating")
                 continue
             status = p.get("status") or {}
-            waiting = [c.get("state", {}).get("waiting", {}).get("reason") for c in status.get("containerStatuses") or ()]
+            waiting = [c.get("state", {}).get("waiting", {}).get("reason") for c in [*(status.get("initContainerStatuses") or ()), *(status.get("containerStatuses") or ())]]
             stuck = any(r and r not in ("ContainerCreating", "PodInitializing") for r in waiting)
             if status.get("phase") == "Pending" and not stuck:
                 out.append(f"Pod/{name}: starting")
+            elif self.node == "real" and status.get("phase") == "Running" and self._awaiting_readiness(p):
+                out.append(f"Pod/{name}: running, its readiness probe has not passed yet")
+            elif "CreateContainerConfigError" in waiting and not _missing_config(p, obs.of("ConfigMap")):
+                # a real kubelet retries on its next pod sync (up to ~10 s later), not on the ConfigMap's arrival
+                out.append(f"Pod/{name}: its ConfigMaps exist now; waiting for the kubelet's retry")
         return out
+
+    @staticmethod
+    def _awaiting_readiness(pod: dict, grace: float = 10.0) -> bool:
+        """A running pod that the image conventions say will become ready, and has not yet: its
+        readiness probe is due (within its ready-after delay plus `grace` seconds of the start)."""
+        status = pod.get("status") or {}
+        if any(c.get("type") == "Ready" and c.get("status") == "True" for c in status.get("conditions") or ()):
+            return False
+        ann = pod["metadata"].get("annotations") or {}
+        if ann.get(conventions.NEVER_READY_ANNOTATION) == "true" or any(conventions.named_behaviour(c.get("image", "")).never_ready for c in pod["spec"].get("containers") or ()):
+            return False
+        try:
+            after = max(float(ann.get(conventions.READY_AFTER_ANNOTATION, "0")), 0.0)
+        except ValueError:
+            after = 0.0
+        starts = [(c.get("state") or {}).get("running", {}).get("startedAt") for c in status.get("containerStatuses") or ()]
+        starts = [_dt.datetime.fromisoformat(t.replace("Z", "+00:00")).timestamp() for t in starts if t]
+        return bool(starts) and time.time() - max(starts) < after + grace
 
     def settle(self, timeout: float = 600.0) -> None:
         """Wait until no watch event arrived for `quiet_seconds` and nothing is still rolling."""
@@ -443,8 +614,63 @@ class ClusterDriver:
         """Real time passes: the cluster has no logical clock."""
         time.sleep(seconds)
 
+    # ----- faults, by real means (the image conventions' init, model.images) ----------------
+    def _exec(self, pod: str, command: list[str], container: str | None = None, stderr: bool = True) -> str:
+        """`kubectl exec POD -- COMMAND`: its output; the API server's refusal as kubectl words it."""
+        from kubernetes.client.exceptions import ApiException
+        from kubernetes.stream import stream
+
+        core = self._client_mod.CoreV1Api(self.api)
+        kwargs = {"container": container} if container else {}
+        try:
+            return stream(core.connect_get_namespaced_pod_exec, pod, self.namespace, command=command, stderr=stderr, stdin=False, stdout=True, tty=False, **kwargs)
+        except ApiException as err:
+            text = f"{err.reason or ''} {err.body or ''}"
+            try:
+                message = json.loads(err.body or "{}").get("message") or ""
+            except (TypeError, ValueError):
+                message = ""
+            if not message:
+                found = re.search(r'"message":\s*"((?:[^"\\]|\\.)*)"', text)
+                message = json.loads(f'"{found.group(1)}"') if found else text.strip()
+            raise ControllerError(message if message.startswith("unable to upgrade connection") else f"unable to upgrade connection: {message}") from None
+
+    def _container_status(self, pod: str, container: str | None) -> dict:
+        p = self.get("Pod", pod) or {}
+        statuses = (p.get("status") or {}).get("containerStatuses") or []
+        for c in statuses:
+            if container is None or c.get("name") == container:
+                return c
+        return {}
+
     def crash(self, pod: str, container: str | None = None) -> None:
-        raise CapabilityMissing("A real cluster cannot crash a container on request.")
+        """The container's init exits with code 1 (a crash); waits until the kubelet restarted it."""
+        if "faults" not in self.capabilities:
+            raise CapabilityMissing("Crashing a container needs the local cluster's real node and its image conventions (cluster/up.sh).")
+        before = self._container_status(pod, container).get("restartCount", 0)
+        self._exec(pod, ["kill", f"-{conventions.CRASH_SIGNAL}", "1"], container)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            st = self._container_status(pod, container)
+            if st.get("restartCount", 0) > before and "running" in (st.get("state") or {}):
+                return
+            time.sleep(0.2)
+        raise NotSettledError(f"Pod {pod}: the crashed container was not restarted within 60 s.")
 
     def set_readiness(self, pod: str, ready: bool | None) -> None:
-        raise CapabilityMissing("A real cluster cannot force a pod's readiness on request.")
+        """Write (or remove) the file the container's readiness probe reads; waits until the pod shows it."""
+        if "faults" not in self.capabilities:
+            raise CapabilityMissing("Forcing readiness needs the local cluster's real node and its image conventions (cluster/up.sh).")
+        path = conventions.READINESS_FILE
+        script = f"rm -f {path}" if ready is None else f"echo {1 if ready else 0} > {path}"
+        self._exec(pod, ["sh", "-c", script])
+        if ready is None:
+            return
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            p = self.get("Pod", pod) or {}
+            conds = {c["type"]: c["status"] for c in (p.get("status") or {}).get("conditions") or ()}
+            if conds.get("Ready") == ("True" if ready else "False"):
+                return
+            time.sleep(0.2)
+        raise NotSettledError(f"Pod {pod}: Ready did not become {ready} within 30 s.")

@@ -24,7 +24,7 @@ spec:
     spec:
       containers:
       - name: slow
-        image: slow:1
+        image: rainbow/mc-user:1.0.RELEASE
 """
 
 
