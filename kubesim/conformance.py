@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -101,6 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--keep-up", action="store_true", help="leave the control plane running afterwards")
     ap.add_argument("--out", default=str(ROOT / "report" / "conformance"), help="where to write the JUnit reports and the table")
     ap.add_argument("-k", dest="keyword", default=None, help="only scenarios matching this pytest -k expression")
+    ap.add_argument("--differential", action="store_true", help="also run the differential profile (generated scripts, model against cluster; over 10 minutes here)")
     ap.add_argument("--workers", type=int, default=int(os.environ.get("KUBESIM_CONFORMANCE_WORKERS", "6")), help="cluster scenarios run at once, each in its own namespace (default 6)")
     args = ap.parse_args(argv)
     if args.workers < 1:
@@ -113,6 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     timings: dict[str, float] = {}
     leftovers: list[str] = []
     cleanup_code = None
+    differential_code = 0
     down_code = 0
     started = False
     try:
@@ -131,7 +134,10 @@ def main(argv: list[str] | None = None) -> int:
             model_done = threading.Thread(target=lambda: (model_proc.wait(), timings.__setitem__("model run", time.monotonic() - t)), daemon=True)
             model_done.start()
             try:
-                _, timings["cluster run"] = run_scenarios("cluster", out / "cluster.xml", extra, env, args.workers)
+                # every rollout/rollback scenario's trace is recorded and checked against the model (kubesim.trace)
+                shutil.rmtree(out / "traces", ignore_errors=True)
+                trace = ["--trace-dir", str(out / "traces")]
+                _, timings["cluster run"] = run_scenarios("cluster", out / "cluster.xml", extra + trace, env, args.workers)
             finally:
                 model_done.join()
         print("model run (side by side with the cluster run):", (out / "model.log").read_text()[-1500:])
@@ -143,6 +149,15 @@ def main(argv: list[str] | None = None) -> int:
             env={**env, "KUBESIM_CLUSTER_CONTEXT": CONTEXT, "KUBESIM_MEASURE_FILE": str(out / "real-node.txt")},
         )
         timings["cleanup and real-node checks"] = time.monotonic() - t
+        if args.differential:
+            # generated scripts on the model and on the cluster, compared step by step (kubesim.differential)
+            t = time.monotonic()
+            differential_code = subprocess.call(
+                [sys.executable, "-m", "pytest", "tests/differential/conformance", "-q", "-p", "no:cacheprovider",
+                 "--driver", "cluster", "--kube-context", CONTEXT, f"--junitxml={out / 'differential.xml'}"],
+                cwd=ROOT, env={**env, "KUBESIM_DIFFERENTIAL_OUT": str(out / "differential")},
+            )  # fmt: skip
+            timings["differential"] = time.monotonic() - t
         leftovers = wait_for_cleanup()
     finally:
         if started and not args.keep_up:
@@ -156,6 +171,11 @@ def main(argv: list[str] | None = None) -> int:
     cleanup = outcomes(out / "cleanup.xml")
     if (out / "real-node.txt").exists():
         text += "\n" + (out / "real-node.txt").read_text().strip()
+    if (out / "traces" / "summary.txt").exists():
+        lines = (out / "traces" / "summary.txt").read_text().splitlines()
+        text += f"\ntraces checked against the model: {sum(' valid ' in x for x in lines)} valid of {len(lines)} (each: {out / 'traces' / 'summary.txt'})"
+    if args.differential:
+        text += "\ndifferential (model against cluster, tests/differential/conformance): " + ", ".join(f"{k.split('::')[-1]} {v[0]}" for k, v in sorted(outcomes(out / "differential.xml").items()))
     if down_code:
         text += "\ncluster/down.sh failed: the real node's host changes were not all undone (see cluster/_host.diff)"
     text += "\ncleanup after failure, timeout and Ctrl-C, and the real node (tests/cluster): " + ", ".join(f"{k.split('::')[-1]} {v[0]}" for k, v in sorted(cleanup.items()))
@@ -167,6 +187,7 @@ def main(argv: list[str] | None = None) -> int:
         or not cluster
         or bool(leftovers)
         or cleanup_code != 0
+        or differential_code != 0
         or down_code != 0
     )
     return 1 if failed else 0
