@@ -508,7 +508,7 @@ def _metadata_decode_error(obj: dict, source: str, index: int, kind: str, name: 
     from kubesim.model import validation
 
     if not isinstance(meta, dict):
-        detail = (f"json: cannot unmarshal {validation._json_kind(meta)} into Go struct field "
+        detail = (f"json: cannot unmarshal {validation.json_kind(meta)} into Go struct field "
                   "metadataOnlyObject.metadata of type v1.ObjectMeta")
         field = "metadata"
     else:

@@ -251,7 +251,8 @@ def decode(obj: dict, schema: tuple, kind: str, api_version: str) -> dict:
     return result
 
 
-def _json_kind(value: Any) -> str:
+def json_kind(value: Any) -> str:
+    """The word Go's `UnmarshalTypeError` uses for a JSON value."""
     if isinstance(value, bool):
         return "bool"
     if isinstance(value, (int, float)):
@@ -263,7 +264,8 @@ def _json_kind(value: Any) -> str:
     return "object"
 
 
-def _number_text(value: int | float) -> str:
+def number_text(value: int | float) -> str:
+    """A JSON number as Go's encoding/json prints it in an `UnmarshalTypeError`."""
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e21:
         return str(int(value))
     return repr(value) if isinstance(value, float) else str(value)
@@ -273,7 +275,7 @@ def _type_error(state: _DecodeState, value: Any, go_type: str, struct: str, fiel
     """Record Go's `UnmarshalTypeError` text, keeping only the first (`decodeState.saveError`)."""
     if state.type_error is not None:
         return
-    what = shown or _json_kind(value)
+    what = shown or json_kind(value)
     if fields:
         state.type_error = f"json: cannot unmarshal {what} into Go struct field {struct}.{'.'.join(fields)} of type {go_type}"
     else:
@@ -319,10 +321,10 @@ def _decode_int(value, go_type, state, fields, struct):
         return _type_error(state, value, go_type, struct, fields)
     bits = 32 if go_type == "int32" else 64
     if isinstance(value, float) and (not value.is_integer() or math.isinf(value)):
-        return _type_error(state, value, go_type, struct, fields, f"number {_number_text(value)}")
+        return _type_error(state, value, go_type, struct, fields, f"number {number_text(value)}")
     number = int(value)
     if not -(2 ** (bits - 1)) <= number < 2 ** (bits - 1):
-        return _type_error(state, value, go_type, struct, fields, f"number {_number_text(value)}")
+        return _type_error(state, value, go_type, struct, fields, f"number {number_text(value)}")
     return number
 
 

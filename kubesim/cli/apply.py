@@ -13,25 +13,9 @@ import re
 from kubesim import model as m
 from kubesim.model.manifest import load_each
 from kubesim.model.state import KINDS
+from kubesim.model.validation import json_kind as value_kind, number_text
 
 from .common import Ctx, UserError, error_text, read_files
-
-
-def _json_kind(value) -> str:
-    """The word Go's `UnmarshalTypeError` uses for a JSON value."""
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, (int, float)):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    return "array" if isinstance(value, list) else "object"
-
-
-def _number_text(value) -> str:
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e21:
-        return str(int(value))
-    return repr(value) if isinstance(value, float) else str(value)
 
 
 def precise_field(obj: dict, go_fields: list[str], json_kind: str, shown: str = "") -> str | None:
@@ -44,7 +28,7 @@ def precise_field(obj: dict, go_fields: list[str], json_kind: str, shown: str = 
     """
 
     def fits(value) -> bool:
-        return _json_kind(value) == json_kind and (not shown or (json_kind == "number" and _number_text(value) == shown))
+        return value_kind(value) == json_kind and (not shown or (json_kind == "number" and number_text(value) == shown))
 
     def walk(value, fields: list[str], path: str) -> str | None:
         if isinstance(value, list) and (fields or not fits(value)):
