@@ -5,7 +5,8 @@
 items of a `kind: List`). A file with no valid document must
 leave the state file byte for byte as it was; one with valid documents must leave the state that applying
 only those documents gives (compared as `kubesim get all,cm,ep,ns -o json`). Each run must stay within a
-time and a traced-memory bound. Also: a 50 MB file generated into tmp_path, and a long line.
+traced-memory bound (how long each takes is a figure printed by `python -m bench.bad_input`, never a
+wall-clock assertion here). Also: a 50 MB file generated into tmp_path, and a long line.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ import contextlib
 import io
 import os
 import shutil
-import time
 import tracemalloc
 from pathlib import Path
 
@@ -29,7 +29,6 @@ HERE = Path(__file__).resolve().parent
 CORPUS = HERE / "corpus"
 from kubesim.tour import ARTICLE
 ROWS = yaml.safe_load((HERE / "expectations.yaml").read_text(encoding="utf-8"))
-TIME_LIMIT_S = 5.0
 MEMORY_LIMIT = 256 * 1024 * 1024
 
 
@@ -87,9 +86,7 @@ def test_bad_input_is_refused_cleanly(row, baseline, tmp_path, monkeypatch):
     clean = False
     try:
         tracemalloc.start()
-        started = time.perf_counter()
         code, out, err = run(["--state", str(state), "apply", "-f", row["file"]])
-        elapsed = time.perf_counter() - started
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
         assert "Traceback" not in out + err
@@ -98,7 +95,7 @@ def test_bad_input_is_refused_cleanly(row, baseline, tmp_path, monkeypatch):
             assert err == "" and row["valid_documents"] == list(range(1, len(_documents((CORPUS / row["file"]).read_bytes())) + 1))
         else:
             assert code == 1 and row["file"] in err or "no objects passed to apply" in err
-        assert elapsed < TIME_LIMIT_S and peak < MEMORY_LIMIT, (elapsed, peak)
+        assert peak < MEMORY_LIMIT, peak
         valid = row.get("valid_documents") or []
         if not valid and not row.get("valid_manifest"):
             assert state.read_bytes() == before, "a refused file changed the state"
@@ -126,15 +123,13 @@ def _generated(tmp_path: Path, name: str, data: bytes, baseline: Path, words: st
     clean = False
     try:
         tracemalloc.start()
-        started = time.perf_counter()
         code, out, err = run(["--state", str(state), "apply", "-f", str(tmp_path / name)])
-        elapsed = time.perf_counter() - started
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
         assert code == 1 and out == "" and "Traceback" not in err
         assert name in err and words in err, err
         assert state.read_bytes() == before
-        assert elapsed < TIME_LIMIT_S and peak < MEMORY_LIMIT, (elapsed, peak)
+        assert peak < MEMORY_LIMIT, peak
         clean = True
     finally:
         if tracemalloc.is_tracing():
@@ -142,7 +137,7 @@ def _generated(tmp_path: Path, name: str, data: bytes, baseline: Path, words: st
         record("bad input", "exhaust", 1, int(clean))
 
 
-def test_a_50_mb_file_is_refused_in_bounded_time_and_memory(tmp_path, baseline, monkeypatch):
+def test_a_50_mb_file_is_refused_in_bounded_memory(tmp_path, baseline, monkeypatch):
     monkeypatch.chdir(tmp_path)
     one = b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: big-%d\ndata:\n  KEY: " + b"x" * 900 + b"\n---\n"
     data = b"".join(one.replace(b"%d", str(i).encode()) for i in range(50 * 1024 * 1024 // len(one) + 1))
