@@ -26,7 +26,7 @@ import importlib.util
 from dataclasses import dataclass, field
 from typing import Callable, Protocol, runtime_checkable
 
-KINDS = ("Namespace", "ConfigMap", "Service", "Endpoints", "Deployment", "ReplicaSet", "Pod", "Event")
+from kubesim.model.kinds import KIND_NAMES as KINDS
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,7 @@ import sys
 from typing import Iterator
 
 from kubesim import model as m
+from kubesim.model.kinds import kind_of
 
 from .driver import NotSettledError
 from .drivers.model import ModelDriver
@@ -210,11 +211,8 @@ def _pod_arg(text: str) -> str:
     return text.split("/", 1)[1] if text.startswith("pod/") else text
 
 
-_KINDS = {"deployment": "Deployment", "deployments": "Deployment", "pod": "Pod", "pods": "Pod", "replicaset": "ReplicaSet", "service": "Service", "configmap": "ConfigMap"}
-
-
 def _kind(word: str) -> str:
-    return _KINDS.get(word.split(".")[0].lower(), word)
+    return kind_of(word) or word
 
 
 def replay(script: str, *, check: bool = True, config: m.Config | None = None) -> Runner:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 
+from .kinds import CLUSTER_SCOPED, KIND_NAMES
 from .state import ClusterState
 
-OBSERVED_KINDS = ("Namespace", "ConfigMap", "Service", "Endpoints", "Deployment", "ReplicaSet", "Pod")
+#: What an observation holds: every kind but the events.
+OBSERVED_KINDS = tuple(k for k in KIND_NAMES if k != "Event")
 
 
 def observe(st: ClusterState, namespace: str | None = None, kinds=OBSERVED_KINDS) -> dict:
@@ -15,7 +17,7 @@ def observe(st: ClusterState, namespace: str | None = None, kinds=OBSERVED_KINDS
     Objects are sorted by namespace and name; they are shared with the state, so treat
     them as read-only (or go through `to_json`).
     """
-    return {"time": st.now, "objects": {k: st.list(k, None if k == "Namespace" else namespace) for k in kinds}}
+    return {"time": st.now, "objects": {k: st.list(k, None if k in CLUSTER_SCOPED else namespace) for k in kinds}}
 
 
 def to_json(obj) -> str:

@@ -19,27 +19,17 @@ import json
 from .clock import rfc3339
 from .deployment import util as du
 from .errors import ApiError, ControllerError
-from .state import KINDS, ClusterState
-from .store import CLUSTER_SCOPED, begin_create, create, delete, update
+from .kinds import CLUSTER_SCOPED, KINDS, prefix
+from .state import ClusterState
+from .store import begin_create, create, delete, update
 from .strategicpatch import three_way
 from .validation import admit
 
-#: How kubectl names each kind in its output (`deployment.apps/web`).
-SHORT = {
-    "Pod": "pod",
-    "Service": "service",
-    "ConfigMap": "configmap",
-    "Namespace": "namespace",
-    "Endpoints": "endpoints",
-    "Event": "event",
-    "ReplicaSet": "replicaset.apps",
-    "Deployment": "deployment.apps",
-}
 _SERVER_FIELDS = ("uid", "resourceVersion", "creationTimestamp", "generation", "managedFields", "deletionTimestamp", "deletionGracePeriodSeconds", "selfLink")
 
 
 def ref(kind: str, name: str) -> str:
-    return f"{SHORT[kind]}/{name}"
+    return f"{prefix(kind)}/{name}"
 
 
 def _last_applied(obj: dict, namespace: str) -> str:
@@ -113,7 +103,7 @@ def apply(st: ClusterState, manifest: dict) -> tuple[ClusterState, str]:
 def _get(st: ClusterState, kind: str, ns: str, name: str) -> dict:
     obj = st.get(kind, "" if kind in CLUSTER_SCOPED else ns, name)
     if obj is None:
-        raise ApiError.not_found(KINDS[kind][1], name, ns)
+        raise ApiError.not_found(KINDS[kind].resource, name, ns)
     return obj
 
 
@@ -127,7 +117,7 @@ def delete_object(st: ClusterState, kind: str, ns: str, name: str, *, cascade: s
 
 def deleted_line(kind: str, name: str, ns: str) -> str:
     """What `kubectl delete` prints (v1.36 names the namespace of a namespaced object)."""
-    what = f'{SHORT[kind]} "{name}" deleted'
+    what = f'{prefix(kind)} "{name}" deleted'
     return what if kind in CLUSTER_SCOPED else f"{what} from {ns} namespace"
 
 

@@ -24,20 +24,9 @@ from dataclasses import dataclass
 import yaml
 
 from kubesim.model.errors import ManifestError
+from kubesim.model.kinds import SERVED_KINDS
 
 __all__ = ["Document", "SERVED_KINDS", "load_documents", "load_each"]
-
-#: The (apiVersion, kind) pairs the simulated API server serves; anything else is "no matches for kind".
-SERVED_KINDS = frozenset(
-    {
-        ("v1", "Pod"),
-        ("v1", "Service"),
-        ("v1", "ConfigMap"),
-        ("v1", "Namespace"),
-        ("apps/v1", "ReplicaSet"),
-        ("apps/v1", "Deployment"),
-    }
-)
 
 MAX_INPUT_BYTES = 16 * 1024 * 1024
 MAX_DEPTH = 200

@@ -16,20 +16,12 @@ import hashlib
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterator
 
+from . import kinds
 from .clock import DEFAULT_EPOCH
 from .pmap import EMPTY, Map, pmap
 
-# Kinds the model serves, with their API group/version and plural resource name.
-KINDS: dict[str, tuple[str, str]] = {
-    "Pod": ("v1", "pods"),
-    "Service": ("v1", "services"),
-    "Endpoints": ("v1", "endpoints"),
-    "ConfigMap": ("v1", "configmaps"),
-    "Namespace": ("v1", "namespaces"),
-    "Event": ("v1", "events"),
-    "ReplicaSet": ("apps/v1", "replicasets.apps"),
-    "Deployment": ("apps/v1", "deployments.apps"),
-}
+#: Kind -> (group/version, qualified resource), derived from `kinds` for `store.resource_of`.
+KINDS: dict[str, tuple[str, str]] = {k.kind: (k.api_version, k.resource) for k in kinds.KIND_LIST}
 
 Key = tuple  # (namespace, name); ("", name) for cluster-scoped kinds
 Work = tuple  # (controller, namespace, name) or ("gc", uid, propagation, ...)

@@ -30,6 +30,7 @@ import re
 from typing import Any
 
 from kubesim.model.errors import ApiError, Cause, GoJSON, go_json_string
+from kubesim.model.kinds import KINDS
 from kubesim.model.qos import qos_class
 
 __all__ = ["admit"]
@@ -186,11 +187,6 @@ SCHEMAS = {
         "slice", "[]v1.FinalizerName", _named("v1.FinalizerName"))}), "status": ANY}),
 }
 
-RESOURCES = {
-    "Deployment": "deployments.apps", "ReplicaSet": "replicasets.apps", "Pod": "pods", "Service": "services",
-    "ConfigMap": "configmaps", "Namespace": "namespaces",
-}
-
 # =============================================================================================== admit
 
 
@@ -217,7 +213,7 @@ def admit(obj: dict, *, old: dict | None = None, begin_create=None) -> dict:
         meta = decoded.get("metadata", {})
         raise ApiError.invalid(
             kind, meta.get("name", ""), causes, group="apps" if api_version == "apps/v1" else "",
-            resource=RESOURCES[kind], namespace=meta.get("namespace", ""),
+            resource=KINDS[kind].resource, namespace=meta.get("namespace", ""),
         )
     return decoded
 
@@ -246,7 +242,7 @@ def decode(obj: dict, schema: tuple, kind: str, api_version: str) -> dict:
         name = meta.get("name") if isinstance(meta.get("name"), str) else ""
         raise ApiError(
             "BadRequest", f'{kind} in version "{version}" cannot be handled as a {kind}: {detail}',
-            kind=kind, resource=RESOURCES[kind], name=name,
+            kind=kind, resource=KINDS[kind].resource, name=name,
         )
     return result
 
@@ -382,19 +378,12 @@ def _go_struct_type(name: str) -> str:
 def set_defaults(obj: dict, kind: str) -> None:
     """Apply the v1.36 defaulters and `PrepareForCreate` status resets to `obj` in place."""
     meta = obj.setdefault("metadata", {})
-    if kind == "Namespace":
+    if not KINDS[kind].namespaced:
         meta.pop("namespace", None)
     elif not meta.get("namespace"):
         meta["namespace"] = "default"
     obj.pop("status", None)
-    {
-        "Deployment": _default_deployment,
-        "ReplicaSet": _default_replicaset,
-        "Pod": _default_pod,
-        "Service": _default_service,
-        "ConfigMap": lambda o: None,
-        "Namespace": _default_namespace,
-    }[kind](obj)
+    DEFAULTERS[kind](obj)
 
 
 def _default_deployment(obj: dict) -> None:
@@ -556,6 +545,17 @@ def _default_namespace(obj: dict) -> None:
         meta.setdefault("labels", {})["kubernetes.io/metadata.name"] = meta["name"]
     obj["spec"] = {"finalizers": ["kubernetes"]}
     obj["status"] = {"phase": "Active"}
+
+
+#: Kind -> its v1.36 defaulters (`SetObjectDefaults_*`), for every kind `apply -f` accepts.
+DEFAULTERS = {
+    "Deployment": _default_deployment,
+    "ReplicaSet": _default_replicaset,
+    "Pod": _default_pod,
+    "Service": _default_service,
+    "ConfigMap": lambda o: None,
+    "Namespace": _default_namespace,
+}
 
 
 # =============================================================================================== validation helpers
@@ -1138,14 +1138,7 @@ def validate_pod_template(template: dict, field: str) -> list[Cause]:
 
 def validate(obj: dict, kind: str, old: dict | None = None) -> list[Cause]:
     """Return every field error the API server reports for `obj` (create, or update when `old` is given)."""
-    return {
-        "Deployment": _validate_deployment,
-        "ReplicaSet": _validate_replicaset,
-        "Pod": _validate_pod,
-        "Service": _validate_service,
-        "ConfigMap": _validate_config_map,
-        "Namespace": _validate_namespace,
-    }[kind](obj, old)
+    return VALIDATORS[kind](obj, old)
 
 
 def _validate_selector_and_template(spec: dict, kind_word: str) -> list[Cause]:
@@ -1390,6 +1383,17 @@ def _validate_service_port(port: dict, require_name: bool, names: set[str], path
     causes += _validate_protocol(port.get("protocol", ""), f"{path}.protocol")
     causes += _validate_port_num_or_name(port.get("targetPort", 0), f"{path}.targetPort")
     return causes
+
+
+#: Kind -> its `Validate*` / `Validate*Update` function (update when `old` is given).
+VALIDATORS = {
+    "Deployment": _validate_deployment,
+    "ReplicaSet": _validate_replicaset,
+    "Pod": _validate_pod,
+    "Service": _validate_service,
+    "ConfigMap": _validate_config_map,
+    "Namespace": _validate_namespace,
+}
 
 
 def to_json(obj: dict) -> str:

@@ -20,23 +20,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kubesim.model.errors import ApiError, ControllerError, ManifestError
+from kubesim.model.kinds import ALL_KINDS, kind_of, prefix, resource
 from pytest_bdd import parsers, step
 
 FEATURES = Path(__file__).resolve().parent.parent / "features"
 MANIFESTS = FEATURES / "manifests"
 
-#: kubectl's names for each kind (singular, plural, short).
-KIND_ALIASES = {
-    "Pod": ("po", "pod", "pods"),
-    "ReplicaSet": ("rs", "replicaset", "replicasets", "replicaset.apps", "replicasets.apps"),
-    "Deployment": ("deploy", "deployment", "deployments", "deployment.apps", "deployments.apps"),
-    "Service": ("svc", "service", "services"),
-    "Endpoints": ("ep", "endpoints"),
-    "ConfigMap": ("cm", "configmap", "configmaps"),
-    "Event": ("ev", "event", "events"),
-}
-KIND_OF = {alias: kind for kind, aliases in KIND_ALIASES.items() for alias in aliases}
-PREFIX = {"Pod": "pod", "Service": "service", "Deployment": "deployment.apps", "ReplicaSet": "replicaset.apps"}
 
 EXEC_WITHOUT_DASHES = "error: exec [POD] [COMMAND] is not supported anymore. Use exec [POD] -- [COMMAND] instead\nSee 'kubectl exec -h' for help and examples"
 
@@ -271,7 +260,7 @@ class Kubectl:
             for n in names:
                 obj = self.driver.get(kind, n)
                 if obj is None:
-                    raise ApiError.not_found(_resource(kind), n, self.driver.namespace)
+                    raise ApiError.not_found(resource(kind), n, self.driver.namespace)
                 objs.append(obj)
         else:
             objs = self.driver.list(kind)
@@ -283,7 +272,7 @@ class Kubectl:
                 return json.dumps(objs[0], indent=4, sort_keys=True)
             return json.dumps({"apiVersion": "v1", "kind": "List", "items": objs}, indent=4, sort_keys=True)
         if output == "name":
-            return "\n".join(f"{PREFIX.get(kind, kind.lower())}/{o['metadata']['name']}" for o in objs)
+            return "\n".join(f"{prefix(kind)}/{o['metadata']['name']}" for o in objs)
         if not objs:
             return ""
         return _table(PRINTERS[kind](objs, now_of(self.driver), prefix="", wide=output == "wide"))
@@ -291,10 +280,10 @@ class Kubectl:
     def _get_all(self) -> str:
         now = now_of(self.driver)
         parts = []
-        for kind in ("Pod", "Service", "Deployment", "ReplicaSet"):
+        for kind in ALL_KINDS:
             objs = self.driver.list(kind)
             if objs:
-                parts.append(_table(PRINTERS[kind](objs, now, prefix=PREFIX[kind] + "/", wide=False)))
+                parts.append(_table(PRINTERS[kind](objs, now, prefix=prefix(kind) + "/", wide=False)))
         return "\n\n".join(parts) if parts else f"No resources found in {self.driver.namespace} namespace."
 
 
@@ -345,19 +334,15 @@ def _kind_and_names(positional: list[str]) -> tuple[str, list[str]]:
         kind = None
         for p in positional:
             k, _, n = p.partition("/")
-            kind = KIND_OF.get(k.lower())
+            kind = kind_of(k)
             if kind is None:
                 raise KubectlUsage(f"Unknown resource type {k!r}.")
             names.append(n)
         return kind, names
-    kind = KIND_OF.get(first.lower())
+    kind = kind_of(first)
     if kind is None:
         raise KubectlUsage(f"Unknown resource type {first!r}.")
     return kind, positional[1:]
-
-
-def _resource(kind: str) -> str:
-    return {"ReplicaSet": "replicasets.apps", "Deployment": "deployments.apps", "Endpoints": "endpoints"}.get(kind, kind.lower() + "s")
 
 
 def _table(rows: list[list[str]], pad: int = 3) -> str:

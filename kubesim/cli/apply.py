@@ -12,7 +12,7 @@ import re
 
 from kubesim import model as m
 from kubesim.model.manifest import load_each
-from kubesim.model.state import KINDS
+from kubesim.model.kinds import KINDS
 from kubesim.model.validation import json_kind as value_kind, number_text
 
 from .common import Ctx, UserError, error_text, read_files
@@ -83,11 +83,12 @@ def _apply_context(source: str, index: int | None, kind: str, name: str, err: Ex
 def _no_name_error(obj: dict, ns: str, source: str) -> str:
     """kubectl apply's GET of an object without a name (`apply.go`, `resource name may not be empty`)."""
     kind = obj.get("kind", "")
-    group_version = KINDS[kind][0] if kind in KINDS else str(obj.get("apiVersion", ""))
+    declared = KINDS.get(kind)
+    group_version = declared.api_version if declared else str(obj.get("apiVersion", ""))
     gv = group_version if "/" in group_version else f"/{group_version}"
-    resource = KINDS[kind][1].split(".")[0] if kind in KINDS else kind.lower() + "s"
+    resource = declared.plural if declared else kind.lower() + "s"
     return (f'error when retrieving current configuration of:\nResource: "{gv}, Resource={resource}", GroupVersionKind: "{gv}, Kind={kind}"\n'
-            f'Name: "", Namespace: "{"" if kind == "Namespace" else ns}"\nfrom server for: "{source}": resource name may not be empty')
+            f'Name: "", Namespace: "{"" if declared and not declared.namespaced else ns}"\nfrom server for: "{source}": resource name may not be empty')
 
 
 #: What kubectl adds to each line with --dry-run (`PrintFlagsWithDryRunStrategy`); the state is not written.

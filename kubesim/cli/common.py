@@ -10,9 +10,9 @@ from typing import Callable
 
 from kubesim import model as m
 from kubesim.model.clock import parse_duration
+from kubesim.model.kinds import kind_of, prefix
 from kubesim.model.state import ClusterState
 
-from . import printers as pr
 from .record import Recorder
 
 
@@ -43,7 +43,7 @@ class Ctx:
 
 
 def resolve_kind(word: str) -> str:
-    kind = pr.RESOURCE_ALIASES.get(word.lower())
+    kind = kind_of(word)
     if kind is None:
         raise UserError(f'error: the server doesn\'t have a resource type "{word}"')
     return kind
@@ -62,7 +62,7 @@ def kind_and_names(resource: str, names: list[str]) -> tuple[str, list[str]]:
 def one_deployment(resource: str, names: list[str]) -> str:
     kind, names = kind_and_names(resource, names)
     if kind != "Deployment":
-        raise UserError(f'error: no rollout support for {pr.KIND_PREFIX[kind]} "{names[0] if names else ""}": kubesim simulates rollouts of deployments only')
+        raise UserError(f'error: no rollout support for {prefix(kind)} "{names[0] if names else ""}": kubesim simulates rollouts of deployments only')
     if len(names) != 1:
         raise UserError("error: required resource not specified")
     return names[0]

@@ -17,8 +17,8 @@ import re
 
 from kubesim import model as m
 from kubesim.model.manifest import load_each
-from kubesim.model.state import KINDS
-from kubesim.model.store import CLUSTER_SCOPED, begin_create, create
+from kubesim.model.kinds import CLUSTER_SCOPED, KINDS, prefix
+from kubesim.model.store import begin_create, create
 from kubesim.model.validation import admit
 
 from . import printers as pr
@@ -36,7 +36,7 @@ def _create(ctx: Ctx, obj: dict, verb: str) -> None:
             raise UserError(f"error: failed to create {obj['kind'].lower()}: {e.message}") if verb == "created" else \
                 UserError(e.kubectl_message())
         raise
-    ctx.out(f"{pr.KIND_PREFIX[obj['kind']]}/{obj['metadata']['name']} {verb}")
+    ctx.out(f"{prefix(obj['kind'])}/{obj['metadata']['name']} {verb}")
 
 
 def cmd_create(ctx: Ctx) -> None:
@@ -72,7 +72,7 @@ def cmd_expose(ctx: Ctx) -> None:
         raise UserError(f"error: cannot expose a {kind}")
     src = ctx.st.get(kind, ctx.ns, name)
     if src is None:
-        raise UserError(m.ApiError.not_found(f"{KINDS[kind][1]}", name).kubectl_message())
+        raise UserError(m.ApiError.not_found(KINDS[kind].resource, name).kubectl_message())
     if kind in ("Deployment", "ReplicaSet"):
         selector = (src["spec"].get("selector") or {}).get("matchLabels") or {}
         pod_spec = src["spec"]["template"]["spec"]
@@ -128,7 +128,7 @@ def cmd_diff(ctx: Ctx) -> None:
             merged = after.get(kind, ns, name)
             if merged is not None and live is not None:  # a dry run stores nothing: the resourceVersion stays
                 merged = {**merged, "metadata": {**merged["metadata"], "resourceVersion": live["metadata"].get("resourceVersion")}}
-            group_version = KINDS[kind][0].replace("/", ".")
+            group_version = KINDS[kind].api_version.replace("/", ".")
             path = f"{group_version}.{kind}.{ns + '.' if ns else ''}{name}"
             lines = list(difflib.unified_diff(_yaml_of(live), _yaml_of(merged), f"/tmp/LIVE/{path}", f"/tmp/MERGED/{path}"))
             if lines:

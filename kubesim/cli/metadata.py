@@ -13,9 +13,8 @@ from __future__ import annotations
 import json
 from importlib.metadata import PackageNotFoundError, version
 
-from kubesim.model.kubectl import SHORT
-from kubesim.model.state import KINDS
-from kubesim.model.store import CLUSTER_SCOPED, update
+from kubesim.model.kinds import CLUSTER_SCOPED, KIND_LIST, prefix
+from kubesim.model.store import update
 from kubesim.model.validation import admit
 
 from .common import Ctx, UserError
@@ -106,7 +105,7 @@ def _change(ctx: Ctx, what: str) -> None:
             values = {**have, **new}
             for k in remove:
                 values.pop(k, None)
-            ref = f"{SHORT[obj['kind']]}/{obj['metadata']['name']}"
+            ref = f"{prefix(obj['kind'])}/{obj['metadata']['name']}"
             if values != have:
                 _write(ctx, obj, field, values)
             if what == "annotate":
@@ -136,18 +135,10 @@ def cmd_version(ctx: Ctx) -> None:
     ctx.out(f"Client Version: kubesim {own} (kubectl's commands)\nServer Version: {KUBERNETES_VERSION} (simulated)")
 
 
-#: `kubectl api-resources` short names of the kinds the model serves.
-SHORT_NAMES = {"Pod": "po", "Service": "svc", "Endpoints": "ep", "ConfigMap": "cm", "Namespace": "ns", "Event": "ev",
-               "ReplicaSet": "rs", "Deployment": "deploy"}
-
-
 def cmd_api_resources(ctx: Ctx) -> None:
     """`kubectl api-resources`: NAME, SHORTNAMES, APIVERSION, NAMESPACED, KIND; the core group first, then by group,
     each sorted by name (the discovery order of a v1.36 server)."""
-    rows = []
-    for kind, (gv, resource) in KINDS.items():
-        group = gv.split("/")[0] if "/" in gv else ""
-        rows.append((group, resource.split(".")[0], SHORT_NAMES.get(kind, ""), gv, "false" if kind in CLUSTER_SCOPED else "true", kind))
-    rows.sort()
-    ctx.out(layout([["NAME", "SHORTNAMES", "APIVERSION", "NAMESPACED", "KIND"]] + [list(r[1:]) for r in rows], padding=3, minwidth=6))
+    rows = [[k.plural, ",".join(k.short_names), k.api_version, "true" if k.namespaced else "false", k.kind]
+            for k in sorted(KIND_LIST, key=lambda k: k.discovery_order)]
+    ctx.out(layout([["NAME", "SHORTNAMES", "APIVERSION", "NAMESPACED", "KIND"], *rows], padding=3, minwidth=6))
 

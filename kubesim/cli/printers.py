@@ -14,28 +14,9 @@ from typing import Callable
 import yaml
 
 from kubesim.model.clock import parse_ms
-from kubesim.model.kubectl import SHORT
+from kubesim.model.kinds import prefix
 
 from .tabwriter import layout
-
-# ----- kinds and how they are named ----------------------------------------------------------
-
-#: kubectl's resource names, short names and singular/plural forms -> the model's kind.
-RESOURCE_ALIASES = {
-    "po": "Pod", "pod": "Pod", "pods": "Pod",
-    "rs": "ReplicaSet", "replicaset": "ReplicaSet", "replicasets": "ReplicaSet", "replicaset.apps": "ReplicaSet", "replicasets.apps": "ReplicaSet",
-    "deploy": "Deployment", "deployment": "Deployment", "deployments": "Deployment", "deployment.apps": "Deployment", "deployments.apps": "Deployment",
-    "svc": "Service", "service": "Service", "services": "Service",
-    "cm": "ConfigMap", "configmap": "ConfigMap", "configmaps": "ConfigMap",
-    "ep": "Endpoints", "endpoints": "Endpoints",
-    "ns": "Namespace", "namespace": "Namespace", "namespaces": "Namespace",
-    "ev": "Event", "event": "Event", "events": "Event",
-}
-#: What `kubectl get all` lists, in its order (the "all" category of the served kinds).
-ALL_KINDS = ("Pod", "Service", "Deployment", "ReplicaSet")
-#: The `kind/name` prefix kubectl prints (`-o name`, `get all`).
-KIND_PREFIX = SHORT  # kubectl's `kind.group` names, shared with model.kubectl
-
 
 # ----- durations ---------------------------------------------------------------------------
 
@@ -323,7 +304,7 @@ def table_rows(kind: str, objs: list[dict], now: int, epoch: int, *, wide: bool 
     for obj in objs:
         name = obj["metadata"]["name"]
         if with_kind:
-            name = f"{KIND_PREFIX[kind]}/{name}"
+            name = f"{prefix(kind)}/{name}"
         row = row_of(obj, now, epoch, wide)
         if kind != "Event":
             row = [name] + row
@@ -375,4 +356,4 @@ def to_yaml(obj) -> str:
 
 def name_of(obj: dict) -> str:
     """`-o name`: ``deployment.apps/web``."""
-    return f"{KIND_PREFIX[obj['kind']]}/{obj['metadata']['name']}"
+    return f"{prefix(obj['kind'])}/{obj['metadata']['name']}"

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import json
 
+from kubesim.model.kinds import prefix
 from kubesim.model.state import ClusterState
 
 from ..driver import Observation
 from ..timeline import Sample, sample
-from .printers import KIND_PREFIX, clock, format_endpoints, pod_status, service_ports
+from .printers import clock, format_endpoints, pod_status, service_ports
 from .tabwriter import layout
 
 WATCHED = ("Deployment", "ReplicaSet", "Pod", "Service", "Endpoints", "ConfigMap")
@@ -99,7 +100,7 @@ class Recorder:
                 if a is b:
                     continue
                 ns, name = key
-                ref = f"{KIND_PREFIX[kind]}/{name}"
+                ref = f"{prefix(kind)}/{name}"
                 if b is None:
                     change = "deleted"
                 elif a is None:

@@ -13,7 +13,7 @@ import json
 from kubesim import model as m
 from kubesim.model import kubectl as mk
 from kubesim.model.manifest import load_each
-from kubesim.model.state import KINDS
+from kubesim.model.kinds import ALL_KINDS, resource
 
 from . import jsonpath as jp
 from . import printers as pr
@@ -51,7 +51,7 @@ def parse_targets(words: list[str]) -> list[tuple[str, list[str]]]:
     for w in words[0].split(","):
         if not w:
             raise UserError(f'error: arguments in TYPE[,TYPE...] form must not be empty: "{words[0]}"')
-        for kind in pr.ALL_KINDS if w == "all" else (resolve_kind(w),):
+        for kind in ALL_KINDS if w == "all" else (resolve_kind(w),):
             if kind not in kinds:
                 kinds.append(kind)
     return [(kind, list(words[1:])) for kind in kinds]
@@ -86,7 +86,7 @@ def select(ctx: Ctx, targets: list[tuple[str, list[str]]]) -> tuple[list[tuple[s
                 if obj is not None:
                     objs.append(obj)
                 elif not a.ignore_not_found:
-                    errors.append(m.ApiError.not_found(KINDS[kind][1], name).kubectl_message())
+                    errors.append(m.ApiError.not_found(resource(kind), name).kubectl_message())
         else:
             objs = st.list(kind, None if a.all_namespaces or kind == "Namespace" else ctx.ns)
             if reqs is not None:

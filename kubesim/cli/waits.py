@@ -4,7 +4,7 @@ and keep it, also when they give up (the time rule in `parser.TIME_RULE`)."""
 from __future__ import annotations
 
 from kubesim import model as m
-from kubesim.model.state import KINDS
+from kubesim.model.kinds import prefix, resource
 
 from . import printers as pr
 from .common import Ctx, UserError, parse_timeout
@@ -52,7 +52,7 @@ def cmd_wait(ctx: Ctx) -> None:
         for kind, ns, name in pending:
             obj = s.get(kind, ns, name)
             if obj is not None and _condition(obj, ctype, want):
-                ctx.out(f"{pr.KIND_PREFIX[kind]}/{name} condition met")
+                ctx.out(f"{prefix(kind)}/{name} condition met")
             else:
                 still.append((kind, ns, name))
         pending = still
@@ -61,7 +61,7 @@ def cmd_wait(ctx: Ctx) -> None:
     if deadline is not None and ctx.st.now < deadline:
         ctx.st = m.advance(ctx.st, deadline - ctx.st.now, observe=ctx.recorder.observe)
     kind, _, name = pending[0]
-    raise UserError(f"error: timed out waiting for the condition on {KINDS[kind][1]}/{name}")
+    raise UserError(f"error: timed out waiting for the condition on {resource(kind)}/{name}")
 
 
 def watch(ctx: Ctx, found: list[tuple[str, list[dict]]]) -> None:

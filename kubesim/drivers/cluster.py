@@ -48,21 +48,13 @@ import uuid
 from typing import Callable
 
 from kubesim.model import images as conventions
+from kubesim.model import kinds
 from kubesim.model import kubectl as mk
 from kubesim.model.errors import ApiError, Cause, ControllerError
 from kubesim.model.manifest import load_documents
 
 from ..driver import KINDS, CapabilityMissing, DriverLoadError, NotSettledError, Observation
 
-_PATHS = {
-    "Pod": ("/api/v1", "pods"),
-    "Service": ("/api/v1", "services"),
-    "Endpoints": ("/api/v1", "endpoints"),
-    "ConfigMap": ("/api/v1", "configmaps"),
-    "Event": ("/api/v1", "events"),
-    "ReplicaSet": ("/apis/apps/v1", "replicasets"),
-    "Deployment": ("/apis/apps/v1", "deployments"),
-}
 _WATCHED = ("Pod", "Service", "Endpoints", "ConfigMap", "ReplicaSet", "Deployment")
 MANAGED_BY = {"app.kubernetes.io/managed-by": "kubesim"}
 #: Groups the namespaces of one run (`KUBESIM_RUN_ID`), so a run checks only its own leftovers.
@@ -183,10 +175,7 @@ class ClusterDriver:
         return json.loads(data) if data else {}
 
     def _path(self, kind: str, name: str | None = None, sub: str | None = None) -> str:
-        prefix, plural = _PATHS[kind]
-        path = f"{prefix}/namespaces/{self.namespace}/{plural}"
-        if name:
-            path += f"/{name}"
+        path = kinds.KINDS[kind].path(self.namespace, name or "")
         if sub:
             path += f"/{sub}"
         return path
@@ -354,7 +343,7 @@ class ClusterDriver:
         for doc in load_documents(text, source):
             obj = doc.obj
             kind = obj.get("kind")
-            if kind == "Namespace" or kind not in _PATHS:
+            if kind not in kinds.KINDS or kind in kinds.CLUSTER_SCOPED:
                 raise ControllerError(f"the cluster driver only writes namespaced objects in {self.namespace}; refusing {kind}")
             md = obj.setdefault("metadata", {})
             if md.get("namespace") not in (None, "", self.namespace):

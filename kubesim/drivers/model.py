@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Callable
 
 from kubesim import model as m
+from kubesim.model.kinds import CLUSTER_SCOPED
 
 from ..driver import KINDS, NotSettledError, Observation
 
@@ -127,7 +128,7 @@ class ModelDriver:
     # ----- observation
     def _observation(self, st: m.ClusterState) -> Observation:
         ns = self.namespace
-        return Observation(time=st.now / 1000, objects={k: st.list(k, None if k == "Namespace" else ns) for k in KINDS})
+        return Observation(time=st.now / 1000, objects={k: st.list(k, None if k in CLUSTER_SCOPED else ns) for k in KINDS})
 
     def observe(self) -> Observation:
         return self._observation(self.state)

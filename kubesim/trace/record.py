@@ -17,17 +17,10 @@ import threading
 import time
 from typing import Callable, Iterator
 
+from kubesim.model.kinds import KINDS
+
 from .format import RECORDED_KINDS, Change, TraceWriter, change_of
 
-_API = {
-    "Deployment": ("/apis/apps/v1", "deployments"),
-    "ReplicaSet": ("/apis/apps/v1", "replicasets"),
-    "Pod": ("/api/v1", "pods"),
-    "Endpoints": ("/api/v1", "endpoints"),
-    "ConfigMap": ("/api/v1", "configmaps"),
-    "Service": ("/api/v1", "services"),
-    "Event": ("/api/v1", "events"),
-}
 
 
 class DriverRecorder:
@@ -121,8 +114,7 @@ class Reader:
 
 
 def _path(kind: str, namespace: str | None) -> str:
-    prefix, plural = _API[kind]
-    return f"{prefix}/namespaces/{namespace}/{plural}" if namespace else f"{prefix}/{plural}"
+    return KINDS[kind].path(namespace or "")
 
 
 def record_cluster(reader: Reader, out, namespace: str | None, seconds: float | None, header: dict,
