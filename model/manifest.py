@@ -25,6 +25,8 @@ import yaml
 
 from kubesim.model.errors import ManifestError
 from kubesim.model.kinds import SERVED_KINDS
+from kubesim.model.validation.decode import DecodeState, decode_value, json_kind
+from kubesim.model.validation.schema import OBJECT_META
 
 __all__ = ["Document", "SERVED_KINDS", "load_documents", "load_each"]
 
@@ -494,15 +496,13 @@ def _metadata_decode_error(obj: dict, source: str, index: int, kind: str, name: 
     meta = obj.get("metadata")
     if meta is None:
         return None
-    from kubesim.model import validation
-
     if not isinstance(meta, dict):
-        detail = (f"json: cannot unmarshal {validation.json_kind(meta)} into Go struct field "
+        detail = (f"json: cannot unmarshal {json_kind(meta)} into Go struct field "
                   "metadataOnlyObject.metadata of type v1.ObjectMeta")
         field = "metadata"
     else:
-        state = validation._DecodeState()
-        validation._decode_value(meta, validation.OBJECT_META, state, ["metadata"], "ObjectMeta", "metadata")
+        state = DecodeState()
+        decode_value(meta, OBJECT_META, state, ["metadata"], "ObjectMeta", "metadata")
         if state.type_error is None:
             return None
         detail = state.type_error
