@@ -1,0 +1,319 @@
+"""A cached index of one observation (`View`), what changed between two observations, and the cached readers
+of Endpoints, events and JSON the rules share."""
+
+from __future__ import annotations
+
+import json
+from itertools import compress
+from operator import is_, is_not, itemgetter, not_
+from typing import Iterable
+
+from kubesim.driver import Observation
+
+from .caches import id_cache
+from .readers import meta_of, name_of, parse_time, spec_replicas, uid_of
+from .registry import DESIRED_REPLICAS, ENV_KIND
+
+
+class _once:
+    """`functools.cached_property` without its lock (Python 3.11 takes one on every first use). The value,
+    a pure function of the observation, is stored in the instance, which then shadows this descriptor;
+    two threads reading it first at once would both store the same value."""
+
+    def __init__(self, func):
+        self.func = func
+        self.name = func.__name__
+        self.__doc__ = func.__doc__
+
+    def __get__(self, obj, cls=None):
+        if obj is None:
+            return self
+        value = obj.__dict__[self.name] = self.func(obj)
+        return value
+
+
+class View:
+    """Indices over one observation, each built on first use (observations are immutable)."""
+
+    def __init__(self, obs: Observation):
+        self.obs = obs
+        objects = obs.objects
+        self.pods = objects.get("Pod", [])
+        self.rss = objects.get("ReplicaSet", [])
+        self.deployments = objects.get("Deployment", [])
+        self._by_uid: dict[str, dict] | None = None
+        self._rs_maps: dict[str, dict] | None = None
+
+    @_once
+    def pod_by_name(self) -> dict[str, dict]:
+        """``{p["metadata"]["name"]: p for p in pods}``."""
+        return dict(zip(map(_get_name, map(_get_metadata, self.pods)), self.pods))
+
+    @_once
+    def rs_by_uid(self) -> dict[str, dict]:
+        """``{r["metadata"]["uid"]: r for r in rss}``."""
+        return dict(zip(map(_get_uid, map(_get_metadata, self.rss)), self.rss))
+
+    @_once
+    def pods_of(self) -> dict[str, list[dict]]:
+        """Pods by the uid of their controller."""
+        return _by_controller(self.pods)
+
+    @_once
+    def rss_of(self) -> dict[str, list[dict]]:
+        """ReplicaSets by the uid of their controller."""
+        return _by_controller(self.rss)
+
+    @_once
+    def event_name_list(self) -> list:
+        """``[(e["metadata"]["name"], e.get("count")) for e in events]``: an Event counted again (client-go's
+        `eventObserve` updates the one Event of a repeated occurrence) is a new occurrence."""
+        events = self.obs.of("Event")
+        return list(zip(map(_get_name, map(_get_metadata, events)), map(_get_count, events)))
+
+    @_once
+    def _event_names(self) -> set:
+        return set(self.event_name_list)
+
+    def event_names(self) -> set:
+        return self._event_names
+
+    def clock(self) -> float:
+        """Unix seconds at this observation (from the driver's epoch, see `observation_epoch`)."""
+        return observation_epoch(self.obs) + self.obs.time
+
+    # ----- indices for the step invariants, built once per observation and re-used when it
+    # ----- is the previous one of the next step
+
+    def by_uid(self, kind: str) -> dict[str, dict]:
+        """Objects of `kind` by ``metadata.uid`` (missing: ""); the last one wins, as ``{uid_of(o): o for o in ...}``."""
+        cache = self._by_uid
+        if cache is None:
+            cache = self._by_uid = {}
+        else:
+            index = cache.get(kind)
+            if index is not None:
+                return index
+        objs = self.obs.of(kind)
+        try:  # the same, without a Python call per object, when every object has metadata.uid
+            index = dict(zip(map(_get_uid, map(_get_metadata, objs)), objs))
+        except (KeyError, TypeError, IndexError):
+            index = {uid_of(o): o for o in objs}
+        cache[kind] = index
+        return index
+
+    def written_since(self, before: "View", kind: str) -> Iterable[dict]:
+        """The objects of `kind` here, less those that are, in `before`, the very object `before.by_uid(kind)` gives for
+        their uid (nothing can have happened to those). In this observation's order.
+
+        Cheap when the lists line up (same length, uids unique in `before`): objects are then
+        compared position by position, and one found at its own position is left out.
+        """
+        objs = self.obs.of(kind)
+        old = before.obs.of(kind)
+        if len(objs) == len(old) and len(before.by_uid(kind)) == len(old):
+            return compress(objs, map(is_not, old, objs))
+        return objs
+
+    @_once
+    def deployment_first_by_uid(self) -> dict[str, dict]:
+        """Deployments by uid, the first one winning (as ``next(x for x in deployments if ...)``)."""
+        out: dict[str, dict] = {}
+        for d in self.deployments:
+            out.setdefault(uid_of(d), d)
+        return out
+
+    def rs_map(self, owner_uid: str) -> dict[str, dict]:
+        """`_rs_map`: the ReplicaSets controlled by `owner_uid`, by uid (the last one wins)."""
+        cache = self._rs_maps
+        if cache is None:
+            cache = self._rs_maps = {}
+        m = cache.get(owner_uid)
+        if m is None:
+            m = cache[owner_uid] = {uid_of(rs): rs for rs in self.rss_of.get(owner_uid, ())}
+        return m
+
+    @_once
+    def endpoints_by_name(self) -> dict[str, dict]:
+        """Endpoints by name, the first one winning (as `Observation.get`)."""
+        out: dict[str, dict] = {}
+        for e in self.obs.of("Endpoints"):
+            out.setdefault(e["metadata"]["name"], e)
+        return out
+
+
+_get_metadata = itemgetter("metadata")
+_get_name = itemgetter("name")
+
+
+def _get_count(event: dict):
+    return event.get("count")
+
+
+#: What client-go's `EventAggregatorByReasonMessageFunc` puts before the latest message of combined similar events.
+COMBINED_PREFIX = "(combined from similar events): "
+_get_uid = itemgetter("uid")
+
+
+def _by_controller(objs: list[dict]) -> dict[str, list[dict]]:
+    out: dict[str, list[dict]] = {}
+    for o in objs:
+        for ref in o["metadata"].get("ownerReferences") or ():
+            if ref.get("controller"):
+                out.setdefault(ref.get("uid"), []).append(o)
+                break
+    return out
+
+
+_VIEWS: dict[int, tuple] = id_cache()
+
+
+def view(obs: Observation) -> View:
+    hit = _VIEWS.get(id(obs))
+    if hit is not None and hit[0] is obs:
+        return hit[1]
+    v = View(obs)
+    if len(_VIEWS) >= 8:
+        del _VIEWS[next(iter(_VIEWS))]
+    _VIEWS[id(obs)] = (obs, v)
+    return v
+
+
+def observation_epoch(obs: Observation) -> float:
+    """Unix seconds at observation time 0: from the default Namespace's creationTimestamp.
+
+    Every driver creates (or finds) its namespace when it starts; the model stamps it at
+    t=0. A driver may override this by putting ``epoch`` in ``objects["_meta"]``.
+    """
+    meta = obs.objects.get("_meta")
+    if meta:
+        return meta[0]["epoch"]
+    for ns in obs.of("Namespace"):
+        t = parse_time(meta_of(ns).get("creationTimestamp"))
+        if t is not None:
+            return t
+    return 0.0
+
+
+def object_changed(a: dict | None, b: dict | None) -> bool:
+    """Whether an object was written between two observations (resourceVersion, else content)."""
+    if a is b:
+        return False
+    if a is None or b is None:
+        return True
+    ra, rb = meta_of(a).get("resourceVersion"), meta_of(b).get("resourceVersion")
+    if ra is not None and rb is not None:
+        return ra != rb
+    return a != b
+
+
+def changed_kinds(prev: Observation, cur: Observation) -> set:
+    """The kinds whose objects differ (by identity, then by resourceVersion) between two observations."""
+    out = set()
+    before = prev.objects.get
+    for kind, b in cur.objects.items():
+        a = before(kind)
+        if a is b:
+            continue
+        if not a or not b:  # as `a or ()` against `b or ()`: changed if either has objects
+            if a or b:
+                out.add(kind)
+            continue
+        if kind == ENV_KIND:  # samples: changed unless the very same ones
+            if len(a) != len(b) or not all(map(is_, a, b)):
+                out.add(kind)
+            continue
+        if a == b:  # equal objects (each the same, or equal in content): none was written
+            continue
+        if len(a) != len(b):
+            out.add(kind)
+            continue
+        for x, y in compress(zip(a, b), map(is_not, a, b)):  # object_changed(x, x) is False
+            if object_changed(x, y):
+                out.add(kind)
+                break
+    now = cur.objects
+    for kind, a in prev.objects.items():
+        if a and kind not in now:  # gone: compared with ()
+            out.add(kind)
+    return out
+
+
+def new_events(prev: Observation, cur: Observation) -> list[dict]:
+    """Events present in `cur` but not in `prev`, or counted again since (an occurrence that a recorder's
+    correlator folded into an existing Event). A recorder's spam filter drops some occurrences altogether
+    (client-go `EventSourceObjectSpamFilter`), so the list may miss some; a combined Event carries only
+    the latest message (see `event_message`)."""
+    seen = view(prev).event_names()
+    cv = view(cur)
+    try:
+        names = cv.event_names()  # kept: it is `seen` in the next step
+    except (KeyError, TypeError):  # an Event without metadata.name
+        return [e for e in cur.of("Event") if (name_of(e), e.get("count")) not in seen]
+    if names <= seen:
+        return []
+    # every Event has metadata.name here, so `event_name_list` holds each one's `(name_of(e), count)`
+    return list(compress(cur.of("Event"), map(not_, map(seen.__contains__, cv.event_name_list))))
+
+
+def event_message(event: dict) -> str:
+    """The message of the latest occurrence an Event stands for (without the combined-events prefix)."""
+    return (event.get("message") or "").removeprefix(COMBINED_PREFIX)
+
+
+def scaling_event(v: View, d: dict) -> bool:
+    """`isScalingEvent`: an active ReplicaSet whose desired-replicas annotation differs from replicas."""
+    for rs in v.rss_of.get(uid_of(d), ()):
+        if spec_replicas(rs) > 0:
+            raw = (meta_of(rs).get("annotations") or {}).get(DESIRED_REPLICAS)
+            if raw is not None and raw.isdigit() and int(raw) != spec_replicas(d):
+                return True
+    return False
+
+
+_ENDPOINT_PODS: dict[int, tuple] = id_cache()
+
+
+
+def endpoint_pods(ep: dict | None) -> tuple[dict, dict]:
+    """(ready, not ready) addresses of an Endpoints object: pod name (else IP) -> IP. Cached per object: do not modify."""
+    if ep is None:
+        return _endpoint_pods_of(ep)
+    hit = _ENDPOINT_PODS.get(id(ep))
+    if hit is not None and hit[0] is ep:
+        return hit[1]
+    found = _endpoint_pods_of(ep)
+    if len(_ENDPOINT_PODS) >= 16:  # the Endpoints of this and the previous observation are what is read again
+        _ENDPOINT_PODS.clear()
+    _ENDPOINT_PODS[id(ep)] = (ep, found)  # keeps `ep` alive, so its id is not reused
+    return found
+
+
+
+def _endpoint_pods_of(ep: dict | None) -> tuple[dict, dict]:
+    ready: dict[str, str] = {}
+    not_ready: dict[str, str] = {}
+    for s in (ep or {}).get("subsets") or ():
+        for bucket, into in (("addresses", ready), ("notReadyAddresses", not_ready)):
+            for a in s.get(bucket) or ():
+                ref = a.get("targetRef") or {}
+                into[ref.get("name") or a.get("ip")] = a.get("ip")
+    return ready, not_ready
+
+
+_CANONICAL_JSON: dict[int, tuple] = id_cache()
+
+
+
+def canonical_json(value) -> str:
+    """``json.dumps(value, sort_keys=True)``, cached per object for dicts (API objects are never modified)."""
+    if type(value) is not dict:
+        return json.dumps(value, sort_keys=True)
+    hit = _CANONICAL_JSON.get(id(value))
+    if hit is not None and hit[0] is value:
+        return hit[1]
+    text = json.dumps(value, sort_keys=True)
+    if len(_CANONICAL_JSON) >= 64:
+        _CANONICAL_JSON.clear()
+    _CANONICAL_JSON[id(value)] = (value, text)  # keeps `value` alive, so its id is not reused
+    return text
