@@ -32,11 +32,6 @@ def parse_ms(epoch: int, stamp: str | None) -> int | None:
     return (int(dt.timestamp()) - epoch) * 1000
 
 
-def truncate_to_second(now_ms: int) -> int:
-    """Return `now_ms` as a stored `metav1.Time` keeps it (whole seconds)."""
-    return now_ms - now_ms % 1000
-
-
 def format_duration(ms: int) -> str:
     """Render a logical duration for people: ``12s``, ``1.5s``, ``3m20s``."""
     if ms % 1000:

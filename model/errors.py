@@ -15,7 +15,7 @@ front end can name them; `str()` gives the message kubectl would print after its
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 
@@ -240,12 +240,3 @@ class ManifestError(KubesimError):
 
 class ControllerError(KubesimError):
     """A client-side workflow error that kubectl reports with ``error: ...`` (e.g. rollout undo)."""
-
-
-@dataclass(frozen=True, slots=True)
-class ErrorLocation:
-    """Where in the input an error was found."""
-
-    source: str | None = None
-    document_index: int | None = None
-    extra: dict = field(default_factory=dict)

@@ -44,21 +44,3 @@ def map_selector_matches(selector: Mapping | None, labels: Mapping | None) -> bo
         return False
     labels = labels or {}
     return all(labels.get(k) == v for k, v in selector.items())
-
-
-def selector_string(selector: Mapping | None) -> str:
-    """Render a LabelSelector as `kubectl` does (``app=mc-user,pod-template-hash=...``)."""
-    if not selector:
-        return "<none>"
-    parts = [f"{k}={v}" for k, v in sorted((selector.get("matchLabels") or {}).items())]
-    for e in selector.get("matchExpressions") or ():
-        op = e["operator"]
-        if op == "In":
-            parts.append(f"{e['key']} in ({','.join(e.get('values') or ())})")
-        elif op == "NotIn":
-            parts.append(f"{e['key']} notin ({','.join(e.get('values') or ())})")
-        elif op == "Exists":
-            parts.append(e["key"])
-        else:
-            parts.append(f"!{e['key']}")
-    return ",".join(parts)
