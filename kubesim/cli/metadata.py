@@ -18,7 +18,7 @@ from kubesim.model.store import update
 from kubesim.model.validation import admit
 
 from .common import Ctx, UserError
-from .resources import parse_targets, select
+from .targets import parse_targets, select
 from .tabwriter import layout
 
 #: The Kubernetes version whose behaviour the model follows.

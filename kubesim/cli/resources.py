@@ -1,9 +1,6 @@
-"""`get`, `describe` and `delete`: which objects the arguments name, and what kubectl prints for them.
+"""`get`, `describe` and `delete`: what kubectl prints for the objects the arguments name (`targets`).
 
-The arguments follow kubectl's resource builder (`cli-runtime/pkg/resource/builder.go`,
-`ResourceTypeOrNameArgs`): ``TYPE[,TYPE...] [NAME...]`` (each name looked up in each type, ``all`` for the
-kinds `kubectl get all` lists) or ``TYPE/NAME...``; `-l/--selector` (`labels.Parse`, in `selectors`) narrows a
-listing and excludes names; `delete --all` takes every object of the types.
+`delete --all` takes every object of the types.
 """
 
 from __future__ import annotations
@@ -12,87 +9,20 @@ import json
 
 from kubesim import model as m
 from kubesim.model import kubectl as mk
+from kubesim.model.kinds import CLUSTER_SCOPED
 from kubesim.model.manifest import load_each
-from kubesim.model.kinds import ALL_KINDS, resource
 
 from . import jsonpath as jp
 from . import printers as pr
-from . import selectors
-from .common import Ctx, UserError, error_text, read_files, resolve_kind
+from .common import Ctx, UserError, error_text, read_files
 from .describe import DESCRIBERS, describe
 from .tabwriter import layout
+from .targets import parse_targets, select
 
 #: `-o` formats kubectl has (`kubectl get --help`); kubesim prints those of `OUTPUTS`.
 KUBECTL_OUTPUTS = ("custom-columns", "custom-columns-file", "go-template", "go-template-file", "json", "jsonpath", "jsonpath-as-json",
                    "jsonpath-file", "kyaml", "name", "template", "templatefile", "wide", "yaml")
 OUTPUTS = ("json", "yaml", "wide", "name", "jsonpath", "custom-columns")
-
-
-def parse_targets(words: list[str]) -> list[tuple[str, list[str]]]:
-    """The (kind, names) the arguments name, in order; no names means every object of the kind."""
-    if not words:
-        return []
-    if any("/" in w for w in words):
-        if "/" not in words[0]:
-            raise UserError("error: there is no need to specify a resource type as a separate argument when passing arguments in resource/name form "
-                            "(e.g. 'kubectl get resource/<resource_name>' instead of 'kubectl get resource resource/<resource_name>'")
-        out: list[tuple[str, list[str]]] = []
-        for w in words:
-            word, sep, name = w.partition("/")
-            if not sep or not word or not name or "/" in name:
-                raise UserError("error: arguments in resource/name form must have a single resource and name")
-            kind = resolve_kind(word)
-            if out and out[-1][0] == kind:
-                out[-1][1].append(name)
-            else:
-                out.append((kind, [name]))
-        return out
-    kinds: list[str] = []
-    for w in words[0].split(","):
-        if not w:
-            raise UserError(f'error: arguments in TYPE[,TYPE...] form must not be empty: "{words[0]}"')
-        for kind in ALL_KINDS if w == "all" else (resolve_kind(w),):
-            if kind not in kinds:
-                kinds.append(kind)
-    return [(kind, list(words[1:])) for kind in kinds]
-
-
-def _selector(ctx: Ctx, targets: list[tuple[str, list[str]]]) -> list[selectors.Requirement] | None:
-    text = ctx.args.selector
-    if text is None:
-        return None
-    if any(names for _, names in targets):
-        raise UserError("error: name cannot be provided when a selector is specified")
-    try:
-        return selectors.parse(text)
-    except selectors.SelectorError as e:
-        raise UserError(f"error: unable to parse the label selector {text!r}: {e}")
-
-
-def select(ctx: Ctx, targets: list[tuple[str, list[str]]]) -> tuple[list[tuple[str, list[dict]]], list[str]]:
-    """The objects of each target, and the NotFound errors (none with --ignore-not-found)."""
-    a = ctx.args
-    reqs = _selector(ctx, targets)
-    st = ctx.st
-    found: list[tuple[str, list[dict]]] = []
-    errors: list[str] = []
-    for kind, names in targets:
-        if names:
-            if a.all_namespaces:
-                raise UserError("error: a resource cannot be retrieved by name across all namespaces")
-            objs = []
-            for name in names:
-                obj = st.get(kind, "" if kind == "Namespace" else ctx.ns, name)
-                if obj is not None:
-                    objs.append(obj)
-                elif not a.ignore_not_found:
-                    errors.append(m.ApiError.not_found(resource(kind), name).kubectl_message())
-        else:
-            objs = st.list(kind, None if a.all_namespaces or kind == "Namespace" else ctx.ns)
-            if reqs is not None:
-                objs = [o for o in objs if selectors.matches(reqs, o["metadata"].get("labels"))]
-        found.append((kind, objs))
-    return found, errors
 
 
 def _no_resources(ctx: Ctx) -> str:
@@ -229,7 +159,7 @@ def _file_targets(ctx: Ctx) -> list[tuple[str, str, str]]:
             obj = item.obj
             md = obj.get("metadata") or {}
             kind = obj.get("kind")
-            out.append((kind, md.get("name", ""), "" if kind == "Namespace" else (md.get("namespace") or ctx.ns)))
+            out.append((kind, md.get("name", ""), "" if kind in CLUSTER_SCOPED else (md.get("namespace") or ctx.ns)))
     return out
 
 

@@ -8,7 +8,7 @@ from kubesim.model.kinds import prefix, resource
 
 from . import printers as pr
 from .common import Ctx, UserError, parse_timeout
-from .resources import parse_targets, select
+from .targets import parse_targets, select
 
 
 def _deadline(ctx: Ctx, text: str | None, default_ms: int | None) -> int | None:
