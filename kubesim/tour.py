@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import os
 import tempfile
 from pathlib import Path
 from typing import Callable
 
 from kubesim.features import MANIFESTS
+
+#: The CLI's entry point: arguments in, exit code out.
+Main = Callable[[list[str]], int]
 
 #: The article's manifests, shipped with the scenarios (`kubesim.features`, features/manifests/ in a checkout).
 ARTICLE = MANIFESTS
@@ -77,9 +81,7 @@ def _grep(text: str, pattern: str) -> str:
     return "".join(line + "\n" for line in text.splitlines() if pattern in line)
 
 
-def _first_pod(state: str) -> str:
-    from .cli.main import main
-
+def _first_pod(main: Main, state: str) -> str:
     buf = io.StringIO()
     with contextlib.redirect_stdout(buf), contextlib.redirect_stderr(io.StringIO()):
         main(["--state", state, "get", "po", "-o", "name"])
@@ -87,11 +89,7 @@ def _first_pod(state: str) -> str:
     return names[0].split("/", 1)[1] if names else "<no pod>"
 
 
-def _newest_pod(state: str) -> str:
-    import json
-
-    from .cli.main import main
-
+def _newest_pod(main: Main, state: str) -> str:
     buf = io.StringIO()
     with contextlib.redirect_stdout(buf), contextlib.redirect_stderr(io.StringIO()):
         main(["--state", state, "get", "po", "-o", "json"])
@@ -100,10 +98,8 @@ def _newest_pod(state: str) -> str:
     return items[-1]["metadata"]["name"] if items else "<no pod>"
 
 
-def run_command(line: str, state: str) -> tuple[str, str, int]:
-    """Run one `kubesim ...` line (with an optional `| grep X`); return stdout, stderr, exit code."""
-    from .cli.main import main
-
+def run_command(main: Main, line: str, state: str) -> tuple[str, str, int]:
+    """Run one `kubesim ...` line (with an optional `| grep X`) through `main`; return stdout, stderr, exit code."""
     grep = None
     if "|" in line:
         line, _, pipe = line.partition("|")
@@ -135,8 +131,8 @@ def write_manifests(folder: Path) -> list[Path]:
     return [folder / n for n in texts]
 
 
-def run_tour(out: Callable[[str], None] = print) -> int:
-    """Print the session; return 0."""
+def run_tour(main: Main, out: Callable[[str], None] = print) -> int:
+    """Print the session, each command run by `main` (the CLI's entry point, `kubesim.cli.main.main`); return 0."""
     here = os.getcwd()
     with tempfile.TemporaryDirectory(prefix="kubesim-tour-") as tmp:
         write_manifests(Path(tmp))
@@ -151,10 +147,10 @@ def run_tour(out: Callable[[str], None] = print) -> int:
                         continue
                     line = step[2:]
                     if "{pod}" in line:
-                        line = line.replace("{pod}", _first_pod(state))
+                        line = line.replace("{pod}", _first_pod(main, state))
                     if "{newest}" in line:
-                        line = line.replace("{newest}", _newest_pod(state))
-                    stdout, stderr, code = run_command("kubesim " + line.split(" ", 1)[1], state)
+                        line = line.replace("{newest}", _newest_pod(main, state))
+                    stdout, stderr, code = run_command(main, "kubesim " + line.split(" ", 1)[1], state)
                     warnings = "".join(x + "\n" for x in stderr.splitlines() if x.startswith("Warning:"))
                     errors = "".join(x + "\n" for x in stderr.splitlines() if not x.startswith("Warning:"))
                     text = f"$ {line}\n{warnings}{stdout}{errors}"

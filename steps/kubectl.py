@@ -1,33 +1,34 @@
-"""The kubectl subset the article uses, parsed into driver calls, with kubectl-like output.
+"""The kubectl command lines of the scenarios, run against a driver with the `kubesim` CLI's parsing and printing.
 
-`Kubectl(driver, files).run("kubectl get all")` returns a `Result` (output, error, exit
-code) the way a shell would see it. Supported: ``apply -f``, ``get``, ``delete``,
-``scale``, ``set image``, ``rollout undo|status|history|restart|pause|resume``,
-``exec POD -- printenv|cat``, and ``| grep [-v] WORD`` after any of them. Everything
-reaches the system through the `kubesim.driver.Driver` methods only.
-
-Tables follow kubectl's printers (columns of `k8s-semantics.md` §6.1), with the padding of
-three spaces kubectl's tabwriter uses; AGE is rendered but scenarios never assert on it.
+`Kubectl(driver, files).run("kubectl get all")` returns a `Result` (output, error, exit code) the way a shell
+would see it. A line is parsed by the CLI's parser (`kubesim.cli.parser.parse`), its resource arguments resolved
+as the CLI resolves them (`kubesim.cli.targets`), and what it prints comes from the CLI's printers (`get` is the
+CLI's own `cmd_get`, reading the driver; `rollout status` and `rollout history` their message functions), so a
+scenario and `kubesim` print the same. What the CLI does with the model's state, the steps do through the
+`kubesim.driver.Driver` methods only: ``apply -f``, ``get``, ``delete``, ``scale``, ``set image``,
+``rollout undo|status|history|restart|pause|resume`` and ``exec POD -- printenv|env|cat``, each followed by
+``| grep [-v] [-i] WORD`` or ``| wc -l`` if wanted.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-import json
-import re
+import io
 import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
+from kubesim.cli.common import Ctx, UserError, error_text, exec_command, kind_and_names, one_deployment
+from kubesim.cli.history import history_text
+from kubesim.cli.parser import UsageError, parse
+from kubesim.cli.record import rollout_status_message
+from kubesim.cli.resources import cmd_get
+from kubesim.cli.targets import parse_targets, select
 from kubesim.model.errors import ApiError, ControllerError, ManifestError
-from kubesim.model.kinds import ALL_KINDS, kind_of, prefix, resource
 from pytest_bdd import parsers, step
 
 FEATURES = Path(__file__).resolve().parent.parent / "features"
 MANIFESTS = FEATURES / "manifests"
-
-
-EXEC_WITHOUT_DASHES = "error: exec [POD] [COMMAND] is not supported anymore. Use exec [POD] -- [COMMAND] instead\nSee 'kubectl exec -h' for help and examples"
 
 
 @dataclass
@@ -45,7 +46,30 @@ class Result:
 
 
 class KubectlUsage(Exception):
-    """A command line this kubectl subset does not understand (a bug in the scenario)."""
+    """A command line the steps do not run (a bug in the scenario)."""
+
+
+class _Config:
+    epoch = 0  # ages count from the Unix epoch: `DriverState.now` is Unix time
+
+
+class DriverState:
+    """What the CLI's readers take from a `ClusterState`, answered by a driver: objects and the clock tables age by.
+
+    `now` is the latest timestamp the cluster wrote (`now_of`), in Unix milliseconds.
+    """
+
+    config = _Config()
+
+    def __init__(self, driver) -> None:
+        self.driver = driver
+        self.now = int(now_of(driver) * 1000)
+
+    def get(self, kind: str, namespace: str, name: str) -> dict | None:
+        return self.driver.get(kind, name)
+
+    def list(self, kind: str, namespace: str | None = None) -> list[dict]:
+        return self.driver.list(kind)
 
 
 class Kubectl:
@@ -59,46 +83,33 @@ class Kubectl:
     def run(self, line: str) -> Result:
         """Run `line` (``kubectl ... [| grep ...]``) and return what the shell shows."""
         segments = [s.strip() for s in _split_pipes(line)]
-        args = shlex.split(segments[0])
-        if not args or args[0] != "kubectl":
+        argv = shlex.split(segments[0])
+        if not argv or argv[0] != "kubectl":
             raise KubectlUsage(f"Not a kubectl command: {line!r}.")
-        result = Result(line)
+        out, err = io.StringIO(), io.StringIO()
+        code = 0
         try:
-            result.output = self._dispatch(args[1:])
-        except ApiError as err:
-            result.error, result.code = self._api_error_text(err, args), 1
-        except ManifestError as err:
-            result.error, result.code = f"error: {err}", 1
-        except ControllerError as err:
-            text = str(err)
-            result.error, result.code = (text if text.startswith("error: ") else f"error: {text}"), 1
+            args = parse(argv[1:])
+            args.namespace = args.namespace or getattr(self.driver, "namespace", None)  # the driver's namespace
+            handler = getattr(self, f"_{args.command}", None)
+            if handler is None:
+                raise KubectlUsage(f"kubectl {args.command} is not in the subset the scenarios use.")
+            ctx = Ctx(args, out=lambda text="", end="\n": out.write(text + end), err=lambda text: err.write(text + "\n"))
+            handler(ctx, argv[1:])
+            code = 1 if ctx.failed else 0
+        except UsageError as e:
+            err.write(e.text + "\n")
+            code = 1
+        except UserError as e:
+            err.write(e.text + "\n")
+            code = e.code
+        except (ApiError, ManifestError, ControllerError) as e:
+            err.write(error_text(e) + "\n")
+            code = 1
+        result = Result(line, out.getvalue().rstrip("\n"), err.getvalue().rstrip("\n"), code)
         for filt in segments[1:]:
             result = _pipe(result, filt)
         return result
-
-    def _api_error_text(self, err: ApiError, args: list[str]) -> str:
-        msg = err.kubectl_message()
-        if args[1:2] == ["apply"] and err.reason != "Invalid" and err.source:
-            exists = err.kind and err.name and self.driver.get(err.kind, err.name) is not None
-            verb = "applying patch" if exists else "creating"
-            return msg.replace("): ", f'): error when {verb} "{err.source}": ', 1)
-        return msg
-
-    def _dispatch(self, args: list[str]) -> str:
-        verb, rest = args[0], args[1:]
-        handler = {
-            "apply": self._apply,
-            "create": self._apply,
-            "get": self._get,
-            "delete": self._delete,
-            "scale": self._scale,
-            "set": self._set,
-            "rollout": self._rollout,
-            "exec": self._exec,
-        }.get(verb)
-        if handler is None:
-            raise KubectlUsage(f"kubectl {verb} is not in the subset the scenarios use.")
-        return handler(rest)
 
     # ------------------------------------------------------------------ apply / delete
     def manifest(self, name: str) -> str:
@@ -110,181 +121,98 @@ class Kubectl:
                 return (base / name).read_text(encoding="utf-8")
         raise KubectlUsage(f"No manifest {name!r}: declare it with 'Given a file \"{name}\":' or put it in features/manifests/.")
 
-    def _apply(self, args: list[str]) -> str:
-        files = [args[i + 1] for i, a in enumerate(args) if a in ("-f", "--filename")]
-        if not files:
-            raise KubectlUsage("kubectl apply needs -f FILE.")
-        lines: list[str] = []
-        for name in files:
-            lines += self.driver.apply(self.manifest(name), name)
-        return "\n".join(lines)
+    def _apply(self, ctx: Ctx, argv: list[str]) -> None:
+        for name in ctx.args.filename:
+            try:
+                lines = self.driver.apply(self.manifest(name), name)
+            except ApiError as e:
+                exists = e.kind and e.name and self.driver.get(e.kind, e.name) is not None
+                raise UserError(error_text(e, name, creating=not exists))
+            for text in lines:
+                ctx.out(text)
 
-    def _delete(self, args: list[str]) -> str:
-        cascade = "background"
-        names: list[str] = []
-        for a in args:
-            if a.startswith("--cascade="):
-                cascade = a.split("=", 1)[1]
-            elif not a.startswith("-"):
-                names.append(a)
-        kind, names = _kind_and_names(names)
-        return "\n".join(self.driver.delete(kind, n, cascade=cascade) for n in names)
+    def _delete(self, ctx: Ctx, argv: list[str]) -> None:
+        ctx.st = DriverState(self.driver)
+        found, errors = select(ctx, parse_targets(ctx.args.resources))
+        for kind, objs in found:
+            for obj in objs:
+                ctx.out(self.driver.delete(kind, obj["metadata"]["name"], cascade=ctx.args.cascade))
+        for e in errors:
+            ctx.err(e)
+            ctx.failed = True
 
     # ------------------------------------------------------------------ scale / set image
-    def _scale(self, args: list[str]) -> str:
-        replicas = next((int(a.split("=", 1)[1]) for a in args if a.startswith("--replicas=")), None)
-        if replicas is None:
-            raise ControllerError("The --replicas=COUNT flag is required, and COUNT must be greater than or equal to 0")
-        kind, names = _kind_and_names([a for a in args if not a.startswith("-")])
-        return "\n".join(self.driver.scale(kind, n, replicas) for n in names)
+    def _scale(self, ctx: Ctx, argv: list[str]) -> None:
+        kind, names = kind_and_names(ctx.args.resource, ctx.args.names)
+        for name in names:
+            ctx.out(self.driver.scale(kind, name, ctx.args.replicas))
 
-    def _set(self, args: list[str]) -> str:
-        if args[:1] != ["image"]:
-            raise KubectlUsage("Only 'kubectl set image' is supported.")
-        positional = [a for a in args[1:] if not a.startswith("-")]
-        kind, names = _kind_and_names([positional[0]])
-        if kind != "Deployment":
-            raise KubectlUsage("set image: only deployments are supported.")
-        out = []
-        for pair in positional[1:]:
-            container, _, image = pair.partition("=")
-            out.append(self.driver.set_image(names[0], container, image))
-        return "\n".join(dict.fromkeys(out))
+    def _set(self, ctx: Ctx, argv: list[str]) -> None:
+        name = one_deployment(ctx.args.resource, [])
+        lines = [self.driver.set_image(name, *pair.split("=", 1)) for pair in ctx.args.pairs]
+        for text in dict.fromkeys(lines):
+            ctx.out(text)
 
     # ------------------------------------------------------------------ rollout
-    def _rollout(self, args: list[str]) -> str:
-        sub, rest = args[0], args[1:]
-        flags = {a.split("=", 1)[0]: (a.split("=", 1)[1] if "=" in a else "true") for a in rest if a.startswith("--")}
-        kind, names = _kind_and_names([a for a in rest if not a.startswith("-")])
-        if kind != "Deployment":
-            raise KubectlUsage("rollout: only deployments are supported.")
-        name = names[0]
-        if sub == "undo":
-            return self.driver.rollout_undo(name, int(flags.get("--to-revision", 0)))
-        if sub == "restart":
-            return self.driver.rollout_restart(name)
-        if sub == "pause":
-            return self.driver.rollout_pause(name)
-        if sub == "resume":
-            return self.driver.rollout_resume(name)
-        if sub == "history":
-            return self._history(name, int(flags.get("--revision", 0)))
-        if sub == "status":
-            if flags.get("--watch", "true") != "false":
+    def _rollout(self, ctx: Ctx, argv: list[str]) -> None:
+        a = ctx.args
+        name = one_deployment(a.resource, a.names)
+        if a.action == "status":
+            if str(a.watch).lower() not in ("false", "0", "f"):
                 self.driver.settle(timeout=1200)
-            return rollout_status(self.driver.get("Deployment", name), name)
-        raise KubectlUsage(f"kubectl rollout {sub} is not supported.")
-
-    def _history(self, name: str, revision: int) -> str:
-        d = self.driver.get("Deployment", name)
-        if d is None:
-            raise ApiError.not_found("deployments.apps", name, self.driver.namespace)
-        rss = owned_replicasets(self.driver, d)
-        rows = sorted((revision_of(rs), (rs["metadata"].get("annotations") or {}).get("kubernetes.io/change-cause") or "<none>") for rs in rss)
-        if revision:
-            match = [rs for rs in rss if revision_of(rs) == revision]
-            if not match:
-                raise ControllerError("unable to find the specified revision")
-            tmpl = match[0]["spec"]["template"]
-            images = "\n".join(f"   {c['name']}:\n    Image:\t{c['image']}" for c in tmpl["spec"]["containers"])
-            return f"deployment.apps/{name} with revision #{revision}\nPod Template:\n  Containers:\n{images}"
-        if not rows:
-            return "No rollout history found."
-        return f"deployment.apps/{name} \n" + _table([["REVISION", "CHANGE-CAUSE"]] + [[str(r), c] for r, c in rows], pad=2)
+            d = self.driver.get("Deployment", name)
+            if d is None:
+                raise ApiError.not_found("deployments.apps", name, self.driver.namespace)
+            message, _, error = rollout_status_message(d, a.revision)
+            if error:
+                raise UserError(f"error: {error}")
+            return ctx.out(message)
+        if a.action == "history":
+            d = self.driver.get("Deployment", name)
+            if d is None:
+                raise ApiError.not_found("deployments.apps", name, self.driver.namespace)
+            return ctx.out(history_text(name, {revision_of(rs): rs for rs in owned_replicasets(self.driver, d)}, a.revision))
+        act = {"undo": lambda: self.driver.rollout_undo(name, a.to_revision), "restart": lambda: self.driver.rollout_restart(name),
+               "pause": lambda: self.driver.rollout_pause(name), "resume": lambda: self.driver.rollout_resume(name)}[a.action]
+        ctx.out(act())
 
     # ------------------------------------------------------------------ exec
-    def _exec(self, args: list[str]) -> str:
-        if "--" not in args:
-            if len([a for a in args if not a.startswith("-")]) > 1:
-                raise ControllerError(EXEC_WITHOUT_DASHES[len("error: "):])
-            raise ControllerError("you must specify at least one command for the container")
-        cut = args.index("--")
-        before, command = args[:cut], args[cut + 1 :]
-        container = None
-        pod = None
-        i = 0
-        while i < len(before):
-            if before[i] in ("-c", "--container"):
-                container, i = before[i + 1], i + 2
-                continue
-            if before[i].startswith("-"):
-                i += 1
-                continue
-            pod, i = before[i], i + 1
-        if pod is None:
-            raise KubectlUsage("exec needs a pod name.")
-        pod = pod.split("/", 1)[1] if pod.startswith(("pod/", "po/")) else pod
-        if not command:
-            raise ControllerError("you must specify at least one command for the container")
-        if command[0] in ("printenv", "env"):
-            env = self.driver.exec_env(pod, container)
-            if len(command) > 1:
-                return "\n".join(env[v] for v in command[1:] if v in env)
-            return "\n".join(f"{k}={v}" for k, v in env.items())
-        if command[0] == "cat" and len(command) == 2:
-            self.driver.exec_env(pod, container)  # the container must be running
-            text = self.driver.read_file(pod, command[1], container)
-            if text is None:
-                raise ControllerError(f"cat: {command[1]}: No such file or directory\ncommand terminated with exit code 1")
-            return text.rstrip("\n")
-        raise KubectlUsage(f"exec: only printenv and cat are simulated, not {command[0]!r}.")
+    def _exec(self, ctx: Ctx, argv: list[str]) -> None:
+        a = ctx.args
+        command = exec_command(a.command_, argv)
+        prog, rest = command[0], command[1:]
+        if prog in ("printenv", "env") and not (prog == "env" and rest):
+            env = self.driver.exec_env(a.pod, a.container)
+            if not rest:
+                for k, v in env.items():
+                    ctx.out(f"{k}={v}")
+                return
+            values = [env[k] for k in rest if k in env]
+            for v in values:
+                ctx.out(v)
+            if len(values) < len(rest):
+                raise UserError("command terminated with exit code 1")
+            return
+        if prog == "cat" and rest:
+            self.driver.exec_env(a.pod, a.container)  # the container must be running
+            for path in rest:
+                text = self.driver.read_file(a.pod, path, a.container)
+                if text is None:
+                    ctx.err(f"cat: {path}: No such file or directory")
+                    ctx.failed = True
+                else:
+                    ctx.out(text.rstrip("\n"))
+            if ctx.failed:
+                raise UserError("command terminated with exit code 1")
+            return
+        raise KubectlUsage(f"exec: only printenv, env and cat are simulated, not {prog!r}.")
 
     # ------------------------------------------------------------------ get
-    def _get(self, args: list[str]) -> str:
-        output = None
-        selector = None
-        positional: list[str] = []
-        i = 0
-        while i < len(args):
-            a = args[i]
-            if a in ("-o", "--output"):
-                output, i = args[i + 1], i + 2
-                continue
-            if a.startswith("-o") and len(a) > 2:
-                output = a[2:].lstrip("=")
-            elif a.startswith("--output="):
-                output = a.split("=", 1)[1]
-            elif a in ("-l", "--selector"):
-                selector, i = args[i + 1], i + 2
-                continue
-            elif not a.startswith("-"):
-                positional.append(a)
-            i += 1
-        if not positional:
-            raise KubectlUsage("kubectl get needs a resource type.")
-        if positional[0] == "all":
-            return self._get_all()
-        kind, names = _kind_and_names(positional)
-        if names:
-            objs = []
-            for n in names:
-                obj = self.driver.get(kind, n)
-                if obj is None:
-                    raise ApiError.not_found(resource(kind), n, self.driver.namespace)
-                objs.append(obj)
-        else:
-            objs = self.driver.list(kind)
-        if selector:
-            want = dict(part.split("=", 1) for part in selector.split(","))
-            objs = [o for o in objs if all((o["metadata"].get("labels") or {}).get(k) == v for k, v in want.items())]
-        if output == "json":
-            if len(objs) == 1 and names:
-                return json.dumps(objs[0], indent=4, sort_keys=True)
-            return json.dumps({"apiVersion": "v1", "kind": "List", "items": objs}, indent=4, sort_keys=True)
-        if output == "name":
-            return "\n".join(f"{prefix(kind)}/{o['metadata']['name']}" for o in objs)
-        if not objs:
-            return ""
-        return _table(PRINTERS[kind](objs, now_of(self.driver), prefix="", wide=output == "wide"))
-
-    def _get_all(self) -> str:
-        now = now_of(self.driver)
-        parts = []
-        for kind in ALL_KINDS:
-            objs = self.driver.list(kind)
-            if objs:
-                parts.append(_table(PRINTERS[kind](objs, now, prefix=prefix(kind) + "/", wide=False)))
-        return "\n\n".join(parts) if parts else f"No resources found in {self.driver.namespace} namespace."
+    def _get(self, ctx: Ctx, argv: list[str]) -> None:
+        if ctx.args.watch:
+            raise KubectlUsage("kubectl get -w is not in the subset the scenarios use.")
+        ctx.st = DriverState(self.driver)
+        cmd_get(ctx)
 
 
 # ---------------------------------------------------------------------- helpers
@@ -324,32 +252,6 @@ def _pipe(result: Result, filt: str) -> Result:
     raise KubectlUsage(f"Unsupported pipe stage {filt!r}.")
 
 
-def _kind_and_names(positional: list[str]) -> tuple[str, list[str]]:
-    """`deployment/mc-user`, `deployment mc-user`, `po a b` -> (kind, names)."""
-    if not positional:
-        raise KubectlUsage("A resource type is required.")
-    first = positional[0]
-    if "/" in first:
-        names = []
-        kind = None
-        for p in positional:
-            k, _, n = p.partition("/")
-            kind = kind_of(k)
-            if kind is None:
-                raise KubectlUsage(f"Unknown resource type {k!r}.")
-            names.append(n)
-        return kind, names
-    kind = kind_of(first)
-    if kind is None:
-        raise KubectlUsage(f"Unknown resource type {first!r}.")
-    return kind, positional[1:]
-
-
-def _table(rows: list[list[str]], pad: int = 3) -> str:
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    return "\n".join((" " * pad).join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows)
-
-
 def _parse_time(stamp: str | None) -> float | None:
     if not stamp:
         return None
@@ -368,134 +270,6 @@ def now_of(driver) -> float:
     return latest
 
 
-def _age(obj: dict, now: float) -> str:
-    t = _parse_time(obj["metadata"].get("creationTimestamp"))
-    if t is None:
-        return "<unknown>"
-    s = max(0, int(now - t))
-    if s < 120:
-        return f"{s}s"
-    m, s = divmod(s, 60)
-    return f"{m}m{s}s" if m < 10 and s else f"{m}m"
-
-
-def pod_status(pod: dict) -> str:
-    """kubectl's STATUS column (`printPod`), for the cases the scenarios meet."""
-    if pod["metadata"].get("deletionTimestamp") and pod["status"].get("phase") not in ("Succeeded", "Failed"):
-        return "Terminating"
-    reason = pod["status"].get("reason") or pod["status"].get("phase") or "Pending"
-    for cs in reversed(pod["status"].get("containerStatuses") or []):
-        state = cs.get("state") or {}
-        if state.get("waiting", {}).get("reason"):
-            reason = state["waiting"]["reason"]
-        elif state.get("terminated", {}).get("reason"):
-            reason = state["terminated"]["reason"]
-    return reason
-
-
-def _print_pods(objs, now, prefix, wide):
-    rows = [["NAME", "READY", "STATUS", "RESTARTS", "AGE"] + (["IP", "NODE"] if wide else [])]
-    for p in objs:
-        cs = p["status"].get("containerStatuses") or []
-        ready = sum(1 for c in cs if c.get("ready"))
-        restarts = sum(c.get("restartCount", 0) for c in cs)
-        row = [prefix + p["metadata"]["name"], f"{ready}/{len(p['spec']['containers'])}", pod_status(p), str(restarts), _age(p, now)]
-        if wide:
-            row += [p["status"].get("podIP") or "<none>", p["spec"].get("nodeName") or "<none>"]
-        rows.append(row)
-    return rows
-
-
-def _print_rs(objs, now, prefix, wide):
-    rows = [["NAME", "DESIRED", "CURRENT", "READY", "AGE"] + (["CONTAINERS", "IMAGES"] if wide else [])]
-    for rs in objs:
-        st = rs.get("status") or {}
-        row = [prefix + rs["metadata"]["name"], str(rs["spec"].get("replicas", 1)), str(st.get("replicas", 0)), str(st.get("readyReplicas", 0)), _age(rs, now)]
-        if wide:
-            cs = rs["spec"]["template"]["spec"]["containers"]
-            row += [",".join(c["name"] for c in cs), ",".join(c["image"] for c in cs)]
-        rows.append(row)
-    return rows
-
-
-def _print_deploy(objs, now, prefix, wide):
-    rows = [["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"] + (["CONTAINERS", "IMAGES"] if wide else [])]
-    for d in objs:
-        st = d.get("status") or {}
-        row = [
-            prefix + d["metadata"]["name"],
-            f"{st.get('readyReplicas', 0)}/{d['spec'].get('replicas', 1)}",
-            str(st.get("updatedReplicas", 0)),
-            str(st.get("availableReplicas", 0)),
-            _age(d, now),
-        ]
-        if wide:
-            cs = d["spec"]["template"]["spec"]["containers"]
-            row += [",".join(c["name"] for c in cs), ",".join(c["image"] for c in cs)]
-        rows.append(row)
-    return rows
-
-
-def _port_string(svc: dict) -> str:
-    parts = []
-    for p in svc["spec"].get("ports") or []:
-        proto = p.get("protocol", "TCP")
-        parts.append(f"{p['port']}:{p['nodePort']}/{proto}" if p.get("nodePort") else f"{p['port']}/{proto}")
-    return ",".join(parts) or "<none>"
-
-
-def _print_svc(objs, now, prefix, wide):
-    rows = [["NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE"]]
-    for s in objs:
-        rows.append([prefix + s["metadata"]["name"], s["spec"].get("type", "ClusterIP"), s["spec"].get("clusterIP") or "<none>", "<none>", _port_string(s), _age(s, now)])
-    return rows
-
-
-def endpoint_addresses(ep: dict | None, ready: bool = True) -> list[str]:
-    """``ip:port`` of each (not-)ready address of an Endpoints object."""
-    out = []
-    for subset in (ep or {}).get("subsets") or []:
-        ports = [p["port"] for p in subset.get("ports") or []] or [None]
-        for addr in subset.get("addresses" if ready else "notReadyAddresses") or []:
-            out += [f"{addr['ip']}:{port}" if port else addr["ip"] for port in ports]
-    return out
-
-
-def _print_ep(objs, now, prefix, wide):
-    rows = [["NAME", "ENDPOINTS", "AGE"]]
-    for ep in objs:
-        addrs = endpoint_addresses(ep)
-        text = ",".join(addrs[:3]) + (f" + {len(addrs) - 3} more..." if len(addrs) > 3 else "") if addrs else "<none>"
-        rows.append([prefix + ep["metadata"]["name"], text, _age(ep, now)])
-    return rows
-
-
-def _print_cm(objs, now, prefix, wide):
-    rows = [["NAME", "DATA", "AGE"]]
-    for cm in objs:
-        rows.append([prefix + cm["metadata"]["name"], str(len(cm.get("data") or {}) + len(cm.get("binaryData") or {})), _age(cm, now)])
-    return rows
-
-
-def _print_events(objs, now, prefix, wide):
-    rows = [["TYPE", "REASON", "OBJECT", "MESSAGE"]]
-    for ev in objs:
-        io = ev["involvedObject"]
-        rows.append([ev.get("type", ""), ev.get("reason", ""), f"{io['kind'].lower()}/{io['name']}", ev.get("message", "")])
-    return rows
-
-
-PRINTERS = {
-    "Pod": _print_pods,
-    "ReplicaSet": _print_rs,
-    "Deployment": _print_deploy,
-    "Service": _print_svc,
-    "Endpoints": _print_ep,
-    "ConfigMap": _print_cm,
-    "Event": _print_events,
-}
-
-
 def revision_of(rs: dict) -> int:
     return int((rs["metadata"].get("annotations") or {}).get("deployment.kubernetes.io/revision", "0") or 0)
 
@@ -508,29 +282,6 @@ def owned_replicasets(driver, d: dict) -> list[dict]:
         for rs in driver.list("ReplicaSet")
         if any(r.get("controller") and (r.get("uid") == uid or (uid is None and r.get("name") == d["metadata"]["name"])) for r in rs["metadata"].get("ownerReferences") or [])
     ]
-
-
-def rollout_status(d: dict | None, name: str) -> str:
-    """One evaluation of `DeploymentStatusViewer.Status` (k8s-semantics §1.16); errors raise."""
-    if d is None:
-        raise ApiError.not_found("deployments.apps", name)
-    st = d.get("status") or {}
-    spec_replicas = d["spec"].get("replicas", 1)
-    if d["metadata"].get("generation", 0) > st.get("observedGeneration", 0):
-        return "Waiting for deployment spec update to be observed..."
-    progressing = next((c for c in st.get("conditions") or [] if c["type"] == "Progressing"), None)
-    if progressing and progressing.get("reason") == "ProgressDeadlineExceeded":
-        raise ControllerError(f'deployment "{name}" exceeded its progress deadline')
-    updated, replicas, available = st.get("updatedReplicas", 0), st.get("replicas", 0), st.get("availableReplicas", 0)
-    if updated < spec_replicas:
-        return f'Waiting for deployment "{name}" rollout to finish: {updated} out of {spec_replicas} new replicas have been updated...'
-    if replicas > updated:
-        return f'Waiting for deployment "{name}" rollout to finish: {replicas - updated} old replicas are pending termination...'
-    if available < updated:
-        return f'Waiting for deployment "{name}" rollout to finish: {available} of {updated} updated replicas are available...'
-    return f'deployment "{name}" successfully rolled out'
-
-
 # ---------------------------------------------------------------------- steps
 @step(parsers.re(r'I run "(?P<command>.+)"$'))
 @step(parsers.re(r'我运行 "(?P<command>.+)"$'))

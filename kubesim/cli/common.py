@@ -42,6 +42,26 @@ class Ctx:
         return self.args.namespace or "default"
 
 
+#: kubectl's hint after an `exec` usage error.
+EXEC_HELP = "See 'kubectl exec -h' for help and examples"
+
+
+def exec_command(command: list[str], argv: list[str]) -> list[str]:
+    """The COMMAND of `exec POD -- COMMAND`: `command` is what follows POD, `argv` the raw arguments.
+
+    kubectl v1.31+ refuses a command given without ``--`` (`exec.go`), and an empty one.
+    """
+    dashed = "--" in argv[argv.index("exec"):] if "exec" in argv else False
+    command = list(command)
+    if command and command[0] == "--":
+        command = command[1:]
+    if not dashed and command:
+        raise UserError(f"error: exec [POD] [COMMAND] is not supported anymore. Use exec [POD] -- [COMMAND] instead\n{EXEC_HELP}")
+    if not command:
+        raise UserError(f"error: you must specify at least one command for the container\n{EXEC_HELP}")
+    return command
+
+
 def resolve_kind(word: str) -> str:
     kind = kind_of(word)
     if kind is None:

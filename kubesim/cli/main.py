@@ -24,8 +24,9 @@ from kubesim.model.state import ClusterState
 from .. import statefile
 from . import printers as pr
 from .apply import cmd_apply
-from .common import Ctx, UserError, error_text, kind_and_names, one_deployment, parse_timeout
+from .common import Ctx, UserError, error_text, exec_command, kind_and_names, one_deployment, parse_timeout
 from .explain import cmd_explain
+from .history import history_text
 from .imperative import cmd_create, cmd_diff, cmd_expose
 from .logs import cmd_logs
 from .metadata import cmd_annotate, cmd_api_resources, cmd_label, cmd_version
@@ -121,49 +122,16 @@ def rollout_status(ctx: Ctx, name: str) -> None:
 
 
 def rollout_history(ctx: Ctx, name: str) -> None:
-    from .describe import _Out, _pod_template
-
     d = ctx.st.get("Deployment", ctx.ns, name)
     if d is None:
         raise UserError(m.ApiError.not_found("deployments.apps", name).kubectl_message())
     rss = ctx.st.dependents_of(d["metadata"]["uid"], "ReplicaSet")
-    by_rev = {du.revision(rs): rs for rs in rss}
-    rev = ctx.args.revision
-    if not by_rev:  # ViewHistory answers this before looking for --revision
-        ctx.out(f"deployment.apps/{name} {f'with revision #{rev}' if rev else ''}\nNo rollout history found.")
-        return
-    if rev:
-        rs = by_rev.get(rev)
-        if rs is None:
-            raise UserError("error: unable to find the specified revision")
-        tmpl = rs["spec"]["template"]
-        out = _Out()
-        _pod_template(out, tmpl)
-        raw = "".join(out.tw._text)
-        ctx.out(f"deployment.apps/{name} with revision #{rev}\n{raw}")
-        return
-    rows = [["REVISION", "CHANGE-CAUSE"]]
-    for r in sorted(by_rev):
-        cause = (by_rev[r]["metadata"].get("annotations") or {}).get("kubernetes.io/change-cause") or "<none>"
-        rows.append([str(r), cause])
-    from .tabwriter import layout
-
-    ctx.out(f"deployment.apps/{name} \n{layout(rows, padding=2)}\n")
-
-
-EXEC_HELP = "See 'kubectl exec -h' for help and examples"
+    ctx.out(history_text(name, {du.revision(rs): rs for rs in rss}, ctx.args.revision))
 
 
 def cmd_exec(ctx: Ctx, raw_argv: list[str]) -> None:
     a = ctx.args
-    command = list(a.command_)
-    dashed = "--" in raw_argv[raw_argv.index("exec"):] if "exec" in raw_argv else False
-    if command and command[0] == "--":
-        command = command[1:]
-    if not dashed and command:
-        raise UserError(f"error: exec [POD] [COMMAND] is not supported anymore. Use exec [POD] -- [COMMAND] instead\n{EXEC_HELP}")
-    if not command:
-        raise UserError(f"error: you must specify at least one command for the container\n{EXEC_HELP}")
+    command = exec_command(a.command_, raw_argv)
     if a.stdin or a.tty:
         ctx.err("note: kubesim's simulated containers are not interactive: -i/--stdin and -t/--tty are ignored")
     pod = ctx.st.get("Pod", ctx.ns, a.pod)
@@ -267,7 +235,7 @@ def cmd_tour(ctx: Ctx) -> int:
     from ..tour import run_tour, write_manifests
 
     if ctx.args.write is None:
-        return run_tour(out=ctx.out)
+        return run_tour(main, out=ctx.out)
     try:
         written = write_manifests(Path(ctx.args.write))
     except OSError as e:
