@@ -1,4 +1,4 @@
-"""Tests for model/validation.py: what the API server makes of an object on create and update.
+"""Tests for model/validation/: what the API server makes of an object on create and update.
 
 Sources per case: sigs.k8s.io/json strict decoding (Go `UnmarshalTypeError` text), pkg/apis/apps/v1/defaults.go,
 pkg/apis/core/v1/defaults.go, pkg/apis/apps/validation/validation.go, pkg/apis/core/validation/validation.go,
