@@ -132,8 +132,14 @@ class Kubectl:
                 ctx.out(text)
 
     def _delete(self, ctx: Ctx, argv: list[str]) -> None:
+        a = ctx.args
+        if a.filename:
+            raise KubectlUsage("kubectl delete -f is not in the subset the scenarios use.")
+        targets = parse_targets(a.resources)
+        if not any(names for _, names in targets) and not a.all and a.selector is None:  # as the CLI's cmd_delete
+            raise UserError("error: resource(s) were provided, but no name was specified")
         ctx.st = DriverState(self.driver)
-        found, errors = select(ctx, parse_targets(ctx.args.resources))
+        found, errors = select(ctx, targets)
         for kind, objs in found:
             for obj in objs:
                 ctx.out(self.driver.delete(kind, obj["metadata"]["name"], cascade=ctx.args.cascade))

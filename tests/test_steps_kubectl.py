@@ -73,3 +73,19 @@ def test_an_unknown_flag_fails_as_in_the_cli():
         driver.stop()
     assert result.code == 1
     assert result.error.splitlines()[0].startswith("error: unknown flag: --frobnicate")
+
+
+def test_delete_without_names_deletes_nothing():
+    """On `delete po` without names, -l or --all, kubectl (`delete.go`) and the CLI refuse; so do the steps, and the pods stay."""
+    driver = ModelDriver()
+    driver.start()
+    try:
+        kubectl = Kubectl(driver, {"paused.yaml": PAUSED.replace("paused: true", "paused: false")})
+        assert kubectl.run("kubectl apply -f paused.yaml").ok
+        driver.settle()
+        result = kubectl.run("kubectl delete po")
+        left = driver.list("Pod")
+    finally:
+        driver.stop()
+    assert (result.code, result.error) == (1, "error: resource(s) were provided, but no name was specified")
+    assert len(left) == 1
