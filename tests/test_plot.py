@@ -127,3 +127,40 @@ def test_a_corrupt_command_record_is_named_and_the_file_untouched(tmp_path, comm
     assert res.returncode == 1 and "Traceback" not in res.stderr
     assert str(path) in res.stderr and "is corrupt" in res.stderr and field in res.stderr
     assert path.read_bytes() == before and not (tmp_path / "x.svg").exists()
+
+
+def test_after_several_rollouts_no_two_texts_of_the_chart_overlap():
+    """The session above with more rollouts (apply, three set image, undo, scale, undo --to-revision, at
+    the instants kubesim ran them): every text of the chart (numbers on the time axis, the listed
+    command lines, ticks, labels, legend, title) is drawn where no other text is, and each command
+    line is listed under the axis in full up to the listing's width; the same holds with a real
+    cluster's panel (its wall clock) beside the model's, as the report draws them."""
+    import matplotlib.text
+
+    from kubesim import timeline
+
+    instants = [0, 11.001, 45.001, 79.001, 113.001, 147.001, 158.001]
+    lines = ["apply -f /work/some/long/path/to/the/features/manifests/deploy.yaml"]
+    lines += [f"set image deployment/mc-user mc-user=rainbow/mc-user:1.{v}.RELEASE" for v in (1, 2, 3)]
+    lines += ["rollout undo deployment/mc-user", "scale deployment/mc-user --replicas 5", "rollout undo deployment/mc-user --to-revision 1"]
+    samples = [timeline.Sample(t=t, pods={"a": 3 - (i % 3), "b": i % 4}, rs_spec={"a": 3, "b": 3}) for i, t in enumerate(range(0, 190, 11))]
+    labels = {"a": {"revisions": [1, 3, 6], "image": "rainbow/mc-user:1.0.RELEASE"}, "b": {"revisions": [2, 5], "image": "rainbow/mc-user:1.1.RELEASE"}}
+    panel = timeline.Panel(samples, labels, tuple(zip(instants, lines)), "logical", "")
+    wall = timeline.Panel(samples, labels, tuple((t * 1.2 + 0.3, line) for t, line in zip(instants, lines)), "wall clock", "cluster")
+    for panels, title in (([panel], "rollout of deployment/mc-user"), ([timeline.Panel(samples, labels, panel.commands, "logical", "model"), wall], "")):
+        fig = timeline.figure(panels, title)
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        ticks = {id(t) for ax in fig.axes for t in ax.get_xticklabels() + ax.get_yticklabels()}
+        drawn_ticks = [  # the tick labels inside the view (matplotlib keeps others, undrawn)
+            t for ax in fig.axes for axis, view in ((ax.xaxis, sorted(ax.get_xlim())), (ax.yaxis, sorted(ax.get_ylim())))
+            for t, loc in zip(axis.get_ticklabels(), axis.get_ticklocs()) if view[0] <= loc <= view[1]
+        ]  # fmt: skip
+        texts = [t for t in fig.findobj(matplotlib.text.Text) if id(t) not in ticks] + drawn_ticks
+        texts = [t for t in texts if t.get_visible() and t.get_text().strip()]
+        boxes = [(t.get_text(), t.get_window_extent(renderer)) for t in texts]
+        overlaps = [(a, b) for i, (a, ba) in enumerate(boxes) for b, bb in boxes[i + 1 :] if ba.overlaps(bb)]
+        assert not overlaps, overlaps
+        shown = "\n".join(t for t, _ in boxes)
+        for n, line in enumerate(lines, start=1):
+            assert shown.count(f"{n}. {line}") == len(panels)
