@@ -6,7 +6,9 @@ and, at the same time, through the cluster driver on the real node (each scenari
 fresh namespace, `--workers` scenarios at once with pytest-xdist, invariant monitors
 watching), stops the control plane, and prints one row per scenario: model ->
 passed/failed/skipped, real cluster -> passed/failed/skipped, with the reason for every
-skip. It exits 1 if any scenario failed on either system.
+skip. It exits 1 if any scenario failed on either system. The report in ``--out``
+(``index.html``, ``claims/``) shows every scenario with its result on both systems and
+each rollout's chart on the model beside the real cluster's (`kubesim.report`).
 
 Usage: ``python -m kubesim.conformance [--no-up] [--keep-up] [--out DIR] [-k EXPR] [--workers N]``
 """
@@ -42,6 +44,13 @@ def scenario_command(driver: str, junit: Path, extra: list[str], workers: int = 
         # the run on one unlucky schedule of a loaded 2-core node.
         cmd += ["--kube-context", CONTEXT, "--reruns", str(CLUSTER_RERUNS), "--reruns-delay", "5"]
     return cmd
+
+
+def report_env(out: Path, driver: str, env: dict) -> dict:
+    """`env` for `driver`'s run, whose scenarios then leave their records (commands, rollout timelines)
+    in ``out/<driver>/timelines`` for the report (`kubesim.report.record`)."""
+    shutil.rmtree(out / driver, ignore_errors=True)
+    return {**env, "KUBESIM_TIMELINE_DIR": str(out / driver / "timelines")}
 
 
 def run_scenarios(driver: str, junit: Path, extra: list[str], env: dict, workers: int = 1) -> tuple[int, float]:
@@ -140,7 +149,10 @@ def main(argv: list[str] | None = None) -> int:
         # The model's run is CPU work and the cluster's mostly waiting on real time: side by side.
         t = time.monotonic()
         with open(out / "model.log", "w") as model_log:
-            model_proc = subprocess.Popen(scenario_command("model", out / "model.xml", extra), cwd=ROOT, env=env, stdout=model_log, stderr=subprocess.STDOUT)
+            # the model's cucumber JSON is the report's backbone (pytest-bdd writes none under xdist, so
+            # the cluster's results come from its JUnit file and its charts from its records)
+            model_cmd = scenario_command("model", out / "model.xml", extra + [f"--cucumberjson={out / 'model' / 'cucumber.json'}"])
+            model_proc = subprocess.Popen(model_cmd, cwd=ROOT, env=report_env(out, "model", env), stdout=model_log, stderr=subprocess.STDOUT)
             model_done = threading.Thread(target=lambda: (model_proc.wait(), timings.__setitem__("model run", time.monotonic() - t)), daemon=True)
             model_done.start()
             try:
@@ -149,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
                 # traces (the node's admission policy changes pod templates; see the table's line).
                 shutil.rmtree(out / "traces", ignore_errors=True)
                 trace = ["--trace-dir", str(out / "traces"), "--trace-check", "report"]
-                _, timings["cluster run"] = run_scenarios("cluster", out / "cluster.xml", extra + trace, env, args.workers)
+                _, timings["cluster run"] = run_scenarios("cluster", out / "cluster.xml", extra + trace, report_env(out, "cluster", env), args.workers)
             finally:
                 model_done.join()
         print("model run (side by side with the cluster run):", (out / "model.log").read_text()[-1500:])
@@ -193,6 +205,9 @@ def main(argv: list[str] | None = None) -> int:
     text += "\ncleanup after failure, timeout and Ctrl-C, and the real node (tests/cluster): " + ", ".join(f"{k.split('::')[-1]} {v[0]}" for k, v in sorted(cleanup.items()))
     (out / "table.txt").write_text(text + "\n")
     print(text)
+    from kubesim.report import render_report
+
+    print(f"report (the model and the real cluster side by side): {render_report(out / 'model' / 'cucumber.json', out / 'model' / 'timelines', out, conformance=out)}")
     failed = (
         any(v[0] == "failed" for v in list(model.values()) + list(cluster.values()))
         or not model

@@ -18,7 +18,9 @@ Format (version 1)::
                "queue": [[position, work], ...], "qhead": n, "qtail": n,
                "timers": [[time, [[seq, work], ...]], ...],
                "recorder": {"!m": [...]}},                  # the event correlator's caches
-     "session": {...}}                                      # the CLI's own record
+     "session": {"timeline": [...], "samples": {ns: [...]}, "rs_owner": {ns: {...}},
+                 "commands": [{"t": ms, "namespaces": [ns, ...], "argv": [arg, ...]}, ...]}}
+                                                            # the CLI's own record (kubesim.cli.record)
 
 The uid, owner and orphan indices are rebuilt from the objects on load (as the store
 keeps them). Values that JSON lacks (tuples, persistent maps, the runtime records) are
@@ -177,7 +179,31 @@ def loads(text: str | bytes, name: str = "<state>") -> tuple[ClusterState, dict]
     except (KeyError, TypeError, ValueError, AttributeError) as err:
         raise StateFileError(f'The state file "{name}" is corrupt ({type(err).__name__}: {err}); run "kubesim reset" to start afresh.') from None
     session = doc.get("session")
-    return st, session if isinstance(session, dict) else {}
+    session = session if isinstance(session, dict) else {}
+    try:
+        check_session(session)
+    except ValueError as err:
+        raise StateFileError(f'The state file "{name}" is corrupt ({err}); run "kubesim reset" to start afresh.') from None
+    return st, session
+
+
+def check_session(session: dict) -> None:
+    """Raise ValueError naming the first field of the CLI's session record that has the wrong shape.
+
+    Every field is optional (a file written before kubesim kept ``commands`` has none).
+    """
+    for key, kind in (("timeline", list), ("samples", dict), ("rs_owner", dict), ("commands", list)):
+        if key in session and not isinstance(session[key], kind):
+            raise ValueError(f"session.{key} is not a {'list' if kind is list else 'mapping'}")
+    for i, c in enumerate(session.get("commands") or ()):
+        where = f"session.commands[{i}]"
+        if not isinstance(c, dict):
+            raise ValueError(f"{where} is not a mapping")
+        if not isinstance(c.get("t"), int) or isinstance(c.get("t"), bool):
+            raise ValueError(f"{where}.t is not a whole number of milliseconds")
+        for field in ("namespaces", "argv"):
+            if not isinstance(c.get(field), list) or not all(isinstance(x, str) for x in c[field]):
+                raise ValueError(f"{where}.{field} is not a list of strings")
 
 
 # ----- file I/O ---------------------------------------------------------------------------
@@ -277,4 +303,4 @@ class StateFile:
         return existed
 
 
-__all__ = ["FORMAT", "VERSION", "StateFile", "StateFileError", "decode_state", "dumps", "encode_state", "loads", "resolve_path"]
+__all__ = ["FORMAT", "VERSION", "StateFile", "StateFileError", "check_session", "decode_state", "dumps", "encode_state", "loads", "resolve_path"]

@@ -7,8 +7,8 @@ visible changed. Works on observations from any driver.
 
 `chart_svg` draws one `Panel` per driver side by side: a series per ReplicaSet named by its
 revision and image, coloured by its first revision (the same colour in every chart), drawn
-slightly apart so that equal counts stay visible; the user's commands are marked on the time
-axis, which is labelled with the driver's clock; every series and change point carries an SVG
+slightly apart so that equal counts stay visible; the user's commands are numbered on the time
+axis and listed under it, which is labelled with the driver's clock; every series and change point carries an SVG
 ``<title>`` (hover text, no script). `plot` writes the same chart to a file (``kubesim plot``).
 """
 
@@ -155,6 +155,8 @@ def replicaset_labels(observations: Iterable[Observation]) -> dict[str, dict]:
 #: Okabe-Ito colours (readable with colour-blindness), by first revision: revision 1 is always blue.
 REVISION_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#8C6D1F")
 MARKERS = ("o", "s", "^", "D", "v", "P", "X")
+#: Characters of a command line listed under a panel's time axis (its whole line is the mark's hover title).
+COMMAND_WIDTH = 84
 #: Commands a user types that change the cluster; the chart marks them on the time axis.
 USER_ACTION = re.compile(r"^(kubectl|kubesim) (apply|create|delete|scale|set|rollout (undo|restart|pause|resume))\b")
 
@@ -204,6 +206,10 @@ def user_actions(commands) -> tuple[tuple[float, str], ...]:
     return tuple((t, text.split(" ", 1)[1]) for t, text in commands if USER_ACTION.match(text))
 
 
+def _shorten(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 def _commands(panel: Panel) -> list[tuple[float, str]]:
     """The panel's marks grouped by instant: (t, "apply -f a.yaml; rollout undo ...")."""
     grouped: dict[float, list[str]] = {}
@@ -212,8 +218,8 @@ def _commands(panel: Panel) -> list[tuple[float, str]]:
     return [(t, "; ".join(v)) for t, v in sorted(grouped.items())]
 
 
-def _draw(ax, panel: Panel, titles: dict, prefix: str) -> dict:
-    """Draw one panel on `ax`; return label -> handle; fill `titles` with gid -> hover text."""
+def _draw(ax, panel: Panel, titles: dict, prefix: str, heading: str = "") -> dict:
+    """Draw one panel on `ax` under `heading`; return label -> handle; fill `titles` with gid -> hover text."""
     handles = {}
     samples = panel.samples
     cmds = _commands(panel)
@@ -241,20 +247,24 @@ def _draw(ax, panel: Panel, titles: dict, prefix: str) -> dict:
             titles[pgid] = f"t = {t:g} s ({panel.clock}): {label} = {y}"
     for j, (t, text) in enumerate(cmds):
         ax.axvline(t, color="#444444", linewidth=0.8, linestyle=(0, (2, 2)))
-        label = text if len(text) <= 60 else text[:58] + "…"
-        txt = ax.annotate(f"{j + 1}. {label}", xy=(t, 1.0), xycoords=("data", "axes fraction"), xytext=(2, 4 + 11 * (j % 3)),
-                          textcoords="offset points", fontsize=7.5, color="#222222", rotation=0, annotation_clip=False)
+        num = ax.annotate(str(j + 1), xy=(t, 1.0), xycoords=("data", "axes fraction"), xytext=(0, 3 + 9 * (j % 2)), textcoords="offset points",
+                          fontsize=8, fontweight="bold", color="#222222", ha="center", annotation_clip=False)
         gid = f"{prefix}-cmd{j}"
-        txt.set_gid(gid)
+        num.set_gid(gid)
         titles[gid] = f"t = {t:g} s: {text}"
+    if cmds:  # the numbered lines under the time axis, where long commands cannot cover each other
+        listing = "\n".join(f"{j + 1}. {_shorten(text, COMMAND_WIDTH)}   (at {t:g} s)" for j, (t, text) in enumerate(cmds))
+        ax.annotate(listing, xy=(0, 0), xycoords="axes fraction", xytext=(0, -36), textcoords="offset points", va="top", fontsize=7.5,
+                    color="#222222", linespacing=1.4, annotation_clip=False)
     ax.set_xlabel(time_label(panel.clock))
     ax.set_ylabel("pods / endpoints")
     ax.yaxis.get_major_locator().set_params(integer=True)
     ax.set_ylim(bottom=-0.4)
     ax.set_xlim(left=start - max(0.5, (end - start) * 0.02), right=times_ext[-1])
     ax.grid(True, alpha=0.3)
-    if panel.driver:
-        ax.set_title(f"{panel.driver} driver ({panel.clock} time)", fontsize=10, loc="left", pad=4 + 11 * min(3, len(cmds)) + 8)
+    heading = "\n".join(filter(None, [heading, f"{panel.driver} driver ({panel.clock} time)" if panel.driver else ""]))
+    if heading:  # above the commands' numbers
+        ax.set_title(heading, fontsize=10, loc="left", pad=(24 if cmds else 6))
     return handles
 
 
@@ -266,13 +276,12 @@ def figure(panels: list[Panel], title: str = "", titles: dict | None = None):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, len(panels), figsize=(6.4 * len(panels), 3.4), dpi=110, sharey=True, squeeze=False)
+    listed = max((len(_commands(p)) for p in panels), default=0)  # lines listed under the time axes
+    fig, axes = plt.subplots(1, len(panels), figsize=(6.4 * len(panels), 3.4 + 0.16 * listed), dpi=110, sharey=True, squeeze=False)
     handles: dict = {}
     for n, (ax, panel) in enumerate(zip(axes[0], panels)):
-        handles.update({k: v for k, v in _draw(ax, panel, titles, f"p{n}").items() if k not in handles})
+        handles.update({k: v for k, v in _draw(ax, panel, titles, f"p{n}", title if n == 0 else "").items() if k not in handles})
     fig.legend(list(handles.values()), list(handles.keys()), loc="upper left", bbox_to_anchor=(1.0, 0.95), fontsize="small", frameon=False)
-    if title:
-        fig.suptitle(title, x=0.01, ha="left")
     fig.tight_layout()
     return fig
 

@@ -3,6 +3,9 @@
 The scenarios run once on the model (module fixture) and the report is rendered into
 ``report/browser-test/`` at the top of the repository (``KUBESIM_REPORT_TEST_DIR`` moves it);
 the browser tests keep their screenshots in its ``screenshots/`` folder for CI to archive.
+The conformance report (the model beside the real cluster) is rendered into its
+``conformance/`` folder, laid out as `kubesim.conformance` lays it out, from the model's run and
+a real cluster's run recorded in ``tests/report_fixtures/conformance/`` (its README says how).
 Expectations come from the feature files themselves (their doc strings, tables, ``Article:`` and
 ``Today:`` lines, tags), the seed's ``claims.md`` (transcribed in `kubesim.report.claims`) and
 kubectl's printers (a ReplicaSet is named ``<deployment>-<pod-template-hash>``).
@@ -19,13 +22,14 @@ from pathlib import Path
 
 import pytest
 
-from kubesim import timeline
+from kubesim import conformance, timeline
 from kubesim.report import FEATURES, claims_summary, load_results, render_report, run_scenarios
 from kubesim.report.claims import CLAIMS, CONTEXT_ONLY, DETAILS, ERRATA
 from kubesim.report.results import split_erratum
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = Path(os.environ.get("KUBESIM_REPORT_TEST_DIR", ROOT / "report" / "browser-test"))
+RECORDED = Path(__file__).resolve().parent / "report_fixtures" / "conformance"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMIUM_FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
@@ -37,10 +41,32 @@ needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not in
 @pytest.fixture(scope="module")
 def report():
     shutil.rmtree(OUT, ignore_errors=True)
-    code = run_scenarios("model", OUT / "cucumber.json", OUT / "timelines")
+    code = run_scenarios("model", OUT / "cucumber.json", OUT / "timelines", (f"--junitxml={OUT / 'model.xml'}",))
     assert code == 0, f"The scenarios failed on the model (pytest exit code {code})."
     index = render_report(OUT / "cucumber.json", OUT / "timelines", OUT)
     return OUT, index
+
+
+@pytest.fixture(scope="module")
+def side_by_side(report):
+    """The folder a conformance run leaves (`kubesim.conformance.report_env`'s layout, JUnit files,
+    the table) with this model run and the recorded real-cluster run, and the report rendered in it."""
+    out, _ = report
+    folder = out / "conformance"
+    shutil.rmtree(folder, ignore_errors=True)
+    model_records = Path(conformance.report_env(folder, "model", {})["KUBESIM_TIMELINE_DIR"])
+    cluster_records = Path(conformance.report_env(folder, "cluster", {})["KUBESIM_TIMELINE_DIR"])
+    shutil.copytree(out / "timelines", model_records)
+    shutil.copy(out / "cucumber.json", model_records.parent / "cucumber.json")
+    shutil.copytree(RECORDED / "cluster" / "timelines", cluster_records)
+    shutil.copy(out / "model.xml", folder / "model.xml")
+    shutil.copy(RECORDED / "cluster.xml", folder / "cluster.xml")
+    (folder / "cleanup.xml").write_text(
+        '<testsuites><testsuite name="pytest"><testcase classname="tests.cluster.test_cleanup" name="test_namespaces_go"/></testsuite></testsuites>', encoding="utf-8"
+    )
+    (folder / "table.txt").write_text(conformance.table(conformance.outcomes(folder / "model.xml"), conformance.outcomes(folder / "cluster.xml")) + "\n", encoding="utf-8")
+    index = render_report(model_records.parent / "cucumber.json", model_records, folder, conformance=folder)
+    return folder, index
 
 
 @pytest.fixture(scope="module")
@@ -227,6 +253,52 @@ def test_a_conformance_run_adds_a_column_per_driver(report, scenarios, tmp_path)
     assert row and row.group(0).count('class="badge passed"') == 2
 
 
+def _chart_text(page: str, sc) -> str:
+    fig = re.search(rf'<figure class="chart" id="chart-{re.escape(sc.anchor)}">(.*?)</figure>', page, re.S)
+    assert fig, f"no chart for {sc.name!r}"
+    return " ".join(html.unescape(re.sub(r"<title>.*?</title>|<[^>]+>", " ", fig.group(1), flags=re.S)).split())
+
+
+def test_the_conformance_report_puts_the_real_cluster_beside_the_model(side_by_side, scenarios):
+    """Rendered in the conformance folder: one column per driver (the model's run is the conformance
+    run itself, so no second model column; the clean-up checks are no driver), the table, each rollout
+    the cluster ran charted on both drivers, each on its own clock, a rollout it did not run on the
+    model alone, and the claim pages with both drivers' results."""
+    folder, index = side_by_side
+    page = index.read_text(encoding="utf-8")
+    header = re.search(r'<table class="grid claims">\s*<tr>(.*?)</tr>', page, re.S)
+    assert header and re.findall(r"<th>([^<]*)</th>", header.group(1))[4:] == ["model", "cluster"]
+    assert "real cluster: 2 passed (0 on rerun), 0 failed" in html.unescape(page)
+    ran = {test_id.split("::")[1] for test_id in conformance.outcomes(RECORDED / "cluster.xml")}
+    both = [s for s in scenarios if s.item in ran]
+    assert len(both) == 2 and all("rollout" in s.tags for s in both)
+    for sc in both:
+        text = _chart_text(page, sc)
+        assert "model driver (logical time)" in text and "cluster driver (wall clock time)" in text
+        assert "logical time (s)" in text and "wall-clock time (s since the scenario started)" in text
+        assert "pods of rev 1" in text and "pods of rev 2 · rainbow/mc-user:1.1.RELEASE" in text
+    alone = next(s for s in scenarios if s.timeline and s.item not in ran)
+    assert "model driver (logical time)" in _chart_text(page, alone) and "cluster driver" not in _chart_text(page, alone)
+    c08 = html.unescape((folder / "claims" / "C08.html").read_text(encoding="utf-8"))
+    assert re.search(r"<th>model</th><th>cluster</th>", c08)
+    row = re.search(r'<tr><td><a href="#[^"]*maxsurge_0[^"]*">.*?</tr>', c08, re.S)
+    assert row and row.group(0).count('class="badge passed"') == 2
+
+
+def test_a_later_report_picks_up_the_conformance_folder(report, side_by_side, scenarios, tmp_path):
+    """A report of another model run (as `kubesim check --report` renders after `make conformance`)
+    given the conformance folder: the conformance run's model results are a column of their own,
+    the cluster's results another, and the cluster's rollout charts sit beside this run's."""
+    out, _ = report
+    folder, _ = side_by_side
+    index = render_report(out / "cucumber.json", out / "timelines", tmp_path / "later", conformance=folder)
+    page = index.read_text(encoding="utf-8")
+    header = re.search(r'<table class="grid claims">\s*<tr>(.*?)</tr>', page, re.S)
+    assert header and re.findall(r"<th>([^<]*)</th>", header.group(1))[4:] == ["model", "cluster", "model (conformance run)"]
+    text = _chart_text(page, _named(scenarios, "rollout undo returns to 1.0.RELEASE by reusing the old ReplicaSet"))
+    assert "model driver (logical time)" in text and "cluster driver (wall clock time)" in text
+
+
 # ---------------------------------------------------------------------- in Chromium
 def _chromium(profile: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run([CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args], capture_output=True, text=True, timeout=180)
@@ -333,3 +405,39 @@ def test_a_reader_sees_a_rollout_chart_with_named_series(report, scenarios, tmp_
     assert "pods of rev 1→3 · rainbow/mc-user:1.0.RELEASE" in text and "pods of rev 2 · rainbow/mc-user:1.1.RELEASE" in text
     assert "rollout undo deployment/mc-user" in text and "logical time (s)" in text
     _screenshot(out, "index.html", "rollout-chart.png", tmp_path / "s4", f"chart-{sc.anchor}", "1280,520")
+
+
+@needs_chromium
+def test_a_reader_sees_the_model_and_the_real_cluster_side_by_side(side_by_side, scenarios, tmp_path):
+    """In the conformance report the rollback chart, as Chromium lays it out, has two panels with the
+    same series names in one legend (revision 1 renumbered 3 on undo, revision 2), each panel titled
+    and its axis labelled with its driver's clock (the model's logical time, the cluster's wall
+    clock), the undo marked on both, and a caption saying which clock each panel uses."""
+    folder, _ = side_by_side
+    sc = _named(scenarios, "rollout undo returns to 1.0.RELEASE by reusing the old ReplicaSet")
+    seen = _seen_text(folder, "index.html", tmp_path / "p5")
+    start = seen.index(sc.name)
+    chart = seen[seen.index("pods / endpoints", start) - 200 : seen.index("Hover a line or a point for its values.", start)]
+    assert "pods of rev 1→3 · rainbow/mc-user:1.0.RELEASE" in chart and "pods of rev 2 · rainbow/mc-user:1.1.RELEASE" in chart
+    assert "model driver (logical time)" in chart and "cluster driver (wall clock time)" in chart
+    assert "logical time (s)" in chart and "wall-clock time (s since the scenario started)" in chart
+    assert chart.count("rollout undo deployment/mc-user") == 2
+    assert "over model's logical time; cluster's wall clock time" in " ".join(chart.split())
+    _screenshot(folder.parent, f"{folder.name}/index.html", "side-by-side-rollback.png", tmp_path / "s5", f"chart-{sc.anchor}", "1400,560")
+
+
+@needs_chromium
+def test_a_reader_sees_a_claim_page_with_results_on_both_drivers(side_by_side, scenarios, tmp_path):
+    """In the conformance report, claims/C08.html lists its scenarios with a column per driver: the
+    one the cluster ran (maxSurge 0, maxUnavailable 1) passed on both, the other is missing on the
+    cluster (the recorded run had two scenarios); its chart shows both panels."""
+    folder, _ = side_by_side
+    seen = _seen_text(folder, "claims/C08.html", tmp_path / "p6")
+    ran = _named(scenarios, "With maxSurge 0 and maxUnavailable 1 the rollout follows the article's picture")
+    other = _named(scenarios, "With the article's manifest (default maxSurge/maxUnavailable) a V2 pod starts before any V1 pod goes")
+    rows = [ln for ln in seen.splitlines() if ln.startswith((ran.name, other.name))]
+    assert re.search(r"scenario\s+feature\s+model\s+cluster", seen)
+    assert any(ln.split()[-2:] == ["passed", "passed"] for ln in rows if ln.startswith(ran.name)), rows
+    assert any(ln.split()[-2:] == ["passed", "missing"] for ln in rows if ln.startswith(other.name)), rows
+    assert "cluster driver (wall clock time)" in seen and "model driver (logical time)" in seen
+    _screenshot(folder.parent, f"{folder.name}/claims/C08.html", "claim-C08-model-and-cluster.png", tmp_path / "s6", size="1280,900")

@@ -197,13 +197,14 @@ def cmd_plot(ctx: Ctx) -> None:
     """Draw the rollout chart of the report (`kubesim.timeline.plot`) from this session's samples.
 
     Series are named by revision and image (from the ReplicaSets as they are now, whose
-    revision-history annotation keeps the revisions a rollback replaced). The session keeps no
-    command lines, so the time axis marks when the Deployment and each of its ReplicaSets
-    were created.
+    revision-history annotation keeps the revisions a rollback replaced); the commands that
+    changed the namespace are marked on the time axis, numbered, as the report marks a
+    scenario's (`record.command_marks`). A session written by a kubesim that kept no command
+    lines gets a chart without marks, and a note saying why.
     """
     from ..driver import Observation
     from ..timeline import plot, replicaset_labels
-    from .record import rollout_samples
+    from .record import command_marks, rollout_samples
 
     name = one_deployment(ctx.args.resource, [])
     samples = rollout_samples(ctx.session, ctx.ns, name)
@@ -213,15 +214,10 @@ def cmd_plot(ctx: Ctx) -> None:
     if not out.endswith((".svg", ".png")):
         raise UserError(f'error: cannot tell the image format of "{out}": use a .svg or .png file name')
     labels = replicaset_labels([Observation(0.0, {"ReplicaSet": ctx.st.list("ReplicaSet", ctx.ns)})])
-    owned = {rs for s in samples for rs in s.rs_spec}
-    marks = []
-    for e in ctx.session.get("timeline", []):
-        kind, _, obj = e["object"].partition("/")
-        if e.get("namespace") == ctx.ns and e["change"].startswith("created") and (e["object"] == f"deployment.apps/{name}" or (kind == "replicaset.apps" and obj in owned)):
-            info = labels.get(obj)
-            what = f"deployment/{name} created" if kind == "deployment.apps" else f"new ReplicaSet rev {(info or {}).get('revisions', ['?'])[0]}"
-            marks.append((e["t"] / 1000, what))
-    plot(samples, out, title=f"rollout of deployment/{name}", replicasets=labels, commands=marks, clock="logical")
+    marks = command_marks(ctx.session, ctx.ns)
+    if marks is None:
+        ctx.err("note: this session was recorded by a kubesim that kept no command lines; the time axis has no command marks")
+    plot(samples, out, title=f"rollout of deployment/{name}", replicasets=labels, commands=marks or (), clock="logical")
     ctx.out(f"wrote {out}")
 
 
@@ -365,6 +361,8 @@ def _run(args, argv: list[str], io: _Output) -> int:
             if kind == "change" and not args.no_settle:
                 st = m.settle(st, observe=ctx.recorder.observe)
             ctx.recorder.observe(st)
+            if kind == "change" and ctx.st is not before:
+                ctx.recorder.command(argv, before, ctx.st)
             # Nothing accepted on a cluster not yet saved: leave no file behind.
             if st is not before and (ctx.st is not before or sf.exists()):
                 ctx.recorder.trim(MAX_TIMELINE)

@@ -1,17 +1,21 @@
-"""What the command line remembers between invocations: observable changes and rollout samples.
+"""What the command line remembers between invocations: observable changes, rollout samples, commands.
 
 `Recorder` watches the states a command passes through and appends to the session (kept
 in the state file, bounded): one timeline entry per visible change of an object (a
-pod's STATUS/READY, a ReplicaSet's or Deployment's counts, a Service's endpoints, ...)
-and one `kubesim.timeline.Sample` per namespace whenever pods per ReplicaSet or ready
-endpoints change. Also `rollout_status_message`, kubectl's `DeploymentStatusViewer`.
+pod's STATUS/READY, a ReplicaSet's or Deployment's counts, a Service's endpoints, ...),
+one `kubesim.timeline.Sample` per namespace whenever pods per ReplicaSet or ready
+endpoints change, and the command line of each command that changed the cluster
+(`Recorder.command`; `command_marks` gives them to ``kubesim plot``'s time axis). Also
+`rollout_status_message`, kubectl's `DeploymentStatusViewer`.
 """
 
 from __future__ import annotations
 
 import json
+import shlex
 
 from kubesim.model.kinds import prefix
+from kubesim.model.pmap import EMPTY
 from kubesim.model.state import ClusterState
 
 from ..driver import Observation
@@ -131,6 +135,27 @@ class Recorder:
                 self.samples.setdefault(ns, []).append(s.as_dict())
                 self._last_keys[ns] = k
 
+    def command(self, argv: list[str], before: ClusterState, after: ClusterState) -> None:
+        """Remember that `argv` changed the cluster from `before` to `after` (``--state`` and its file left out).
+
+        Kept as ``{"t": ms, "namespaces": [...], "argv": [...]}``: the instant it ran and the
+        namespaces of the objects it changed (an ``apply -f`` may reach several).
+        """
+        kept, skip = [], False
+        for a in argv:
+            if skip:
+                skip = False
+            elif a == "--state":
+                skip = True
+            elif not a.startswith("--state="):
+                kept.append(a)
+        touched: set[str] = set()
+        for kind in set(before.objects.keys()) | set(after.objects.keys()):
+            old_t, new_t = before.objects.get(kind, EMPTY), after.objects.get(kind, EMPTY)
+            if old_t is not new_t:
+                touched.update(key[0] for key in set(old_t.keys()) | set(new_t.keys()) if old_t.get(key) is not new_t.get(key))
+        self.session.setdefault("commands", []).append({"t": before.now, "namespaces": sorted(touched), "argv": kept})
+
     def new_entries(self) -> list:
         return self.timeline[self.first_new:]
 
@@ -143,6 +168,9 @@ class Recorder:
         for ns, lst in self.samples.items():
             if len(lst) > limit:
                 del lst[: len(lst) - limit]
+        commands = self.session.get("commands") or []
+        if len(commands) > limit:
+            del commands[: len(commands) - limit]
 
 
 def format_timeline(entries: list, output: str = "table") -> str:
@@ -178,3 +206,13 @@ def rollout_samples(session: dict, ns: str, deployment: str) -> list[Sample]:
             out.append(s)
             last = s.key()
     return out
+
+
+def command_marks(session: dict, ns: str) -> list[tuple[float, str]] | None:
+    """(seconds, command line) of the commands that changed namespace `ns`, for a chart's time axis.
+
+    None for a session written before kubesim kept command lines (it has no ``commands``).
+    """
+    if "commands" not in session:
+        return None
+    return [(c["t"] / 1000, shlex.join(c["argv"])) for c in session["commands"] if ns in c["namespaces"]]

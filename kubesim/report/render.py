@@ -6,6 +6,7 @@ offline and from ``file://``; no script is used.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,7 +14,7 @@ from pathlib import Path
 from kubesim import timeline
 
 from .claims import CLAIMS, DETAILS, Claim
-from .results import Feature, Scenario, attach_junit, attach_run, load_results
+from .results import Feature, Scenario, attach_junit, attach_run, attach_timelines, load_results
 
 
 @dataclass
@@ -76,17 +77,28 @@ def _other_language(sc: Scenario) -> dict[str, list[tuple[str, str]]]:
     return {"article": article, "today": today}
 
 
-def _conformance(features: list[Feature], folder: Path | None, primary: str) -> tuple[list[str], str]:
-    """Attach the JUnit results found in `folder`; return the drivers added and the table text."""
+def _conformance(features: list[Feature], folder: Path | None, primary: str, primary_json: Path) -> tuple[list[str], str]:
+    """Attach the conformance run found in `folder`; return the drivers added and the table text.
+
+    Each ``<driver>.xml`` (pytest's JUnit) whose tests are scenarios gives that driver's result
+    per scenario (other JUnit files, such as the clean-up checks, are left out), and its
+    ``<driver>/timelines`` folder, if any, the driver's rollout charts. The primary driver's
+    results are another column ("model (conformance run)") unless the report's own run is the
+    conformance run (its cucumber JSON lies inside `folder`).
+    """
     if folder is None or not folder.is_dir():
         return [], ""
+    same_run = primary_json.resolve().is_relative_to(folder.resolve())
     drivers = []
     for junit in sorted(folder.glob("*.xml")):
-        if junit.stem == "cleanup":
+        if junit.stem == primary and same_run:
             continue
         name = junit.stem if junit.stem != primary else f"{junit.stem} (conformance run)"
-        attach_junit(features, name, junit)
+        if not attach_junit(features, name, junit):
+            continue
         drivers.append(name)
+        if junit.stem != primary and (folder / junit.stem / "timelines").is_dir():
+            attach_timelines(features, folder / junit.stem / "timelines")
     table = folder / "table.txt"
     return drivers, table.read_text(encoding="utf-8") if table.exists() else ""
 
@@ -101,7 +113,9 @@ def render(cucumber_json: Path, timeline_dir, out_dir: Path, others: list, confo
     for other_json, other_timelines in others:
         attach_run(features, load_results(Path(other_json), other_timelines))
     drivers = [primary] + sorted({d for s in scenarios for d in s.others} - {primary})
-    conf_drivers, conf_table = _conformance(features, conformance if conformance is not None else out_dir / "conformance", primary)
+    conf_folder = Path(conformance) if conformance is not None else out_dir / "conformance"
+    conf_drivers, conf_table = _conformance(features, conf_folder, primary, cucumber_json)
+    conf_where = os.path.relpath(conf_folder, out_dir) + "/" if conf_folder.resolve() != out_dir.resolve() else ""
     drivers += [d for d in conf_drivers if d not in drivers]
     totals = {k: sum(1 for s in scenarios if s.status == k) for k in ("passed", "failed", "skipped")}
     claims = [ClaimView(DETAILS[c], [s for s in scenarios if c in s.claims]) for c in CLAIMS]
@@ -112,7 +126,7 @@ def render(cucumber_json: Path, timeline_dir, out_dir: Path, others: list, confo
     (out_dir / "claims").mkdir(exist_ok=True)
     common = {"features": features, "claims": claims, "totals": totals, "total": len(scenarios)}
     index = out_dir / "index.html"
-    index.write_text(env.get_template("index.html.j2").render(root="", conformance_table=conf_table, **common), encoding="utf-8")
+    index.write_text(env.get_template("index.html.j2").render(root="", conformance_table=conf_table, conformance_where=conf_where, **common), encoding="utf-8")
     page = env.get_template("claim.html.j2")
     for cv in claims:
         (out_dir / "claims" / f"{cv.id}.html").write_text(page.render(root="../", cv=cv, **common), encoding="utf-8")

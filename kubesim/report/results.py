@@ -244,15 +244,31 @@ def junit_outcomes(junit: Path) -> dict[tuple[str, str], tuple[str, str]]:
     return out
 
 
-def attach_junit(features: list[Feature], driver: str, junit: Path) -> None:
-    """Add `driver`'s results from a JUnit file to each scenario it ran (matched by test name)."""
+def attach_junit(features: list[Feature], driver: str, junit: Path) -> int:
+    """Add `driver`'s results from a JUnit file to each scenario it ran (matched by test name); return how many."""
     results = junit_outcomes(junit)
+    found = 0
     for feat in features:
         module = "test_scenarios_" + Path(feat.uri).name.removesuffix(".feature").replace(".", "_")
         for sc in feat.scenarios:
             hit = results.get((module, sc.item))
             if hit is not None:
                 sc.others[driver] = hit
+                found += 1
+    return found
+
+
+def attach_timelines(features: list[Feature], timeline_dir: Path) -> None:
+    """Add the rollout timelines that another driver's run left in `timeline_dir` (its steps' records).
+
+    For runs without cucumber JSON (pytest-bdd writes none under pytest-xdist, which the
+    conformance run uses on the cluster); the records name their scenario and driver.
+    """
+    for feat in features:
+        for sc in feat.scenarios:
+            rec = _load_record(timeline_dir, sc.feature_uri, sc.item)
+            if rec and rec.get("samples"):
+                sc.other_timelines[rec.get("driver", "?")] = rec
 
 
 def attach_run(features: list[Feature], other: list[Feature]) -> None:
