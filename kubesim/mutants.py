@@ -128,7 +128,7 @@ def _sync_with_terminating(st, ns, name, real):
             view = view.set(key, {**pod, "metadata": md})
     shadow = st.evolve(objects=st.objects.set("Pod", view))
     out = real(shadow, ns, name)
-    return out.evolve(objects=out.objects.set("Pod", st.table("Pod")))
+    return out.evolve(objects=out.objects.set("Pod", pods))
 
 
 def _routes_to_not_ready(stack: ExitStack) -> None:
@@ -141,9 +141,10 @@ def _routes_to_not_ready(stack: ExitStack) -> None:
         if svc is None or not svc["spec"].get("selector"):
             return real(st, ns, name)
         patched = {**svc, "spec": {**svc["spec"], "publishNotReadyAddresses": True}}
-        shadow = st.evolve(objects=st.objects.set("Service", st.table("Service").set((ns, name), patched)))
+        services = st.table("Service")  # read before `shadow`: within a sync, evolve changes the state it is given
+        shadow = st.evolve(objects=st.objects.set("Service", services.set((ns, name), patched)))
         out = real(shadow, ns, name)
-        return out.evolve(objects=out.objects.set("Service", st.table("Service")))
+        return out.evolve(objects=out.objects.set("Service", services))
 
     _patch(stack, engine_mod, "CONTROLLERS", {**engine_mod.CONTROLLERS, "endpoints": broken})
 

@@ -19,7 +19,7 @@ from .endpoints import sync_endpoints
 from .gc import collect
 from .kubelet import schedule_pod, sync_pod
 from .replicaset import sync_replicaset
-from .state import ClusterState, Work
+from .state import ClusterState, Work, freeze, transient
 from .workqueue import dequeue, fire_timers, pop_head
 
 CONTROLLERS: dict[str, Callable[..., ClusterState]] = {
@@ -63,15 +63,19 @@ class _CyclicGcPaused:
 
 
 def run_work(st: ClusterState, work: Work) -> ClusterState:
-    """Take `work` off the queue and run its controller."""
-    st = dequeue(st, work)
-    return CONTROLLERS[work[0]](st, *work[1:])
+    """Take `work` off the queue and run its controller: one sync, one new state.
+
+    The sync builds its result in a transient state (`state.transient`): its writes change one
+    object instead of copying the state each time; `st` is left as it was.
+    """
+    st = dequeue(transient(st), work)
+    return freeze(CONTROLLERS[work[0]](st, *work[1:]))
 
 
 def run_next(st: ClusterState) -> ClusterState:
     """Run the work at the head of the queue (`run_work` of it)."""
-    st, work = pop_head(st)
-    return CONTROLLERS[work[0]](st, *work[1:])
+    st, work = pop_head(transient(st))
+    return freeze(CONTROLLERS[work[0]](st, *work[1:]))
 
 
 def run_queue(st: ClusterState, max_steps: int = 10_000_000, observe: Callable[[ClusterState], None] | None = None) -> ClusterState:
@@ -94,8 +98,8 @@ def _drain(box: list, max_steps: int = 10_000_000, observe: Callable[[ClusterSta
         steps = 0
         controllers = CONTROLLERS
         while st.queued:
-            st, work = pop_head(st)
-            st = controllers[work[0]](st, *work[1:])
+            st, work = pop_head(transient(st))  # one sync builds one new state (see `run_work`)
+            st = freeze(controllers[work[0]](st, *work[1:]))
             if observe is not None:
                 observe(st)
             steps += 1

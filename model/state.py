@@ -187,6 +187,38 @@ class ClusterState:
         return new
 
 
+class TransientState(ClusterState):
+    """A `ClusterState` being built by one controller sync (see `transient`): `evolve` changes it in place.
+
+    Within one sync every write returns the state it was given, changed (one object instead of a
+    copy per write, like a Clojure transient); `freeze` ends the sync and makes it an ordinary
+    immutable `ClusterState`. The engine keeps no other reference to it while the sync runs, so
+    no one can see a half-done sync; code that runs inside a sync must not keep a state and read
+    it again after a later write (it would see the write).
+    """
+
+    __slots__ = ()
+
+    def evolve(self, **changes: Any) -> "ClusterState":
+        """Apply `changes` to this state and return it (the transient form of `ClusterState.evolve`)."""
+        self.__dict__.update(changes)
+        return self
+
+
+def transient(st: ClusterState) -> TransientState:
+    """A transient copy of `st` for one controller sync: `st` itself is left as it is."""
+    new = _new_state(TransientState)
+    _set(new, "__dict__", st.__dict__.copy())
+    return new
+
+
+def freeze(st: ClusterState) -> ClusterState:
+    """The immutable state a sync's transient ends as (`st` itself when it is not transient); O(1)."""
+    if type(st) is TransientState:
+        _set(st, "__class__", ClusterState)
+    return st
+
+
 _new_state = object.__new__
 _set = object.__setattr__
 #: (id(table), namespace) -> (table, its objects in order) for `ClusterState.list`: tables
@@ -380,6 +412,7 @@ def initial_state(config: Config | None = None) -> ClusterState:
 __all__ = [
     "KINDS",
     "ClusterState",
+    "TransientState",
     "Config",
     "ImageBehaviour",
     "EventTable",
@@ -387,9 +420,11 @@ __all__ = [
     "controller_ref",
     "event_dict",
     "event_record",
+    "freeze",
     "initial_state",
     "key_of",
     "make_uid",
     "name_suffix",
     "pmap",
+    "transient",
 ]

@@ -1,0 +1,104 @@
+"""One controller sync builds one new state in a transient (`state.transient`), and leaves its input as it was.
+
+The expectation is the model's own contract (model/__init__.py: a `ClusterState` is an
+immutable value; `step` returns the next one): whatever a sync does inside, every state
+a caller holds stays equal to what it was, and every state handed out is an ordinary,
+immutable `ClusterState`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from kubesim import model as m
+from kubesim.model import engine
+from kubesim.model.actions import Apply, RunWork, SetImage
+from kubesim.model.events import SPAM_BURST, correlate
+from kubesim.model.state import ClusterState, TransientState, freeze, transient
+
+
+def _deployment(n: int) -> dict:
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "web", "namespace": "default"},
+        "spec": {
+            "replicas": n,
+            "selector": {"matchLabels": {"app": "web"}},
+            "template": {"metadata": {"labels": {"app": "web"}}, "spec": {"containers": [{"name": "web", "image": "web:v1"}]}},
+        },
+    }
+
+
+def _fields(st: ClusterState) -> dict:
+    """Each field's value object: an unchanged state keeps every one of them."""
+    return {f.name: getattr(st, f.name) for f in dataclasses.fields(ClusterState)}
+
+
+def test_a_sync_leaves_its_input_state_unchanged_and_returns_an_immutable_state():
+    st = m.settle(m.step(m.new_cluster(), Apply(_deployment(3))))
+    st = m.step(st, SetImage("web", "web", "web:v2"))
+    seen = []
+    while st.queued:
+        before = _fields(st)
+        work = next(st.pending_work())
+        after = m.step(st, RunWork(work))
+        assert _fields(st) == before and all(getattr(st, k) is v for k, v in before.items())
+        assert type(after) is ClusterState
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            after.now = 1  # type: ignore[misc]
+        seen.append(st)
+        st = after
+    assert len(seen) > 5
+
+
+def test_history_states_stay_as_they_were_yielded():
+    st = m.step(m.settle(m.step(m.new_cluster(), Apply(_deployment(4)))), SetImage("web", "web", "web:v2"))
+    states, snapshots = [], []
+    for s in m.history(st):
+        states.append(s)
+        snapshots.append(_fields(s))
+    assert len({id(s) for s in states}) == len(states)
+    for s, snap in zip(states, snapshots):
+        assert type(s) is ClusterState
+        assert all(getattr(s, k) is v for k, v in snap.items())
+
+
+def test_transient_writes_in_place_and_freezes_into_a_cluster_state():
+    st = m.new_cluster()
+    t = transient(st)
+    assert type(t) is TransientState and _fields(t) == _fields(st)
+    assert t.evolve(now=5) is t and t.now == 5 and st.now == 0
+    out = freeze(t)
+    assert out is t and type(out) is ClusterState
+    assert out.evolve(now=6) is not out and out.now == 5
+    assert freeze(st) is st
+
+
+def test_a_controller_that_fails_leaves_the_state_it_was_given(monkeypatch):
+    st = m.step(m.new_cluster(), Apply(_deployment(2)))
+    before = _fields(st)
+
+    def broken(state, ns, name):
+        state = state.evolve(now=state.now + 1)
+        raise RuntimeError("sync failed")
+
+    monkeypatch.setitem(engine.CONTROLLERS, "deployment", broken)
+    with pytest.raises(RuntimeError):
+        engine.run_work(st, ("deployment", "default", "web"))
+    assert all(getattr(st, k) is v for k, v in before.items())
+
+
+def test_the_first_event_about_an_object_is_correlated_as_the_general_path_does():
+    """`correlate`'s short path for an object without a cache entry gives the state the general path gives
+    with an empty entry (client-go's correlator: a new event, count 1, one token of the burst taken)."""
+    st = m.settle(m.step(m.new_cluster(), Apply(_deployment(1))))
+    pod = st.list("Pod", "default")[0]
+    uid = pod["metadata"]["uid"]
+    bare = st.evolve(recorder=st.recorder.delete(uid))
+    short = correlate(bare, pod, "Normal", "Pulled", "Pulled image", "kubelet", "2024-01-01T00:00:00Z")
+    general = correlate(bare.evolve(recorder=bare.recorder.set(uid, ())), pod, "Normal", "Pulled", "Pulled image", "kubelet", "2024-01-01T00:00:00Z")
+    assert short == general
+    assert short.recorder[uid][0][1] == SPAM_BURST - 1
