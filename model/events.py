@@ -46,12 +46,20 @@ def correlate(st: ClusterState, obj: dict, etype: str, reason: str, message: str
     md = obj["metadata"]
     uid = md.get("uid", "")
     now = st.now
-    entries = st.recorder.get(uid, ())
-    others = [e for e in entries if e[0] != component]
-    if len(others) == len(entries):
+    entries = st.recorder.get(uid)
+    if entries is None:
+        return _first_event(st, obj, uid, etype, reason, message, component, stamp)
+    others = []
+    mine = None
+    for e in entries:
+        if e[0] == component:
+            mine = e
+        else:
+            others.append(e)
+    if mine is None:
         tokens, at, similar, seen = float(SPAM_BURST), now, (), ()
     else:
-        tokens, at, similar, seen = next(e for e in entries if e[0] == component)[1:]
+        tokens, at, similar, seen = mine[1:]
 
     # EventAggregate: the distinct messages of similar events within the interval.
     messages: tuple = ()
@@ -104,6 +112,20 @@ def correlate(st: ClusterState, obj: dict, etype: str, reason: str, message: str
     rec = event_record(first, obj.get("apiVersion", "v1"), obj["kind"], md["name"], uid, reason, text, etype, component, count, stamp)
     table = st.objects.get("Event", EMPTY).set((ns, name), rec)
     return st.evolve(objects=st.objects.set("Event", table), recorder=recorder, event_count=n)
+
+
+def _first_event(st: ClusterState, obj: dict, uid: str, etype: str, reason: str, message: str, component: str, stamp: str) -> ClusterState:
+    """`correlate` of the first event about an object (no cache entry yet), the usual case, without the
+    general path's searches: one similar message, never seen before, a full token bucket (one token taken)."""
+    md = obj["metadata"]
+    n = st.event_count + 1
+    name = f"{md['name']}.{n:016x}"
+    now = st.now
+    entry = (component, float(SPAM_BURST - 1), now, ((etype, reason, (message,), now),), (((etype, reason, message), name, 1, stamp),))
+    rec = event_record(stamp, obj.get("apiVersion", "v1"), obj["kind"], md["name"], uid, reason, message, etype, component)
+    objects = st.objects
+    table = objects.get("Event", EMPTY).set((md.get("namespace", "default"), name), rec)
+    return st.evolve(objects=objects.set("Event", table), recorder=st.recorder.set(uid, (entry,)), event_count=n)
 
 
 __all__ = ["AGGREGATE_INTERVAL_MS", "AGGREGATE_MAX_EVENTS", "COMBINED_PREFIX", "SPAM_BURST", "SPAM_REFILL_MS", "correlate"]
