@@ -20,7 +20,15 @@ DEFAULT_EPOCH = 1767225600
 def rfc3339(epoch: int, now_ms: int) -> str:
     """Render logical time `now_ms` as the RFC 3339 second-resolution timestamp the API uses."""
     secs = epoch + now_ms // 1000
-    return _dt.datetime.fromtimestamp(secs, _dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    stamp = _dt.datetime.fromtimestamp(secs, _dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if len(_RENDERED) >= 65536:
+        _RENDERED.clear()
+    _RENDERED[(epoch, stamp)] = now_ms - now_ms % 1000
+    return stamp
+
+
+#: (epoch, stamp) -> logical ms of the stamps `rfc3339` rendered: `parse_ms` of them without `strptime`.
+_RENDERED: dict[tuple, int] = {}
 
 
 @lru_cache(maxsize=65536)
@@ -28,6 +36,9 @@ def parse_ms(epoch: int, stamp: str | None) -> int | None:
     """Return the logical time (ms) of an API timestamp, or None for a null one."""
     if not stamp:
         return None
+    known = _RENDERED.get((epoch, stamp))
+    if known is not None:
+        return known
     dt = _dt.datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=_dt.timezone.utc)
     return (int(dt.timestamp()) - epoch) * 1000
 
