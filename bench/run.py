@@ -162,6 +162,9 @@ def model_workloads(args, emit) -> dict:
         results[wl] = {}
         stop = None
         for n in args.sizes:
+            if n > args.limit.get(wl, n):
+                emit(f"| {n:,} | skipped: --limit {wl}={args.limit[wl]:,} | | | | |")
+                continue
             if stop:
                 emit(f"| {n:,} | skipped: {stop} | | | | |")
                 continue
@@ -440,6 +443,7 @@ def main(argv=None) -> int:
     p.add_argument("--worker", nargs=2, metavar=("WORKLOAD", "N"), help=argparse.SUPPRESS)
     p.add_argument("--sizes", default=",".join(map(str, SIZES)), help="replica counts (default %(default)s)")
     p.add_argument("--workloads", default=",".join(WORKLOADS), help="which model workloads (default: all)")
+    p.add_argument("--limit", action="append", default=[], metavar="WORKLOAD=N", help="skip sizes above N for one workload (repeatable)")
     p.add_argument("--repeat", type=int, default=3, help="runs per size; the best is reported (default 3)")
     p.add_argument("--single-above", type=float, default=20.0, help="seconds: a run longer than this is not repeated")
     p.add_argument("--timeout", type=float, default=420.0, help="seconds per run (setup included) before giving up on a size (default 420)")
@@ -462,6 +466,7 @@ def main(argv=None) -> int:
         return 0
     args.sizes = [int(s) for s in args.sizes.split(",") if s]
     args.workloads = [w for w in args.workloads.split(",") if w]
+    args.limit = {w: int(n) for w, n in (item.split("=", 1) for item in args.limit)}
     lines: list[str] = []
 
     def emit(line: str = "") -> None:
