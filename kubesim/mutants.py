@@ -17,6 +17,7 @@ import kubesim.model.deployment.recreate as recreate_mod
 import kubesim.model.deployment.rolling as rolling_mod
 import kubesim.model.deployment.sync as sync_mod
 import kubesim.model.deployment.util as du
+import kubesim.model.containerenv as containerenv_mod
 import kubesim.model.endpoints as endpoints_mod
 import kubesim.model.kubectl as kubectl_mod
 import kubesim.model.kubelet as kubelet_mod
@@ -81,7 +82,7 @@ def _env_updated_live(stack: ExitStack) -> None:
                 if c.state != "running":
                     return None
                 spec = next(x for x in pod["spec"]["containers"] if x["name"] == c.name)
-                env, err = kubelet_mod.resolve_env(st, pod, spec)
+                env, err = containerenv_mod.resolve_env(st, pod, spec)
                 return c.env if err else env
         return None
 

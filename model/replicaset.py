@@ -20,7 +20,9 @@ from .podindex import smallest
 from .qos import qos_class
 from .pods import _log_rank, available_at_ms, compare_for_deletion, is_active, is_available, is_ready, is_terminating
 from .state import ClusterState, controller_ref
-from .store import create, delete, record_event, set_status, update
+from .events import record_event
+from .informers import Controller, Handlers
+from .store import create, delete, set_status, update
 from .workqueue import add_timer
 
 BURST_REPLICAS = 500  # `BurstReplicas` in replica_set.go
@@ -242,6 +244,59 @@ def update_status(st: ClusterState, rs: dict, pods: list[dict]) -> ClusterState:
     if next_available is not None:
         st = add_timer(st, next_available, ("replicaset", rs["metadata"]["namespace"], rs["metadata"]["name"]))
     return st
+
+
+# ----- informer handlers (`addPod`, `updatePod`, `deletePod`, `addRS`, `updateRS` in replica_set.go) ---------------
+
+
+def _labels(obj: dict) -> dict:
+    return obj["metadata"].get("labels") or {}
+
+
+def add_pod(queue: list, st: ClusterState, pod: dict, ref: dict | None) -> None:
+    """`addPod`: enqueue the ReplicaSet that controls the pod; for an orphan, every ReplicaSet whose selector matches it."""
+    if ref is not None:
+        owner = st.uids.get(ref["uid"])
+        if owner is not None and owner[0] == "ReplicaSet":
+            queue.append(("replicaset", owner[1], owner[2]))
+        return
+    ns = pod["metadata"].get("namespace", "")
+    for rs in st.list("ReplicaSet", ns):
+        if selector_matches(rs["spec"].get("selector"), _labels(pod)):
+            queue.append(("replicaset", ns, rs["metadata"]["name"]))
+
+
+def update_pod(queue: list, st: ClusterState, old: dict, cur: dict, ref: dict | None, status_only: bool) -> None:
+    """`updatePod`, as `addPod` of the pod as it is now (the model re-reads every owner at its sync)."""
+    add_pod(queue, st, cur, ref)
+
+
+def delete_pod(queue: list, st: ClusterState, pod: dict, ref: dict | None) -> None:
+    """`deletePod`: enqueue the ReplicaSet that controlled the pod (an orphan's deletion enqueues nothing)."""
+    if ref is not None:
+        owner = st.uids.get(ref["uid"])
+        if owner is not None and owner[0] == "ReplicaSet":
+            queue.append(("replicaset", owner[1], owner[2]))
+
+
+def add_rs(queue: list, st: ClusterState, rs: dict, ref: dict | None) -> None:
+    """`addRS`: enqueue the new ReplicaSet."""
+    md = rs["metadata"]
+    queue.append(("replicaset", md.get("namespace", ""), md["name"]))
+
+
+def update_rs(queue: list, st: ClusterState, old: dict, cur: dict, ref: dict | None, status_only: bool) -> None:
+    """`updateRS`: enqueue the ReplicaSet, except for status writes (upstream enqueues those too; the model
+    leaves them out)."""
+    if not status_only:
+        add_rs(queue, st, cur, ref)
+
+
+CONTROLLER = Controller(
+    "replicaset",
+    sync_replicaset,
+    {"Pod": Handlers(add_pod, update_pod, delete_pod), "ReplicaSet": Handlers(add_rs, update_rs)},
+)
 
 
 # ----- the same sync from the per-owner pod index (podindex.py) ---------------------------

@@ -12,7 +12,8 @@ from ..errors import ApiError
 from ..labels import selector_matches
 from ..replicaset import owner_reference
 from ..state import ClusterState
-from ..store import create, delete, record_event, set_status, update
+from ..events import record_event
+from ..store import create, delete, set_status, update
 from . import util as u
 
 COMPONENT = "deployment-controller"

@@ -15,6 +15,10 @@ Mirrors `pkg/controller/garbagecollector` for controller references, one work it
   with ``blockOwnerDeletion`` remains (`processDeletingDependentsItem`). Each removal of
   such a dependent queues the owner again (`store.remove`).
 
+The API server's deletion path queues these items (`store.delete`, `store.remove`), in the
+place of the collector's graph builder, which watches every kind; the collector has no
+handlers of its own here.
+
 Abstracts: non-controller owner references, and pods deleted with ``Orphan`` or
 ``Foreground`` (pods own nothing in the model, so they are deleted as in the background).
 """
@@ -22,6 +26,7 @@ Abstracts: non-controller owner references, and pods deleted with ``Orphan`` or
 from __future__ import annotations
 
 from .errors import ApiError
+from .informers import Controller
 from .state import ClusterState
 from .store import delete, remove, update
 
@@ -83,3 +88,6 @@ def _remove_finalizer(st: ClusterState, owner: dict, finalizer: str) -> ClusterS
         return remove(st, owner["kind"], md.get("namespace", ""), md["name"])
     st, _ = update(st, {**owner, "metadata": {**md, "finalizers": rest}})
     return st
+
+
+CONTROLLER = Controller("gc", collect)
