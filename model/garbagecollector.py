@@ -25,6 +25,7 @@ Abstracts: non-controller owner references, and pods deleted with ``Orphan`` or
 
 from __future__ import annotations
 
+from .controllerref import release
 from .errors import ApiError
 from .informers import Controller
 from .state import ClusterState
@@ -65,12 +66,7 @@ def _delete_dependents(st: ClusterState, uid: str, *, foreground: bool = False) 
 
 def _orphan_dependents(st: ClusterState, uid: str) -> ClusterState:
     for kind, ns, name in list(st.dependent_keys(uid)):
-        obj = st.get(kind, ns, name)
-        refs = [r for r in obj["metadata"].get("ownerReferences") or () if r.get("uid") != uid]
-        md = {k: v for k, v in obj["metadata"].items() if k != "ownerReferences"}
-        if refs:
-            md["ownerReferences"] = refs
-        st, _ = update(st, {**obj, "metadata": md})
+        st = release(st, st.get(kind, ns, name), uid)
     return st
 
 
