@@ -49,14 +49,11 @@ class Controller:
 _ADD: dict[str, tuple] = {}
 _UPDATE: dict[str, tuple] = {}
 _DELETE: dict[str, tuple] = {}
-#: The registered controllers, in order.
-_CONTROLLERS: list[Controller] = []
 
 
 def register(controllers: tuple[Controller, ...]) -> None:
     """Register `controllers`' handlers (replacing any registered before): their order is the
     order in which every change reaches them, and so the order of the work they enqueue."""
-    _CONTROLLERS[:] = controllers
     for table, event in ((_ADD, "add"), (_UPDATE, "update"), (_DELETE, "delete")):
         table.clear()
         for c in controllers:
@@ -64,11 +61,6 @@ def register(controllers: tuple[Controller, ...]) -> None:
                 handler = getattr(handlers, event)
                 if handler is not None:
                     table[kind] = (*table.get(kind, ()), handler)
-
-
-def registered() -> tuple[Controller, ...]:
-    """The registered controllers, in order."""
-    return tuple(_CONTROLLERS)
 
 
 def fan_out(st: ClusterState, kind: str, old: dict | None, new: dict | None, ref: dict | None, status_only: bool) -> list:
