@@ -40,7 +40,8 @@ from .engine import NotSettled, advance, history, run_queue, settle
 from .errors import ApiError, Cause, ControllerError, KubesimError, ManifestError
 from .kubelet import container_env, container_files
 from .manifest import Document, load_documents
-from .state import ClusterState, Config, ImageBehaviour, initial_state
+from .bootstrap import initial_state
+from .state import ClusterState, Config, ImageBehaviour
 
 
 def new_cluster(config: Config | None = None) -> ClusterState:

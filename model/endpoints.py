@@ -17,8 +17,11 @@ from __future__ import annotations
 
 import ipaddress
 import math
+from typing import Any
 
+from .informers import Controller, Handlers
 from .labels import map_selector_matches
+from .pmap import EMPTY
 from .pods import is_ready
 from .state import ClusterState
 from .store import create, remove, update
@@ -151,3 +154,82 @@ def _subsets(svc: dict, ready: list, not_ready: list) -> list[dict]:
         subset["ports"] = g["ports"]
         out.append(subset)
     return out
+
+
+# ----- informer handlers (`onServiceUpdate`, `onServiceDelete`, `addPod`, `updatePod`, `deletePod`) ---------
+
+
+def on_service_update(queue: list, st: ClusterState, svc: dict, ref: dict | None) -> None:
+    """`onServiceUpdate` (the handler for added Services, and of the new object for updated ones): enqueue the Service."""
+    md = svc["metadata"]
+    queue.append(("endpoints", md.get("namespace", ""), md["name"]))
+
+
+def update_service(queue: list, st: ClusterState, old: dict, cur: dict, ref: dict | None, status_only: bool) -> None:
+    """The update handler: `onServiceUpdate` of the Service as it is now."""
+    on_service_update(queue, st, cur, ref)
+
+
+def on_service_delete(queue: list, st: ClusterState, svc: dict, ref: dict | None) -> None:
+    """`onServiceDelete`: enqueue the Service (its sync removes the Endpoints)."""
+    on_service_update(queue, st, svc, ref)
+
+
+def add_pod(queue: list, st: ClusterState, pod: dict, ref: dict | None) -> None:
+    """`addPod`: enqueue every Service of the pod's namespace whose selector picks it."""
+    _enqueue_services(queue, st, pod, None, pod)
+
+
+def update_pod(queue: list, st: ClusterState, old: dict, cur: dict, ref: dict | None, status_only: bool) -> None:
+    """`updatePod`: when the labels or what the endpoints show of the pod changed (`podEndpointsChanged`),
+    enqueue every Service that picked the pod before or picks it now."""
+    if _labels(old) != _labels(cur) or _endpoint_relevant(old) != _endpoint_relevant(cur):
+        _enqueue_services(queue, st, cur, old, cur)
+
+
+def delete_pod(queue: list, st: ClusterState, pod: dict, ref: dict | None) -> None:
+    """`deletePod`: enqueue every Service whose selector picked the pod."""
+    _enqueue_services(queue, st, pod, pod, None)
+
+
+def _labels(obj: dict | None) -> dict:
+    return (obj or {}).get("metadata", {}).get("labels") or {}
+
+
+def _enqueue_services(queue: list, st: ClusterState, pod: dict, old: dict | None, new: dict | None) -> None:
+    """Enqueue the Services of the pod's namespace that select `old` or `new` (`getPodServiceMemberships`)."""
+    for svc in _selecting_services(st, pod["metadata"].get("namespace", "")):
+        sel = svc["spec"].get("selector")
+        if map_selector_matches(sel, _labels(old)) or map_selector_matches(sel, _labels(new)):
+            queue.append(("endpoints", svc["metadata"]["namespace"], svc["metadata"]["name"]))
+
+
+def _selecting_services(st: ClusterState, ns: str) -> tuple:
+    """The Services of `ns` with a selector (an empty one selects nothing), memoised per Service table."""
+    table = st.objects.get("Service", EMPTY)
+    hit = _SELECTING.get((id(table), ns))
+    if hit is not None and hit[0] is table:
+        return hit[1]
+    out = tuple(svc for svc in table.values() if svc["metadata"]["namespace"] == ns and svc["spec"].get("selector"))
+    if len(_SELECTING) >= 256:
+        _SELECTING.clear()
+    _SELECTING[(id(table), ns)] = (table, out)  # keeps `table` alive: its id is not reused meanwhile
+    return out
+
+
+#: (id(Service table), namespace) -> (that table, its Services with a selector).
+_SELECTING: dict[tuple, tuple] = {}
+
+
+def _endpoint_relevant(pod: dict) -> Any:
+    """The parts of a pod the endpoints controller looks at."""
+    status = pod.get("status") or {}
+    ready = any(c.get("type") == "Ready" and c.get("status") == "True" for c in status.get("conditions") or ())
+    return (status.get("podIP"), ready, status.get("phase"), pod["metadata"].get("deletionTimestamp") is not None, pod["spec"].get("nodeName"))
+
+
+CONTROLLER = Controller(
+    "endpoints",
+    sync_endpoints,
+    {"Service": Handlers(on_service_update, update_service, on_service_delete), "Pod": Handlers(add_pod, update_pod, delete_pod)},
+)

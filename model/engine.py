@@ -14,22 +14,12 @@ import gc
 import weakref
 from typing import Callable, Iterator
 
-from .deployment import sync_deployment
-from .endpoints import sync_endpoints
-from .gc import collect
-from .kubelet import schedule_pod, sync_pod
-from .replicaset import sync_replicaset
+from .controllers import CONTROLLERS as _REGISTERED
 from .state import ClusterState, Work, freeze, transient
 from .workqueue import dequeue, fire_timers, pop_head
 
-CONTROLLERS: dict[str, Callable[..., ClusterState]] = {
-    "deployment": sync_deployment,
-    "replicaset": sync_replicaset,
-    "endpoints": sync_endpoints,
-    "scheduler": schedule_pod,
-    "kubelet": sync_pod,
-    "gc": collect,
-}
+#: Work item name -> the sync function of the controller registered under it (`controllers.py`).
+CONTROLLERS: dict[str, Callable[..., ClusterState]] = {c.name: c.sync for c in _REGISTERED}
 
 
 class NotSettled(Exception):

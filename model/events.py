@@ -1,4 +1,4 @@
-"""The event recorder's correlator: what becomes of an event a component records about an object.
+"""The event recorder (`record_event`) and its correlator: what becomes of an event a component records about an object.
 
 Mirrors client-go `tools/record` (`events_cache.go`, `EventCorrelator.EventCorrelate`, and
 `recordEvent` in `event.go`), which the controllers and the kubelet record through:
@@ -28,6 +28,7 @@ exists. When the set of similar messages is full upstream drops an arbitrary one
 
 from __future__ import annotations
 
+from .clock import rfc3339
 from .pmap import EMPTY
 from .state import ClusterState, event_record
 
@@ -128,4 +129,21 @@ def _first_event(st: ClusterState, obj: dict, uid: str, etype: str, reason: str,
     return st.evolve(objects=objects.set("Event", table), recorder=st.recorder.set(uid, (entry,)), event_count=n)
 
 
-__all__ = ["AGGREGATE_INTERVAL_MS", "AGGREGATE_MAX_EVENTS", "COMBINED_PREFIX", "SPAM_BURST", "SPAM_REFILL_MS", "correlate"]
+def record_event(st: ClusterState, obj: dict, etype: str, reason: str, message: str, component: str) -> ClusterState:
+    """Record a `v1.Event` about `obj` as `record.EventRecorder.Eventf` would: through the correlator
+    (`events.correlate`), which counts repeats, combines similar events and rate-limits each source.
+
+    The event is kept as a compact record (`state.event_record`); every read through
+    `ClusterState.get/list/table` sees its API JSON (`state.event_dict`).
+    """
+    when = (st.config.epoch, st.now)
+    if _STAMP[0] != when:  # events of one instant share their timestamp string
+        _STAMP[0], _STAMP[1] = when, rfc3339(st.config.epoch, st.now)
+    return correlate(st, obj, etype, reason, message, component, _STAMP[1])
+
+
+#: (epoch, now) of the last event and its rfc3339 timestamp.
+_STAMP: list = [None, ""]
+
+
+__all__ = ["AGGREGATE_INTERVAL_MS", "AGGREGATE_MAX_EVENTS", "COMBINED_PREFIX", "SPAM_BURST", "SPAM_REFILL_MS", "correlate", "record_event"]

@@ -1,7 +1,6 @@
-"""The node agent and the scheduler: what happens to a pod after it is created.
+"""The node agent: what happens to a pod after the scheduler (`scheduler.py`) has bound it.
 
-The scheduler binds a pod to the least-loaded node. The kubelet stand-in then runs its
-containers: image pull and start take `Config.container_start_ms`; the environment is
+The kubelet stand-in runs a bound pod's containers: image pull and start take `Config.container_start_ms`; the environment is
 resolved once per container start from `env` / `envFrom` (`makeEnvironmentVariables`),
 so ConfigMap changes reach a container only when it (re)starts; a missing ConfigMap or
 key leaves the container waiting in `CreateContainerConfigError`, and the pod worker
@@ -29,20 +28,21 @@ the instant it appears (the volume manager's retry back-off is not modelled).
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass, fields
 from functools import lru_cache
 from dataclasses import replace as _dataclass_replace
 
 from .clock import rfc3339
+from .containerenv import configmaps_used_by, resolve_env
+from .events import record_event
+from .informers import Controller, Handlers
 from .pmap import EMPTY
 from .podworker import next_periodic_sync, retry_attempts
 from .state import ClusterState, ImageBehaviour
-from .store import bind, record_event, remove, set_status
+from .store import remove, set_status
 from .workqueue import add_timer
 
 from .images import NEVER_READY_ANNOTATION, READY_AFTER_ANNOTATION, TERMINATE_AFTER_ANNOTATION, image_behaviour  # noqa: F401 - the shared image conventions
-DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,52 +110,6 @@ def replace(obj, **changes):
 
 
 _REPLACERS = {cls: _fast_replace(cls) for cls in (ContainerRuntime, PodRuntime)}
-
-
-# ----- scheduler -------------------------------------------------------------------------
-
-
-def schedule_pod(st: ClusterState, ns: str, name: str) -> ClusterState:
-    """Bind an unscheduled pod to the node with the fewest active pods (ties: first by name)."""
-    pod = st.get("Pod", ns, name)
-    if pod is None or pod["spec"].get("nodeName") or pod["metadata"].get("deletionTimestamp"):
-        return st
-    nodes = st.config.nodes
-    if len(nodes) == 1:
-        node = nodes[0]
-    else:
-        load = {n: 0 for n in nodes}
-        for p in st.table("Pod").values():
-            n = p["spec"].get("nodeName")
-            if n in load and not p["metadata"].get("deletionTimestamp"):
-                load[n] += 1
-        node = min(nodes, key=lambda n: (load[n], n))
-    stamp = rfc3339(st.config.epoch, st.now)
-    status = {**pod["status"], "conditions": [_scheduled_condition(stamp)]}
-    st, pod = bind(st, pod, node, _bound_spec(pod["spec"], node), status)
-    return record_event(st, pod, "Normal", "Scheduled", f"Successfully assigned {ns}/{name} to {node}", "default-scheduler")
-
-
-@lru_cache(maxsize=1024)
-def _scheduled_condition(stamp: str) -> dict:
-    """The PodScheduled condition (shared by the pods bound at one instant; never mutated)."""
-    return {"type": "PodScheduled", "status": "True", "lastProbeTime": None, "lastTransitionTime": stamp}
-
-
-def _bound_spec(spec: dict, node: str) -> dict:
-    """`spec` with `nodeName`; pods bound from one shared spec to one node share the result."""
-    hit = _BOUND.get((id(spec), node))
-    if hit is not None and hit[0] is spec:
-        return hit[1]
-    out = {**spec, "nodeName": node}
-    if len(_BOUND) >= 1024:
-        _BOUND.clear()
-    _BOUND[(id(spec), node)] = (spec, out)  # keeps `spec` alive: its id is not reused meanwhile
-    return out
-
-
-#: (id(spec), node) -> (spec, spec bound to node).
-_BOUND: dict[tuple, tuple] = {}
 
 
 # ----- kubelet ---------------------------------------------------------------------------
@@ -345,139 +299,6 @@ def _terminate(st: ClusterState, pod: dict, rt: PodRuntime | None) -> ClusterSta
     if rt.stop_at <= st.now:
         return remove(st, "Pod", *key)
     return st
-
-
-# ----- environment -----------------------------------------------------------------------
-
-_EXPANSION = re.compile(r"\$\$|\$\(([^)]*)\)")
-
-
-def _expand(value: str, env: dict) -> str:
-    """Expand ``$(VAR)`` against earlier variables; ``$$`` escapes; unknown refs stay as written."""
-
-    def sub(m: re.Match) -> str:
-        if m.group(0) == "$$":
-            return "$"
-        name = m.group(1)
-        return env[name] if name in env else m.group(0)
-
-    return _EXPANSION.sub(sub, value)
-
-
-def resolve_env(st: ClusterState, pod: dict, container: dict) -> tuple[tuple, str | None]:
-    """Return the container's environment at start, or the error that blocks the start.
-
-    Mirrors kubelet `makeEnvironmentVariables` (v1.34+: relaxed names, so every
-    ConfigMap key is injected): envFrom sources in order with their prefix, then `env`
-    entries (which win), `$(VAR)` expanded against earlier ones; then Service links for
-    Services that exist now (never overriding); image variables PATH/HOSTNAME/HOME.
-    """
-    ns = pod["metadata"]["namespace"]
-    env: dict[str, str] = {}
-    for src in container.get("envFrom") or ():
-        ref = src.get("configMapRef")
-        if ref is None:
-            continue
-        cm = st.get("ConfigMap", ns, ref.get("name", ""))
-        if cm is None:
-            if ref.get("optional"):
-                continue
-            return (), f'configmap "{ref.get("name", "")}" not found'
-        prefix = src.get("prefix", "")
-        for k, v in (cm.get("data") or {}).items():
-            env[prefix + k] = v
-    for e in container.get("env") or ():
-        name = e["name"]
-        if "valueFrom" not in e:
-            env[name] = _expand(e.get("value", ""), env)
-            continue
-        vf = e["valueFrom"]
-        if "configMapKeyRef" in vf:
-            ref = vf["configMapKeyRef"]
-            cm = st.get("ConfigMap", ns, ref.get("name", ""))
-            if cm is None:
-                if ref.get("optional"):
-                    continue
-                return (), f'configmap "{ref.get("name", "")}" not found'
-            data = cm.get("data") or {}
-            if ref["key"] not in data:
-                if ref.get("optional"):
-                    continue
-                return (), f"couldn't find key {ref['key']} in ConfigMap {ns}/{ref.get('name', '')}"
-            env[name] = data[ref["key"]]
-        elif "fieldRef" in vf:
-            env[name] = _field_ref(st, pod, vf["fieldRef"].get("fieldPath", ""))
-    out = [("PATH", DEFAULT_PATH), ("HOSTNAME", pod["metadata"]["name"])]
-    out += [(k, v) for k, v in env.items() if k not in ("PATH", "HOSTNAME")]
-    if pod["spec"].get("enableServiceLinks", True):
-        links = service_env(st, ns)
-    else:
-        links = service_env(st, ns, only_master=True)
-    out += [kv for kv in links if kv[0] not in env] if env else links  # the service-link pairs are shared, not copied
-    out.append(_HOME)
-    return tuple(out), None
-
-
-_HOME = ("HOME", "/root")
-
-
-def _field_ref(st: ClusterState, pod: dict, path: str) -> str:
-    md = pod["metadata"]
-    rt = st.runtime.get((md["namespace"], md["name"]))
-    values = {
-        "metadata.name": md["name"],
-        "metadata.namespace": md["namespace"],
-        "metadata.uid": md["uid"],
-        "spec.nodeName": pod["spec"].get("nodeName", ""),
-        "spec.serviceAccountName": pod["spec"].get("serviceAccountName", ""),
-        "status.podIP": rt.ip if rt else "",
-        "status.hostIP": rt.host_ip if rt else "",
-    }
-    return values.get(path, "")
-
-
-#: (id(Service table), ns, only_master) -> (table, variables): `service_env` is a pure function
-#: of the (immutable) Service table; the entry keeps the table alive so its id is not reused.
-_SERVICE_ENV: dict[tuple, tuple] = {}
-
-
-def service_env(st: ClusterState, ns: str, only_master: bool = False) -> list[tuple[str, str]]:
-    """Docker-link style variables for Services in `ns` (and `kubernetes` in default)."""
-    table = st.table("Service")
-    hit = _SERVICE_ENV.get((id(table), ns, only_master))
-    if hit is not None and hit[0] is table:
-        return list(hit[1])
-    out = _service_env(st, ns, only_master)
-    if len(_SERVICE_ENV) >= 256:
-        _SERVICE_ENV.clear()
-    _SERVICE_ENV[(id(table), ns, only_master)] = (table, tuple(out))
-    return out
-
-
-def _service_env(st: ClusterState, ns: str, only_master: bool) -> list[tuple[str, str]]:
-    out: list[tuple[str, str]] = []
-    services = [] if only_master else [s for s in st.list("Service", ns)]
-    master = st.get("Service", "default", "kubernetes")
-    if master is not None and master not in services:
-        services.append(master)
-    for svc in sorted(services, key=lambda s: s["metadata"]["name"]):
-        ip = svc["spec"].get("clusterIP")
-        if not ip or ip == "None" or not svc["spec"].get("ports"):
-            continue
-        base = svc["metadata"]["name"].upper().replace("-", "_")
-        ports = svc["spec"]["ports"]
-        out.append((f"{base}_SERVICE_HOST", ip))
-        out.append((f"{base}_SERVICE_PORT", str(ports[0]["port"])))
-        for p in ports:
-            if p.get("name"):
-                out.append((f"{base}_SERVICE_PORT_{p['name'].upper().replace('-', '_')}", str(p["port"])))
-        first = ports[0]
-        out.append((f"{base}_PORT", f"{first.get('protocol', 'TCP').lower()}://{ip}:{first['port']}"))
-        for p in ports:
-            proto = p.get("protocol", "TCP")
-            pfx = f"{base}_PORT_{p['port']}_{proto}"
-            out += [(pfx, f"{proto.lower()}://{ip}:{p['port']}"), (f"{pfx}_PROTO", proto.lower()), (f"{pfx}_PORT", str(p["port"])), (f"{pfx}_ADDR", ip)]
-    return out
 
 
 # ----- ConfigMap volumes -----------------------------------------------------------------
@@ -695,4 +516,42 @@ def pod_status(st: ClusterState, pod: dict, rt: PodRuntime) -> dict:
     return status
 
 
-__all__ = ["sync_pod", "schedule_pod", "crash_container", "set_readiness", "container_env", "container_files", "resolve_env", "PodRuntime", "ContainerRuntime", "EMPTY"]
+# ----- watches: the kubelet's pod source and its ConfigMap manager -----------------------
+
+
+def add_pod(queue: list, st: ClusterState, pod: dict, ref: dict | None) -> None:
+    """The pod config source (`config.PodConfig`): a pod bound to the node is synced."""
+    if pod["spec"].get("nodeName"):
+        md = pod["metadata"]
+        queue.append(("kubelet", md.get("namespace", ""), md["name"]))
+
+
+def update_pod(queue: list, st: ClusterState, old: dict, cur: dict, ref: dict | None, status_only: bool) -> None:
+    """A bound pod's spec or metadata changed: sync it (the kubelet's own status writes enqueue nothing)."""
+    if not status_only:
+        add_pod(queue, st, cur, ref)
+
+
+def configmap_changed(queue: list, st: ClusterState, cm: dict, ref: dict | None = None) -> None:
+    """A ConfigMap was created, changed or deleted: sync the bound pods that use it (the ConfigMap
+    manager's watch, which refreshes what those pods see)."""
+    md = cm["metadata"]
+    ns, name = md.get("namespace", ""), md["name"]
+    for pod in st.list("Pod", ns):
+        if name in configmaps_used_by(pod) and pod["spec"].get("nodeName"):
+            queue.append(("kubelet", ns, pod["metadata"]["name"]))
+
+
+def update_configmap(queue: list, st: ClusterState, old: dict, cur: dict, ref: dict | None, status_only: bool) -> None:
+    """`configmap_changed` of the ConfigMap as it is now."""
+    configmap_changed(queue, st, cur, ref)
+
+
+CONTROLLER = Controller(
+    "kubelet",
+    sync_pod,
+    {"Pod": Handlers(add_pod, update_pod), "ConfigMap": Handlers(configmap_changed, update_configmap, configmap_changed)},
+)
+
+
+__all__ = ["sync_pod", "crash_container", "set_readiness", "container_env", "container_files", "PodRuntime", "ContainerRuntime", "EMPTY"]

@@ -18,7 +18,7 @@ signature None, which sends its owner back to the full walk.
 from __future__ import annotations
 
 from .pmap import EMPTY, Map
-from .pods import _PHASE_RANK, deletion_cost, max_restarts, ready_condition
+from .pods import _PHASE_RANK, deletion_cost, max_restarts
 
 _TERMINAL = ("Succeeded", "Failed")
 

@@ -1,7 +1,15 @@
 """The ReplicaSet controller: keep `spec.replicas` active pods, and report status.
 
 Mirrors `pkg/controller/replicaset/replica_set.go` (`syncReplicaSet`, `manageReplicas`,
-`claimPods`, `getPodsToDelete`) and `replica_set_utils.go` (`calculateStatus`).
+`getPodsToDelete`, the informer handlers), `replica_set_utils.go` (`calculateStatus`) and,
+for claiming, `controller_ref_manager.go` (`controllerref.py`).
+
+The sync reads the pods it owns from the per-owner pod index (`podindex.py`) when it can:
+when claiming changes nothing, `claim_pods` returns them as `OwnedPods`, which counts them
+by signature instead of walking them, so a sync costs O(distinct pod shapes) instead of
+O(pods); the deletion ranking compares groups of interchangeable pods (`_victims`). Every
+case the index cannot answer (a pod to adopt or release, minReadySeconds, rankings that
+need uid tie-breaks between groups) walks the pods, with the same result.
 
 Abstracts: expectations (the model's cache is never stale, so they are always met) and
 API failures (every create and delete succeeds, so slow-start never stops early; the
@@ -12,20 +20,26 @@ from __future__ import annotations
 
 import heapq
 from functools import cmp_to_key
+from typing import Iterator
 
 from .clock import parse_ms
+from .controllerref import claim, owner_reference
+from .events import record_event
+from .informers import Controller, Handlers
 from .labels import selector_matches
 from .pmap import EMPTY
 from .podindex import smallest
-from .qos import qos_class
 from .pods import _log_rank, available_at_ms, compare_for_deletion, is_active, is_available, is_ready, is_terminating
+from .qos import qos_class
 from .state import ClusterState, controller_ref
-from .store import create, delete, record_event, set_status, update
+from .store import create, delete, set_status
 from .workqueue import add_timer
 
 BURST_REPLICAS = 500  # `BurstReplicas` in replica_set.go
 SLOW_START_INITIAL_BATCH = 1  # `controller.SlowStartInitialBatchSize`
 COMPONENT = "replicaset-controller"
+#: Above this many distinct ranking groups, pick victims by the full sort.
+MAX_RANK_GROUPS = 32
 
 
 def sync_replicaset(st: ClusterState, ns: str, name: str) -> ClusterState:
@@ -33,64 +47,101 @@ def sync_replicaset(st: ClusterState, ns: str, name: str) -> ClusterState:
     rs = st.get("ReplicaSet", ns, name)
     if rs is None:
         return st
-    if claim_pods is _CLAIM and manage_replicas is _MANAGE and pods_to_delete is _TO_DELETE and is_available is _IS_AVAILABLE:
-        out = _sync_from_index(st, rs)
-        if out is not None:
-            return out
     st, pods = claim_pods(st, rs)
     rs = st.get("ReplicaSet", ns, name)
     if not rs["metadata"].get("deletionTimestamp"):
         st = manage_replicas(st, rs, pods)
         rs = st.get("ReplicaSet", ns, name)
-        pods = [p for p in (st.get("Pod", ns, p["metadata"]["name"]) for p in pods) if p is not None and is_active(p)]
+        pods = reread(st, rs, pods)
     return update_status(st, rs, pods)
 
 
-def claim_pods(st: ClusterState, rs: dict) -> tuple[ClusterState, list[dict]]:
+class OwnedPods:
+    """The active pods a ReplicaSet controls, as the pod index counts them (all match its selector), and
+    how many of its pods are terminating.
+
+    Iterating gives the pods, sorted by name, as they are in the state `st` they were counted in.
+    """
+
+    __slots__ = ("st", "rs", "owned", "ready", "labeled", "terminating")
+
+    def __init__(self, st: ClusterState, rs: dict, counts: tuple[int, int, int, int]) -> None:
+        self.st, self.rs = st, rs
+        self.owned, self.ready, self.labeled, self.terminating = counts
+
+    def __len__(self) -> int:
+        return self.owned
+
+    def __iter__(self) -> Iterator[dict]:
+        pods = [p for p in self.st.dependents_of(self.rs["metadata"]["uid"], "Pod") if is_active(p)]
+        pods.sort(key=lambda p: p["metadata"]["name"])
+        return iter(pods)
+
+
+def claim_pods(st: ClusterState, rs: dict) -> tuple[ClusterState, list[dict] | OwnedPods]:
     """Adopt matching orphans and release owned pods that no longer match (`ClaimPods`).
 
     Only active pods take part (the controller filters before claiming). Pods controlled
-    by another controller are never taken. Returns the owned active pods.
+    by another controller are never taken. Returns the owned active pods: from the pod
+    index (`OwnedPods`) when there is nothing to adopt or release, else as a list sorted
+    by name.
     """
     md = rs["metadata"]
-    ns, uid = md["namespace"], md["uid"]
+    ns = md["namespace"]
+    if md.get("deletionTimestamp") or not len(st.orphans.get(("Pod", ns), EMPTY)):
+        counts = _owned_counts(st, rs)
+        if counts is not None:
+            return st, OwnedPods(st, rs, counts)
+    owned = (p for p in st.dependents_of(md["uid"], "Pod") if is_active(p))
+    st, pods = claim(st, rs, "ReplicaSet", owned, lambda st: (p for p in st.orphans_of("Pod", ns) if is_active(p)))
+    pods.sort(key=lambda p: p["metadata"]["name"])
+    return st, pods
+
+
+def reread(st: ClusterState, rs: dict, pods: list[dict] | OwnedPods) -> list[dict] | OwnedPods:
+    """The claimed `pods` as they are in `st`, after `manage_replicas`, leaving out those no longer active.
+
+    The pods `manage_replicas` created are not among them. For `OwnedPods`: that sync either
+    created pods, which leaves the claimed ones as they were, or deleted some, and the index
+    then counts what is left of them.
+    """
+    if isinstance(pods, OwnedPods):
+        counts = _owned_counts(st, rs)
+        if counts is not None:
+            if counts[0] > pods.owned:  # created: the claimed pods are as they were, in the state they were counted in
+                return OwnedPods(pods.st, rs, (pods.owned, pods.ready, pods.labeled, counts[3]))
+            return OwnedPods(st, rs, counts)
+    ns = rs["metadata"]["namespace"]
+    return [p for p in (st.get("Pod", ns, p["metadata"]["name"]) for p in pods) if p is not None and is_active(p)]
+
+
+def _owned_counts(st: ClusterState, rs: dict) -> tuple[int, int, int, int] | None:
+    """(owned active pods, ready, fully labeled, terminating dependents) from the pod index, or None if a
+    pod needs the walk (one the index has no signature for, or an active one the selector no longer matches)."""
+    ns = rs["metadata"]["namespace"]
     selector = rs["spec"].get("selector")
-    owned: list[dict] = []
-    for pod in st.dependents_of(uid, "Pod"):
-        if not is_active(pod):
+    tmpl_labels = ((rs["spec"].get("template") or {}).get("metadata") or {}).get("labels") or {}
+    owned = ready = labeled = terminating = 0
+    for csig, count in st.pod_counts.get(rs["metadata"]["uid"], EMPTY).items():
+        if csig is None or csig[0] != ns:
+            return None
+        _, lk, active, is_rdy, term, _ = csig
+        if term:
+            terminating += count
+        if not active:
             continue
-        if selector_matches(selector, pod["metadata"].get("labels")):
-            owned.append(pod)
-        elif not md.get("deletionTimestamp"):
-            refs = [r for r in pod["metadata"].get("ownerReferences") or () if r.get("uid") != uid]
-            pmd = {k: v for k, v in pod["metadata"].items() if k != "ownerReferences"}
-            if refs:
-                pmd["ownerReferences"] = refs
-            st, _ = update(st, {**pod, "metadata": pmd})
-    if not md.get("deletionTimestamp"):
-        for pod in st.orphans_of("Pod", ns):
-            if is_active(pod) and selector_matches(selector, pod["metadata"].get("labels")):
-                ref = owner_reference(rs, "ReplicaSet")
-                pmd = {**pod["metadata"], "ownerReferences": list(pod["metadata"].get("ownerReferences") or ()) + [ref]}
-                st, adopted = update(st, {**pod, "metadata": pmd})
-                owned.append(adopted)
-    owned.sort(key=lambda p: p["metadata"]["name"])
-    return st, owned
+        labels = dict(lk)
+        if not selector_matches(selector, labels):
+            return None  # to be released: the walk does that
+        owned += count
+        if is_rdy:
+            ready += count
+        if all(labels.get(k) == v for k, v in tmpl_labels.items()):
+            labeled += count
+    return owned, ready, labeled, terminating
 
 
-def owner_reference(owner: dict, kind: str) -> dict:
-    """The controller reference a controller puts on what it creates or adopts."""
-    return {
-        "apiVersion": "apps/v1",
-        "kind": kind,
-        "name": owner["metadata"]["name"],
-        "uid": owner["metadata"]["uid"],
-        "controller": True,
-        "blockOwnerDeletion": True,
-    }
-
-
-def manage_replicas(st: ClusterState, rs: dict, pods: list[dict]) -> ClusterState:
+def manage_replicas(st: ClusterState, rs: dict, pods: list[dict] | OwnedPods) -> ClusterState:
     """Create or delete pods so that `len(pods)` reaches `spec.replicas` (`manageReplicas`)."""
     diff = len(pods) - rs["spec"].get("replicas", 1)
     if diff < 0:
@@ -174,14 +225,19 @@ def pod_spec_from_template(spec: dict) -> dict:
     return out
 
 
-def pods_to_delete(st: ClusterState, rs: dict, pods: list[dict], n: int) -> list[dict]:
+def pods_to_delete(st: ClusterState, rs: dict, pods: list[dict] | OwnedPods, n: int) -> list[dict]:
     """Pick the `n` pods to delete first (`getPodsToDelete` with `ActivePodsWithRanks`).
 
     Rank = number of active pods related to this ReplicaSet (those of every ReplicaSet
-    with the same controller) on the same node.
+    with the same controller) on the same node. `OwnedPods` are ranked by their index
+    groups when those tell (`_victims`).
     """
     if n >= len(pods):
         return list(pods)
+    if isinstance(pods, OwnedPods):
+        keys = _victims(st, rs, n)
+        if keys is not None:
+            return [st.get("Pod", *key) for key in keys]
     related = related_pods(st, rs)
     on_node: dict[str, int] = {}
     for p in related:
@@ -205,7 +261,7 @@ def related_pods(st: ClusterState, rs: dict) -> list[dict]:
     return out
 
 
-def update_status(st: ClusterState, rs: dict, pods: list[dict]) -> ClusterState:
+def update_status(st: ClusterState, rs: dict, pods: list[dict] | OwnedPods) -> ClusterState:
     """Compute and write status (`calculateStatus`); set a timer for the next pod to become available.
 
     As `syncReplicaSet` (v1.33+) does when ready != available, the timer is
@@ -213,24 +269,32 @@ def update_status(st: ClusterState, rs: dict, pods: list[dict]) -> ClusterState:
     minReadySeconds (here the first logical millisecond it counts as available).
     """
     min_ready = rs["spec"].get("minReadySeconds", 0)
-    tmpl_labels = ((rs["spec"].get("template") or {}).get("metadata") or {}).get("labels") or {}
-    now, epoch = st.now, st.config.epoch
-    ready = available = labeled = 0
     next_available = None
-    for p in pods:
-        labels = p["metadata"].get("labels") or {}
-        if all(labels.get(k) == v for k, v in tmpl_labels.items()):
-            labeled += 1
-        if is_ready(p):
-            ready += 1
-            if is_available(p, min_ready, now, epoch):
-                available += 1
-            else:
-                at = available_at_ms(p, min_ready, epoch)
-                if at is not None and (next_available is None or at < next_available):
-                    next_available = at
-    terminating = sum(1 for p in st.dependents_of(rs["metadata"]["uid"], "Pod") if is_terminating(p))
-    status = {"replicas": len(pods)}
+    if isinstance(pods, OwnedPods) and not min_ready:
+        # With minReadySeconds 0 every ready pod is available (`IsPodAvailable`): the counts tell it all.
+        replicas, ready, available, labeled, terminating = pods.owned, pods.ready, pods.ready, pods.labeled, pods.terminating
+    else:
+        tmpl_labels = ((rs["spec"].get("template") or {}).get("metadata") or {}).get("labels") or {}
+        now, epoch = st.now, st.config.epoch
+        replicas = ready = available = labeled = 0
+        for p in pods:
+            replicas += 1
+            labels = p["metadata"].get("labels") or {}
+            if all(labels.get(k) == v for k, v in tmpl_labels.items()):
+                labeled += 1
+            if is_ready(p):
+                ready += 1
+                if is_available(p, min_ready, now, epoch):
+                    available += 1
+                else:
+                    at = available_at_ms(p, min_ready, epoch)
+                    if at is not None and (next_available is None or at < next_available):
+                        next_available = at
+        if isinstance(pods, OwnedPods):
+            terminating = pods.terminating
+        else:
+            terminating = sum(1 for p in st.dependents_of(rs["metadata"]["uid"], "Pod") if is_terminating(p))
+    status = {"replicas": replicas}
     for k, v in (("fullyLabeledReplicas", labeled), ("readyReplicas", ready), ("availableReplicas", available)):
         if v:
             status[k] = v
@@ -244,99 +308,14 @@ def update_status(st: ClusterState, rs: dict, pods: list[dict]) -> ClusterState:
     return st
 
 
-# ----- the same sync from the per-owner pod index (podindex.py) ---------------------------
-#
-# `sync_replicaset` above walks every pod the ReplicaSet owns (claim, rank, count). When
-# nothing needs claiming or releasing and minReadySeconds is 0, everything it computes
-# follows from the per-owner counts and ranking groups that `store._put` keeps, so the
-# sync costs O(distinct pod shapes) instead of O(pods). Any case outside that (orphans in
-# the namespace, a pod that no longer matches, a terminating ReplicaSet, minReadySeconds,
-# rankings that would need uid tie-breaks between groups) returns None before writing
-# anything, and the full walk runs instead. The functions the mutation tests patch
-# (claim_pods, manage_replicas, pods_to_delete, is_available) disable this path when patched.
-
-_CLAIM, _MANAGE, _TO_DELETE, _IS_AVAILABLE = claim_pods, manage_replicas, pods_to_delete, is_available
-#: Above this many distinct ranking groups, pick victims by the full sort.
-MAX_RANK_GROUPS = 32
+# ----- the deletion ranking from the pod index (podindex.py) -------------------------------
 
 
-def _sync_from_index(st: ClusterState, rs: dict) -> ClusterState | None:
-    md = rs["metadata"]
-    spec = rs["spec"]
-    if md.get("deletionTimestamp") or spec.get("minReadySeconds", 0):
-        return None
-    ns, uid = md["namespace"], md["uid"]
-    if len(st.orphans.get(("Pod", ns), EMPTY)):
-        return None
-    counts = _owned_counts(st, rs)
-    if counts is None:
-        return None
-    owned, ready, labeled, _ = counts
-    diff = owned - spec.get("replicas", 1)
-    if diff < 0:
-        n = min(-diff, BURST_REPLICAS)
-        batch, done = SLOW_START_INITIAL_BATCH, 0
-        while done < n:
-            size = min(batch, n - done)
-            for _ in range(size):
-                st = create_pod(st, rs)
-            done += size
-            batch *= 2
-        # The status counts the pods claimed before the creations (as the full sync does).
-        _, _, _, terminating = _owned_counts(st, rs)
-    elif diff > 0:
-        victims = _victims(st, rs, min(diff, BURST_REPLICAS), owned)
-        if victims is None:
-            return None
-        for pns, pname in victims:
-            st = delete(st, "Pod", pns, pname)
-            st = record_event(st, rs, "Normal", "SuccessfulDelete", f"Deleted pod: {pname}", COMPONENT)
-        owned, ready, labeled, terminating = _owned_counts(st, rs)
-    else:
-        terminating = counts[3]
-    rs = st.get("ReplicaSet", ns, md["name"])
-    status = {"replicas": owned}
-    for k, v in (("fullyLabeledReplicas", labeled), ("readyReplicas", ready), ("availableReplicas", ready)):
-        if v:
-            status[k] = v
-    status["observedGeneration"] = rs["metadata"].get("generation", 1)
-    status["terminatingReplicas"] = terminating
-    for c in rs.get("status", {}).get("conditions") or ():
-        status.setdefault("conditions", []).append(c)
-    return set_status(st, rs, status)
-
-
-def _owned_counts(st: ClusterState, rs: dict) -> tuple[int, int, int, int] | None:
-    """(owned active pods, ready, fully labeled, terminating dependents), or None if a pod needs the full walk."""
-    ns = rs["metadata"]["namespace"]
-    selector = rs["spec"].get("selector")
-    tmpl_labels = ((rs["spec"].get("template") or {}).get("metadata") or {}).get("labels") or {}
-    owned = ready = labeled = terminating = 0
-    for csig, count in st.pod_counts.get(rs["metadata"]["uid"], EMPTY).items():
-        if csig is None or csig[0] != ns:
-            return None
-        _, lk, active, is_rdy, term, _ = csig
-        if term:
-            terminating += count
-        if not active:
-            continue
-        labels = dict(lk)
-        if not selector_matches(selector, labels):
-            return None  # would be released: the full sync does that
-        owned += count
-        if is_rdy:
-            ready += count
-        if all(labels.get(k) == v for k, v in tmpl_labels.items()):
-            labeled += count
-    return owned, ready, labeled, terminating
-
-
-def _victims(st: ClusterState, rs: dict, n: int, owned: int) -> list[tuple] | None:
-    """`pods_to_delete` from the ranking groups: the same pods, or None when only the full sort can tell."""
+def _victims(st: ClusterState, rs: dict, n: int) -> list[tuple] | None:
+    """The keys of the `n` pods (fewer than it owns) `pods_to_delete` picks, from the ranking groups, or None
+    when only the full sort can tell."""
     uid = rs["metadata"]["uid"]
     groups = st.pod_groups.get(uid, EMPTY)
-    if n >= owned:  # keys are (namespace, name) in one namespace: tuple order is name order
-        return sorted(k for entry in groups.values() for k in entry[0].keys())
     if len(groups) > MAX_RANK_GROUPS:
         return None
     ref = controller_ref(rs)
@@ -407,3 +386,56 @@ def _compare_groups(a: tuple, b: tuple, now: int) -> int | None:
             return None
         return -1 if diff < 0 else 1
     return 0
+
+
+# ----- informer handlers (`addPod`, `updatePod`, `deletePod`, `addRS`, `updateRS` in replica_set.go) ---------------
+
+
+def _labels(obj: dict) -> dict:
+    return obj["metadata"].get("labels") or {}
+
+
+def add_pod(queue: list, st: ClusterState, pod: dict, ref: dict | None) -> None:
+    """`addPod`: enqueue the ReplicaSet that controls the pod; for an orphan, every ReplicaSet whose selector matches it."""
+    if ref is not None:
+        owner = st.uids.get(ref["uid"])
+        if owner is not None and owner[0] == "ReplicaSet":
+            queue.append(("replicaset", owner[1], owner[2]))
+        return
+    ns = pod["metadata"].get("namespace", "")
+    for rs in st.list("ReplicaSet", ns):
+        if selector_matches(rs["spec"].get("selector"), _labels(pod)):
+            queue.append(("replicaset", ns, rs["metadata"]["name"]))
+
+
+def update_pod(queue: list, st: ClusterState, old: dict, cur: dict, ref: dict | None, status_only: bool) -> None:
+    """`updatePod`, as `addPod` of the pod as it is now (the model re-reads every owner at its sync)."""
+    add_pod(queue, st, cur, ref)
+
+
+def delete_pod(queue: list, st: ClusterState, pod: dict, ref: dict | None) -> None:
+    """`deletePod`: enqueue the ReplicaSet that controlled the pod (an orphan's deletion enqueues nothing)."""
+    if ref is not None:
+        owner = st.uids.get(ref["uid"])
+        if owner is not None and owner[0] == "ReplicaSet":
+            queue.append(("replicaset", owner[1], owner[2]))
+
+
+def add_rs(queue: list, st: ClusterState, rs: dict, ref: dict | None) -> None:
+    """`addRS`: enqueue the new ReplicaSet."""
+    md = rs["metadata"]
+    queue.append(("replicaset", md.get("namespace", ""), md["name"]))
+
+
+def update_rs(queue: list, st: ClusterState, old: dict, cur: dict, ref: dict | None, status_only: bool) -> None:
+    """`updateRS`: enqueue the ReplicaSet, except for status writes (upstream enqueues those too; the model
+    leaves them out)."""
+    if not status_only:
+        add_rs(queue, st, cur, ref)
+
+
+CONTROLLER = Controller(
+    "replicaset",
+    sync_replicaset,
+    {"Pod": Handlers(add_pod, update_pod, delete_pod), "ReplicaSet": Handlers(add_rs, update_rs)},
+)

@@ -13,7 +13,7 @@ Abstracts: informer caches. Every controller reads the state as it is now, so th
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 from . import kinds
@@ -228,7 +228,7 @@ _LISTED: dict[tuple, tuple] = {}
 
 # ----- events --------------------------------------------------------------------------
 #
-# An Event written by a controller (`store.record_event`) is stored as a tuple of the
+# An Event written by a controller (`events.record_event`) is stored as a tuple of the
 # fields that vary (`event_record`), a few hundred bytes instead of a nested dict; reads
 # rebuild its API JSON (`event_dict`). An Event stored in any other shape (a dict that
 # `event_record` cannot express) is kept and returned as is.
@@ -385,30 +385,6 @@ def name_suffix(seed: int, n: int) -> str:
 _SUFFIX_BYTES = bytes(ord(ALPHANUMS[b % len(ALPHANUMS)]) for b in range(256))
 
 
-def initial_state(config: Config | None = None) -> ClusterState:
-    """Return a fresh cluster: namespaces default/kube-system and the `kubernetes` Service."""
-    from . import store  # local import: store builds on this module
-
-    st = ClusterState(config=config or Config())
-    for ns in ("default", "kube-node-lease", "kube-public", "kube-system"):
-        st, _ = store.create(st, {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}, "spec": {}})
-    st, _ = store.create(
-        st,
-        {
-            "apiVersion": "v1",
-            "kind": "Service",
-            "metadata": {"name": "kubernetes", "namespace": "default", "labels": {"component": "apiserver", "provider": "kubernetes"}},
-            "spec": {
-                "type": "ClusterIP",
-                "clusterIP": "10.96.0.1",
-                "ports": [{"name": "https", "port": 443, "protocol": "TCP", "targetPort": 6443}],
-                "sessionAffinity": "None",
-            },
-        },
-    )
-    return st
-
-
 __all__ = [
     "KINDS",
     "ClusterState",
@@ -421,7 +397,6 @@ __all__ = [
     "event_dict",
     "event_record",
     "freeze",
-    "initial_state",
     "key_of",
     "make_uid",
     "name_suffix",

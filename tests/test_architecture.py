@@ -110,14 +110,9 @@ def test_the_graph_sees_relative_and_deferred_imports():
     assert {"kubesim.cli.common", "kubesim.cli.check"} <= graph["kubesim.cli.main"]
 
 
-#: The one cycle left, in the storage half of model/ that the other half of issue 17 takes apart (the work queue,
-#: the store and the event recorder around the state); delete this entry once that lands.
-KNOWN_CYCLES = [["kubesim.model.events", "kubesim.model.state", "kubesim.model.store", "kubesim.model.workqueue"]]
-
-
 def test_no_import_cycles_in_model_kubesim_or_steps():
     """No module reaches itself through imports (guide: "no import cycles")."""
-    assert [c for c in _cycles(import_graph()) if c not in KNOWN_CYCLES] == []
+    assert _cycles(import_graph()) == []
 
 
 @pytest.mark.parametrize("path", sorted(p for folder in PACKAGES.values() for p in folder.rglob("*.py") if "__pycache__" not in p.parts),

@@ -51,7 +51,7 @@ def sync_rollout_status(st: ClusterState, all_rss: list, new_rs: dict | None, d:
         return requeue_stuck_deployment(st, d, new_status)
     st, d = write_status(st, d, new_status)
     # Upstream's `updateDeployment` handler enqueues the Deployment on this status write, and so
-    # does the model's (`store.handlers`); that next sync finds nothing new and calls
+    # does the model's (`deployment.controller.update_deployment`); that next sync finds nothing new and calls
     # `requeueStuckDeployment`. The model also arms the progress check here at once: the timer is
     # the one that sync sets (same deadline), and its work is then either still queued or a no-op sync.
     return requeue_stuck_deployment(st, d, new_status)

@@ -7,7 +7,8 @@ any more (see `model/kubectl.py`), but upstream's e2e "iterative rollouts" still
 from __future__ import annotations
 
 from ..state import ClusterState
-from ..store import record_event, update
+from ..events import record_event
+from ..store import update
 from . import util as u
 from .sync import COMPONENT, get_all_replica_sets_and_sync_revision
 

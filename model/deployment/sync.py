@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from ..clock import rfc3339
 from ..errors import ApiError
-from ..labels import selector_matches
-from ..replicaset import owner_reference
+from ..controllerref import claim, owner_reference
 from ..state import ClusterState
-from ..store import create, delete, record_event, set_status, update
+from ..events import record_event
+from ..store import create, delete, set_status, update
 from . import util as u
 
 COMPONENT = "deployment-controller"
@@ -28,28 +28,11 @@ def reread(st: ClusterState, obj: dict) -> dict:
 
 
 def claim_replica_sets(st: ClusterState, d: dict) -> tuple[ClusterState, list[dict]]:
-    """`getReplicaSetsForDeployment`: adopt matching orphan RSs, release non-matching ones."""
+    """`getReplicaSetsForDeployment`: adopt matching orphan RSs, release non-matching ones (`ClaimReplicaSets`)."""
     md = d["metadata"]
-    ns, uid = md["namespace"], md["uid"]
-    selector = d["spec"].get("selector")
-    owned = []
-    for rs in st.dependents_of(uid, "ReplicaSet"):
-        if selector_matches(selector, rs["metadata"].get("labels")):
-            owned.append(rs)
-        elif not md.get("deletionTimestamp"):
-            rmd = {k: v for k, v in rs["metadata"].items() if k != "ownerReferences"}
-            refs = [r for r in rs["metadata"].get("ownerReferences") or () if r.get("uid") != uid]
-            if refs:
-                rmd["ownerReferences"] = refs
-            st, _ = update(st, {**rs, "metadata": rmd})
-    if not md.get("deletionTimestamp"):
-        for rs in st.orphans_of("ReplicaSet", ns):
-            if rs["metadata"].get("deletionTimestamp") or not selector_matches(selector, rs["metadata"].get("labels")):
-                continue
-            rmd = {**rs["metadata"], "ownerReferences": list(rs["metadata"].get("ownerReferences") or ()) + [owner_reference(d, "Deployment")]}
-            st, adopted = update(st, {**rs, "metadata": rmd})
-            owned.append(adopted)
-    return st, u.by_creation(owned)
+    owned = st.dependents_of(md["uid"], "ReplicaSet")
+    st, claimed = claim(st, d, "Deployment", owned, lambda st: st.orphans_of("ReplicaSet", md["namespace"]))
+    return st, u.by_creation(claimed)
 
 
 def write_status(st: ClusterState, d: dict, status: dict, annotations: dict | None = None) -> tuple[ClusterState, dict]:

@@ -1,4 +1,4 @@
-"""The ReplicaSet sync from the pod index gives exactly the states of the full walk."""
+"""The ReplicaSet sync reading the pod index (`OwnedPods`) gives exactly the states of walking the pods."""
 
 from __future__ import annotations
 
@@ -70,7 +70,7 @@ def test_index_sync_matches_full_walk(kind, config, monkeypatch):
     fast = _scenario(kind, CONFIGS[config])
     if kind in ("surge1", "mixed-ages"):
         assert any(v is not None for v in used), "the ranking groups were never used"
-    monkeypatch.setattr(rs_mod, "_sync_from_index", lambda st, rs: None)
+    monkeypatch.setattr(rs_mod, "_owned_counts", lambda st, rs: None)  # every sync walks its pods
     slow = _scenario(kind, CONFIGS[config])
     assert len(fast) == len(slow)
     for i, (a, b) in enumerate(zip(fast, slow)):

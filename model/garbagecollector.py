@@ -15,13 +15,19 @@ Mirrors `pkg/controller/garbagecollector` for controller references, one work it
   with ``blockOwnerDeletion`` remains (`processDeletingDependentsItem`). Each removal of
   such a dependent queues the owner again (`store.remove`).
 
+The API server's deletion path queues these items (`store.delete`, `store.remove`), in the
+place of the collector's graph builder, which watches every kind; the collector has no
+handlers of its own here.
+
 Abstracts: non-controller owner references, and pods deleted with ``Orphan`` or
 ``Foreground`` (pods own nothing in the model, so they are deleted as in the background).
 """
 
 from __future__ import annotations
 
+from .controllerref import release
 from .errors import ApiError
+from .informers import Controller
 from .state import ClusterState
 from .store import delete, remove, update
 
@@ -60,12 +66,7 @@ def _delete_dependents(st: ClusterState, uid: str, *, foreground: bool = False) 
 
 def _orphan_dependents(st: ClusterState, uid: str) -> ClusterState:
     for kind, ns, name in list(st.dependent_keys(uid)):
-        obj = st.get(kind, ns, name)
-        refs = [r for r in obj["metadata"].get("ownerReferences") or () if r.get("uid") != uid]
-        md = {k: v for k, v in obj["metadata"].items() if k != "ownerReferences"}
-        if refs:
-            md["ownerReferences"] = refs
-        st, _ = update(st, {**obj, "metadata": md})
+        st = release(st, st.get(kind, ns, name), uid)
     return st
 
 
@@ -83,3 +84,6 @@ def _remove_finalizer(st: ClusterState, owner: dict, finalizer: str) -> ClusterS
         return remove(st, owner["kind"], md.get("namespace", ""), md["name"])
     st, _ = update(st, {**owner, "metadata": {**md, "finalizers": rest}})
     return st
+
+
+CONTROLLER = Controller("gc", collect)

@@ -1,4 +1,4 @@
-"""Tests for model/gc.py: what happens to dependents when their owner is deleted.
+"""Tests for model/garbagecollector.py: what happens to dependents when their owner is deleted.
 
 Expectations from upstream `pkg/controller/garbagecollector`: background propagation deletes
 dependents (and theirs); `orphan` keeps the owner with the `orphan` finalizer until
