@@ -194,12 +194,13 @@ def compare(commands: list[str], a: Side, b: Side, *, catalogue: Catalogue | Non
             runners.append(ScriptRunner(drv, settle_timeout))
         kubelet = all("kubelet" in d.capabilities for d in drivers)
         scrubs = [Scrubber(d.namespace) for d in drivers]
+        seen: tuple = ({}, {})
         for command in commands:
             outcomes, observations = [], []
-            for runner, scrub in zip(runners, scrubs):
+            for runner, scrub, views in zip(runners, scrubs, seen):
                 outcomes.append(_outcome(runner, scrub, command))
                 runner.run("kubesim settle")
-                observations.append(observe(runner.driver, kubelet=kubelet, scrub=scrub))
+                observations.append(observe(runner.driver, kubelet=kubelet, scrub=scrub, seen=views))
             differences = diff({"outcome": outcomes[0], **observations[0]}, {"outcome": outcomes[1], **observations[1]})
             catalogued, rest = catalogue.classify(differences, a.driver, b.driver)
             step = Step(command, tuple(outcomes), tuple(observations), rest, catalogued)
