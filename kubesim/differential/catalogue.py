@@ -5,7 +5,8 @@ the entry and the field. `Catalogue.classify(differences, a, b)` splits a step's
 differences into those an entry accepts and the rest. An entry accepts a difference whose
 path matches one of its patterns and, if the entry has `when`, only of that shape:
 ``only on DRIVER`` (only that driver shows the path), ``both`` (both show it, with other
-values), ``more on DRIVER`` / ``fewer on DRIVER`` (both show a number, that driver's the larger / smaller).
+values), ``more on DRIVER`` / ``fewer on DRIVER`` (numbers, an absent one counting as 0, such
+as event counts: that driver's the larger / smaller).
 """
 
 from __future__ import annotations
@@ -65,6 +66,7 @@ class Entry:
         mine, other = values[driver], (vb if driver == a else va)
         if how == "only":
             return mine != MISSING and other == MISSING
+        mine, other = (0 if v == MISSING else v for v in (mine, other))  # a count never recorded is 0
         if not all(isinstance(v, int) and not isinstance(v, bool) for v in (mine, other)):
             return False
         return mine > other if how == "more" else mine < other
