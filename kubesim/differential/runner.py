@@ -32,6 +32,10 @@ from .observe import Scrubber, diff, generalise, observe
 from .scripts import ScriptRunner, format_script, scripts
 
 
+#: How many times (one second apart) a step whose only uncatalogued differences are events is observed again.
+EVENT_RETRIES = 3
+
+
 @dataclass(frozen=True)
 class Side:
     """How to make one side's driver: ``model``, ``cluster`` or ``package.module:Class``, maybe a mutant of the model."""
@@ -203,6 +207,15 @@ def compare(commands: list[str], a: Side, b: Side, *, catalogue: Catalogue | Non
                 observations.append(observe(runner.driver, kubelet=kubelet, scrub=scrub, seen=views))
             differences = diff({"outcome": outcomes[0], **observations[0]}, {"outcome": outcomes[1], **observations[1]})
             catalogued, rest = catalogue.classify(differences, a.driver, b.driver)
+            for _ in range(EVENT_RETRIES if rest and all(d[0].startswith("events") for d in rest) else 0):
+                # Events are written asynchronously (client-go's broadcaster, rate-limited on a busy
+                # node), after the state they report: a difference in events alone is looked at again.
+                time.sleep(1.0)
+                observations = [observe(r.driver, kubelet=kubelet, scrub=sc, seen=v) for r, sc, v in zip(runners, scrubs, seen)]
+                differences = diff({"outcome": outcomes[0], **observations[0]}, {"outcome": outcomes[1], **observations[1]})
+                catalogued, rest = catalogue.classify(differences, a.driver, b.driver)
+                if not rest:
+                    break
             step = Step(command, tuple(outcomes), tuple(observations), rest, catalogued)
             result.steps.append(step)
             if rest:

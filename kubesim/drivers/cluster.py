@@ -560,8 +560,9 @@ class ClusterDriver:
         Moving: a Deployment or ReplicaSet whose generation is not observed yet, a
         ReplicaSet with fewer or more pods than it wants, or with ready pods not yet
         available (minReadySeconds running), a pod that is starting, and a pod that is
-        terminating. A pod waiting for a ConfigMap volume that does not exist is not
-        moving, nor is a rollout stuck on pods that never become ready (its
+        terminating, and a ReplicaSet or pod whose owner is gone (garbage collection pending).
+        A pod waiting for a ConfigMap volume that does not exist is not moving, nor is a
+        rollout stuck on pods that never become ready (its
         progress deadline, if any, is a later event the caller has to wait for).
         """
         obs = self.observe()
@@ -577,6 +578,12 @@ class ClusterDriver:
                 out.append(f"ReplicaSet/{name}: {st.get('replicas', 0)} pods of {rs['spec'].get('replicas', 1)}")
             elif st.get("readyReplicas", 0) != st.get("availableReplicas", 0):
                 out.append(f"ReplicaSet/{name}: {st.get('readyReplicas', 0)} ready, {st.get('availableReplicas', 0)} available (minReadySeconds)")
+        owners = {o["metadata"].get("uid") for kind in ("Deployment", "ReplicaSet") for o in obs.of(kind)}
+        for kind in ("ReplicaSet", "Pod"):
+            for o in obs.of(kind):
+                gone = [r for r in o["metadata"].get("ownerReferences") or () if r.get("kind") in ("Deployment", "ReplicaSet") and r.get("uid") not in owners]
+                if gone:  # the garbage collector deletes it (or, on --cascade=orphan, removes the reference)
+                    out.append(f"{kind}/{o['metadata']['name']}: its owner {gone[0]['kind']}/{gone[0]['name']} is gone; garbage collection pending")
         for p in obs.of("Pod"):
             name = p["metadata"]["name"]
             if p["metadata"].get("deletionTimestamp"):
