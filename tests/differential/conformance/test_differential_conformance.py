@@ -10,8 +10,8 @@ Run explicitly (the default test run leaves this folder out)::
   moves it).
 - Planted divergences: for each of three `kubesim.mutants`, the runner, comparing the broken
   model with the driver under test, finds a divergence and shrinks it to at most 10 steps;
-  the shrunk script does not diverge from the driver under test on the real model, so the
-  divergence is the mutant's. The three searches run side by side, each shrinking for at
+  the shrunk script also separates the broken model from the real one, and does not diverge
+  from the driver under test on the real model, so the divergence is the mutant's. The three searches run side by side, each shrinking for at
   most `SHRINK_SECONDS` (on a real cluster every attempt replays a script in real time).
 - Every catalogue entry's script, replayed against the driver under test, differs from the
   model only where that entry says (and somewhere it says), so no entry is stale or broader
@@ -77,6 +77,7 @@ def test_planted_divergence_is_found_and_shrunk(mutant, planted, under_test):
     assert stats.divergences, f"{mutant}: no divergence from {under_test.label} in {stats.scripts} scripts"
     found = stats.divergences[0]
     assert len(found.commands) <= MAX_STEPS, found.report()
+    assert compare(found.commands, Side("model", mutant=mutant), Side("model")).divergence is not None, f"{mutant}: the shrunk script shows no effect of the mutant:\n{found.report()}"
     clean = compare(found.commands, Side("model"), under_test)
     assert clean.divergence is None, f"the shrunk script diverges without the mutant too:\n{clean.report()}"
     print(f"\n{mutant}: {len(found.commands)} steps after {stats.scripts} scripts and {stats.shrink_runs} shrinking runs; differs at {', '.join(sorted(found.signature))}")
@@ -88,7 +89,7 @@ def test_catalogue_entry_shows_on_its_script(entry, under_test):
     if under_test.driver not in entry.drivers:
         pytest.skip(f"{entry.id} is about {', '.join(sorted(entry.drivers))}")
     script = parse_script(entry.script)
-    others = Catalogue(tuple(e for e in load().entries if e is not entry))
+    others = Catalogue(tuple(e for e in load().entries if e.id != entry.id))
     bare = compare(script, Side("model"), under_test, catalogue=others)
     shown = [d for step in bare.steps for d in step.differences if entry.accepts(d, "model", under_test.driver)]
     assert shown, f"{entry.id}: its script shows no difference it accepts:\n{bare.report()}"
