@@ -167,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
             # generated scripts on the model and on the cluster, compared step by step (kubesim.differential)
             t = time.monotonic()
             differential_code = subprocess.call(
-                [sys.executable, "-m", "pytest", "tests/differential/conformance", "-q", "-p", "no:cacheprovider",
+                [sys.executable, "-m", "pytest", "tests/differential/conformance", "-q", "-p", "no:cacheprovider", "-n", "2", "--dist", "loadgroup",
                  "--driver", "cluster", "--kube-context", CONTEXT, f"--junitxml={out / 'differential.xml'}"],
                 cwd=ROOT, env={**env, "KUBESIM_DIFFERENTIAL_OUT": str(out / "differential")},
             )  # fmt: skip

@@ -1,6 +1,7 @@
 """CI's differential conformance step: the model against the driver under test (``--driver``/``--kube-context``).
 
-Run explicitly (the default test run leaves this folder out)::
+Run explicitly (the default test run leaves this folder out); CI's conformance step runs the
+profile and the planted mutants side by side (``-n 2 --dist loadgroup``)::
 
     python -m pytest tests/differential/conformance --driver cluster --kube-context kubesim-local
 
@@ -45,6 +46,7 @@ def under_test(request) -> Side:
     return Side(config.getoption("kubesim_driver"), config.getoption("kubesim_kube_context"))
 
 
+@pytest.mark.xdist_group("profile")
 def test_budgeted_profile_has_no_uncatalogued_divergence(under_test):
     """At least 25 generated scripts, model against the driver under test, compared after every settled step."""
     profile = PROFILES["ci"]
@@ -70,6 +72,7 @@ def planted(under_test) -> dict:
         return dict(zip(PLANTED, pool.map(search, specs)))
 
 
+@pytest.mark.xdist_group("planted")
 @pytest.mark.parametrize("mutant", PLANTED)
 def test_planted_divergence_is_found_and_shrunk(mutant, planted, under_test):
     """The model broken as `mutant` diverges from the driver under test in a shrunk script of at most 10 steps."""
