@@ -14,7 +14,9 @@ from hypothesis import strategies as st
 
 
 DEPLOYMENTS = ("web", "web-canary")  # same labels: their selectors overlap, as users sometimes do
-IMAGES = ("web:1", "web:2", "web:3", "web:never-ready")
+#: Images the local cluster's real node holds (cluster/images.py; it reaches no registry), the
+#: last one never ready (its name says so, `model.images`).
+IMAGES = ("example/web:1", "example/web:2", "rainbow/mc-user:1.0.RELEASE", "rainbow/mc-user:1.1.RELEASE-never-ready")
 CONFIGMAP = "web-config"
 
 # maxSurge / maxUnavailable as users write them; None leaves the 25% default.

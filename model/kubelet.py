@@ -442,7 +442,11 @@ def pod_status(st: ClusterState, pod: dict, rt: PodRuntime) -> dict:
     msg = None
     if not rt.ready:
         msg = f"containers with unready status: [{' '.join(unready)}]" if unready else "readiness probe failed"
-    ckey = (sandbox, rt.ready, ready_stamp, msg)
+    # The kubelet's SyncPod waits for the pod's volumes (WaitForAttachAndMount) before the
+    # runtime creates the sandbox, which gives the pod its IP: a pod whose ConfigMap volume
+    # never mounted has no sandbox, so no IP, and is not ready to start containers.
+    no_sandbox = all(c.started_ms is None and c.last_terminated is None for c in rt.containers) and _missing_volume(st, pod) is not None
+    ckey = (sandbox, rt.ready, ready_stamp, msg, no_sandbox)
     shared = _CONDITIONS.get(ckey)
     if shared is None:
         # Stored objects are never mutated, so pods whose conditions are equal share the dicts.
@@ -452,7 +456,7 @@ def pod_status(st: ClusterState, pod: dict, rt: PodRuntime) -> dict:
             ready_cond.update(reason="ContainersNotReady", message=msg)
             cready_cond.update(reason="ContainersNotReady", message=msg)
         shared = (
-            {"type": "PodReadyToStartContainers", "status": "True", "lastProbeTime": None, "lastTransitionTime": sandbox},
+            {"type": "PodReadyToStartContainers", "status": "False" if no_sandbox else "True", "lastProbeTime": None, "lastTransitionTime": sandbox},
             {"type": "Initialized", "status": "True", "lastProbeTime": None, "lastTransitionTime": sandbox},
             ready_cond,
             cready_cond,
@@ -513,6 +517,8 @@ def pod_status(st: ClusterState, pod: dict, rt: PodRuntime) -> dict:
         "qosClass": old.get("qosClass", "BestEffort"),
         "startTime": sandbox,
     }
+    if no_sandbox:
+        del status["podIP"], status["podIPs"]
     return status
 
 

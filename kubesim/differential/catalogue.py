@@ -2,19 +2,34 @@
 
 `load(path)` reads and checks the file; a bad entry is a `CatalogueError` naming the file,
 the entry and the field. `Catalogue.classify(differences, a, b)` splits a step's
-differences into those an entry accepts and the rest.
+differences into those an entry accepts and the rest. An entry accepts a difference whose
+path matches one of its patterns and, if the entry has `when`, only of that shape:
+``only on DRIVER`` (only that driver shows the path), ``both`` (both show it, with other
+values), ``more on DRIVER`` / ``fewer on DRIVER`` (numbers, an absent one counting as 0, such
+as event counts: that driver's the larger / smaller).
 """
 
 from __future__ import annotations
 
-import fnmatch
+import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
 
+from .observe import MISSING
+
 DEFAULT = Path(__file__).with_name("catalogue.yaml")
 FIELDS = ("id", "drivers", "paths", "script", "source", "explanation")
+OPTIONAL = ("when",)
+_WHEN = re.compile(r"both|(only|more|fewer) on (\S+)")
+
+
+@lru_cache(maxsize=256)
+def _pattern(text: str) -> re.Pattern:
+    """A path pattern: ``*`` matches any text, ``?`` one character; everything else, brackets and quotes included, is literal."""
+    return re.compile(re.escape(text).replace(r"\*", ".*").replace(r"\?", "."))
 
 
 class CatalogueError(ValueError):
@@ -29,12 +44,32 @@ class Entry:
     script: str
     source: str
     explanation: str
+    #: None (any values), or the shape of the difference (see the module docstring).
+    when: str | None = None
 
     def applies(self, a: str, b: str) -> bool:
         return self.drivers == frozenset({a, b}) or (a == b and self.drivers == frozenset({a}))
 
-    def accepts(self, path: str) -> bool:
-        return any(fnmatch.fnmatchcase(path, pattern) for pattern in self.paths)
+    def accepts(self, difference: tuple, a: str, b: str) -> bool:
+        """Whether this entry accepts `difference` (path, value on `a`, value on `b`)."""
+        path, va, vb = difference
+        if not any(_pattern(pattern).fullmatch(path) for pattern in self.paths):
+            return False
+        if self.when is None:
+            return True
+        values = {a: va, b: vb}
+        if self.when == "both":
+            return MISSING not in (va, vb)
+        how, driver = _WHEN.fullmatch(self.when).groups()
+        if driver not in values or a == b:
+            return False
+        mine, other = values[driver], (vb if driver == a else va)
+        if how == "only":
+            return mine != MISSING and other == MISSING
+        mine, other = (0 if v == MISSING else v for v in (mine, other))  # a count never recorded is 0
+        if not all(isinstance(v, int) and not isinstance(v, bool) for v in (mine, other)):
+            return False
+        return mine > other if how == "more" else mine < other
 
 
 @dataclass(frozen=True)
@@ -46,7 +81,7 @@ class Catalogue:
         entries = [e for e in self.entries if e.applies(a, b)]
         catalogued, rest = [], []
         for d in differences:
-            entry = next((e for e in entries if e.accepts(d[0])), None)
+            entry = next((e for e in entries if e.accepts(d, a, b)), None)
             if entry is None:
                 rest.append(d)
             else:
@@ -74,9 +109,9 @@ def load(path: str | Path = DEFAULT) -> Catalogue:
         for f in FIELDS:
             if f not in item:
                 raise CatalogueError(f"{where}, field {f}: missing")
-        unknown = set(item) - set(FIELDS)
+        unknown = set(item) - set(FIELDS) - set(OPTIONAL)
         if unknown:
-            raise CatalogueError(f"{where}, field {sorted(unknown)[0]}: unknown (fields: {', '.join(FIELDS)})")
+            raise CatalogueError(f"{where}, field {sorted(unknown)[0]}: unknown (fields: {', '.join(FIELDS + OPTIONAL)})")
         drivers, paths = item["drivers"], item["paths"]
         if not (isinstance(drivers, list) and 1 <= len(drivers) <= 2 and all(isinstance(x, str) for x in drivers)):
             raise CatalogueError(f"{where}, field drivers: must list one or two driver names")
@@ -87,6 +122,11 @@ def load(path: str | Path = DEFAULT) -> Catalogue:
                 raise CatalogueError(f"{where}, field {f}: must be non-empty text")
         if item["id"] in seen:
             raise CatalogueError(f"{where}, field id: {item['id']!r} is used twice")
+        when = item.get("when")
+        if when is not None:
+            found = _WHEN.fullmatch(when) if isinstance(when, str) else None
+            if found is None or (found.group(2) is not None and found.group(2) not in drivers):
+                raise CatalogueError(f"{where}, field when: must be 'both', or 'only on', 'more on' or 'fewer on' one of {', '.join(drivers)}; not {when!r}")
         seen.add(item["id"])
-        entries.append(Entry(item["id"], frozenset(drivers), tuple(paths), item["script"], item["source"], item["explanation"]))
+        entries.append(Entry(item["id"], frozenset(drivers), tuple(paths), item["script"], item["source"], item["explanation"], when))
     return Catalogue(tuple(entries))

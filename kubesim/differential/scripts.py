@@ -92,13 +92,36 @@ def commands(configmap_refs: bool = True):
     )
 
 
+def _configmap_never_returns(script: list[str]) -> list[str]:
+    """The script without any apply of the ConfigMap once it is absent (never created, or deleted).
+
+    Pods blocked on a missing ConfigMap start, when it appears, at the kubelet's next retry:
+    10-15 s later for an environment reference, after an exponential back-off (up to two
+    minutes) for a volume. The model starts them at once, so the rollout would go on in
+    other steps on each system, a race with the real clock. Blocked for good, they are as
+    deterministic as pods of an image that never becomes ready.
+    """
+    out, exists = [], False
+    for command in script:
+        applies = command.startswith("kubectl apply") and f"name: {g.CONFIGMAP}\n" in command and "kind: ConfigMap" in command
+        if applies and not exists and out:
+            continue
+        exists = (exists or applies) and command != f"kubectl delete configmap {g.CONFIGMAP}"
+        out.append(command)
+    return out
+
+
 def scripts(max_steps: int, configmap_refs: bool = True):
-    """A script: maybe the ConfigMap, Deployment `web`, then up to `max_steps` - 2 more requests."""
+    """A script: maybe the ConfigMap, Deployment `web`, then up to `max_steps` - 2 more requests.
+
+    With `configmap_refs`, a ConfigMap that is absent never comes back (`_configmap_never_returns`).
+    """
     more = max(0, max_steps - 2)
     length = st.integers(0, more)  # uniform: Hypothesis' own list lengths average about five
     rest = length.flatmap(lambda n: st.lists(commands(configmap_refs), min_size=n, max_size=n))
     first = _deployment("web", configmap_refs)
-    return st.tuples(st.lists(configmaps(), max_size=1), first, rest).map(lambda t: [*t[0], t[1], *t[2]])
+    script = st.tuples(st.lists(configmaps(), max_size=1), first, rest).map(lambda t: [*t[0], t[1], *t[2]])
+    return script.map(_configmap_never_returns) if configmap_refs else script
 
 
 def format_script(commands: list[str]) -> str:

@@ -109,6 +109,17 @@ def _missing_config(pod: dict, configmaps: list[dict]) -> bool:
     return False
 
 
+def _missing_volume(pod: dict, configmaps: list[dict]) -> bool:
+    """Whether a ConfigMap the pod mounts as a volume (not optional) is missing: the kubelet
+    cannot set the volume up, so the pod waits in ContainerCreating until it appears."""
+    names = {c["metadata"]["name"] for c in configmaps}
+    for v in (pod.get("spec") or {}).get("volumes") or ():
+        ref = v.get("configMap")
+        if ref and not ref.get("optional") and ref.get("name") not in names:
+            return True
+    return False
+
+
 class ClusterDriver:
     """`Driver` over a real cluster reached through a kubeconfig context."""
 
@@ -474,7 +485,10 @@ class ClusterDriver:
         names = [c["name"] for c in d["spec"]["template"]["spec"]["containers"]]
         if container != "*" and container not in names:
             raise ControllerError(f'unable to find container named "{container}"')
-        patch = {"spec": {"template": {"spec": {"containers": [{"name": n, "image": image} for n in names if container in ("*", n)]}}}}
+        targets = [c["name"] for c in d["spec"]["template"]["spec"]["containers"] if container in ("*", c["name"]) and c.get("image") != image]
+        if not targets:  # kubectl's set image sends no patch and prints nothing when nothing changes
+            return mk.ref("Deployment", name)
+        patch = {"spec": {"template": {"spec": {"containers": [{"name": n, "image": image} for n in targets]}}}}
         self._request("PATCH", self._path("Deployment", name), patch, content_type="application/strategic-merge-patch+json")
         return f"{mk.ref('Deployment', name)} image updated"
 
@@ -535,7 +549,9 @@ class ClusterDriver:
         Moving: a Deployment or ReplicaSet whose generation is not observed yet, a
         ReplicaSet with fewer or more pods than it wants, or with ready pods not yet
         available (minReadySeconds running), a pod that is starting, and a pod that is
-        terminating. A rollout stuck on pods that never become ready is not moving (its
+        terminating, and a ReplicaSet or pod whose owner is gone (garbage collection pending).
+        A pod waiting for a ConfigMap volume that does not exist is not moving, nor is a
+        rollout stuck on pods that never become ready (its
         progress deadline, if any, is a later event the caller has to wait for).
         """
         obs = self.observe()
@@ -551,6 +567,12 @@ class ClusterDriver:
                 out.append(f"ReplicaSet/{name}: {st.get('replicas', 0)} pods of {rs['spec'].get('replicas', 1)}")
             elif st.get("readyReplicas", 0) != st.get("availableReplicas", 0):
                 out.append(f"ReplicaSet/{name}: {st.get('readyReplicas', 0)} ready, {st.get('availableReplicas', 0)} available (minReadySeconds)")
+        owners = {o["metadata"].get("uid") for kind in ("Deployment", "ReplicaSet") for o in obs.of(kind)}
+        for kind in ("ReplicaSet", "Pod"):
+            for o in obs.of(kind):
+                gone = [r for r in o["metadata"].get("ownerReferences") or () if r.get("kind") in ("Deployment", "ReplicaSet") and r.get("uid") not in owners]
+                if gone:  # the garbage collector deletes it (or, on --cascade=orphan, removes the reference)
+                    out.append(f"{kind}/{o['metadata']['name']}: its owner {gone[0]['kind']}/{gone[0]['name']} is gone; garbage collection pending")
         for p in obs.of("Pod"):
             name = p["metadata"]["name"]
             if p["metadata"].get("deletionTimestamp"):
@@ -558,7 +580,7 @@ class ClusterDriver:
                 continue
             status = p.get("status") or {}
             waiting = [c.get("state", {}).get("waiting", {}).get("reason") for c in [*(status.get("initContainerStatuses") or ()), *(status.get("containerStatuses") or ())]]
-            stuck = any(r and r not in ("ContainerCreating", "PodInitializing") for r in waiting)
+            stuck = any(r and r not in ("ContainerCreating", "PodInitializing") for r in waiting) or _missing_volume(p, obs.of("ConfigMap"))
             if status.get("phase") == "Pending" and not stuck:
                 out.append(f"Pod/{name}: starting")
             elif self.node == "real" and status.get("phase") == "Running" and self._awaiting_readiness(p):

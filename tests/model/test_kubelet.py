@@ -225,6 +225,22 @@ def test_missing_configmap_volume_blocks_in_container_creating():
     assert any(e["reason"] == "FailedMount" and 'configmap "cfg" not found' in e["message"] for e in st.list("Event", NS))
 
 
+def test_pod_blocked_on_a_missing_volume_has_no_ip_until_it_mounts():
+    """Upstream `Kubelet.SyncPod` (pkg/kubelet/kubelet.go) returns at `WaitForAttachAndMount` before the runtime
+    creates the sandbox, and the pod IP comes from the sandbox: a pod whose ConfigMap volume is missing has no podIP,
+    PodReadyToStartContainers False, and no Endpoints address (`ShouldPodBeInEndpoints` skips pods without an IP).
+    Found by the differential runner against a real kubelet. Once the ConfigMap exists, the pod gets its IP."""
+    svc = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "p", "namespace": NS}, "spec": {"selector": {"app": "p"}, "ports": [{"port": 80}]}}
+    st = run(m.Apply(svc), m.Apply(_pod(volumes=VOL, mounts=[{"name": "cfg", "mountPath": "/etc/cfg"}])))
+    status = st.get("Pod", NS, "p")["status"]
+    assert "podIP" not in status and "podIPs" not in status
+    assert {c["type"]: c["status"] for c in status["conditions"]}["PodReadyToStartContainers"] == "False"
+    assert not st.get("Endpoints", NS, "p").get("subsets")
+    st = run(m.Apply(configmap("cfg", {"a.conf": "1"})), st=st)
+    status = st.get("Pod", NS, "p")["status"]
+    assert status["podIP"] and {c["type"]: c["status"] for c in status["conditions"]}["PodReadyToStartContainers"] == "True"
+
+
 # ----- termination ---------------------------------------------------------------------------------
 
 

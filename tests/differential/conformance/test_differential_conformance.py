@@ -1,6 +1,7 @@
 """CI's differential conformance step: the model against the driver under test (``--driver``/``--kube-context``).
 
-Run explicitly (the default test run leaves this folder out)::
+Run explicitly (the default test run leaves this folder out); CI's conformance step runs the
+profile and the planted mutants side by side (``-n 2 --dist loadgroup``)::
 
     python -m pytest tests/differential/conformance --driver cluster --kube-context kubesim-local
 
@@ -8,28 +9,35 @@ Run explicitly (the default test run leaves this folder out)::
   script in its own namespaces) ends with no divergence outside the catalogue; the results
   table goes to ``report/differential-ci/differential.md`` (``KUBESIM_DIFFERENTIAL_OUT``
   moves it).
-- Planted divergences: for each of four `kubesim.mutants`, the runner finds where the broken
-  model differs, shrinks it to at most 10 steps, and the shrunk script diverges from the
-  driver under test when run on the broken model, and does not when run on the real model.
-  The search and the shrinking run the broken model against the real model (milliseconds a
-  script); the shrunk script is then confirmed against the driver under test, which on a
-  real cluster takes seconds a step instead of an hour of shrinking.
+- Planted divergences: for each of three `kubesim.mutants`, the runner, comparing the broken
+  model with the driver under test, finds a divergence and shrinks it to at most 10 steps;
+  the shrunk script also separates the broken model from the real one, and does not diverge
+  from the driver under test on the real model, so the divergence is the mutant's. The three searches run side by side, each shrinking for at
+  most `SHRINK_SECONDS` (on a real cluster every attempt replays a script in real time).
+- Every catalogue entry's script, replayed against the driver under test, differs from the
+  model only where that entry says (and somewhere it says), so no entry is stale or broader
+  than its script shows.
 """
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pytest
 
 from kubesim.differential import PROFILES, Side, compare, run_profile, search
+from kubesim.differential.catalogue import Catalogue, load
 from kubesim.differential.runner import Search
+from kubesim.differential.scripts import parse_script
 
 ROOT = Path(__file__).resolve().parents[3]
 MAX_STEPS = 10
-#: Mutants whose divergence shows in settled states without a kubelet (KWOK nodes run no containers).
-PLANTED = ("history_limit_ignored", "replicaset_does_not_replace_pods", "routes_to_not_ready_pods", "surge_off_by_one")
+#: Mutants whose divergence shows in settled states within a few short steps.
+PLANTED = ("history_limit_ignored", "replicaset_does_not_replace_pods", "routes_to_not_ready_pods")
+SHRINK_SECONDS = 150.0
 
 
 @pytest.fixture(scope="module")
@@ -38,6 +46,7 @@ def under_test(request) -> Side:
     return Side(config.getoption("kubesim_driver"), config.getoption("kubesim_kube_context"))
 
 
+@pytest.mark.xdist_group("profile")
 def test_budgeted_profile_has_no_uncatalogued_divergence(under_test):
     """At least 25 generated scripts, model against the driver under test, compared after every settled step."""
     profile = PROFILES["ci"]
@@ -52,17 +61,39 @@ def test_budgeted_profile_has_no_uncatalogued_divergence(under_test):
     assert not report.failed, "\n\n".join(r.report() for r in report.stats.divergences + report.stats.flaky)
 
 
+@pytest.fixture(scope="module")
+def planted(under_test) -> dict:
+    """Each planted mutant's search against the driver under test (`Stats`), run side by side."""
+    specs = [
+        Search(Side("model", mutant=name), under_test, scripts=25, max_steps=6, seed=0, stop_at_first=True, shrink_seconds=SHRINK_SECONDS)
+        for name in PLANTED
+    ]
+    with ProcessPoolExecutor(max_workers=len(specs), mp_context=multiprocessing.get_context("spawn")) as pool:
+        return dict(zip(PLANTED, pool.map(search, specs)))
+
+
+@pytest.mark.xdist_group("planted")
 @pytest.mark.parametrize("mutant", PLANTED)
-def test_planted_divergence_is_found_and_shrunk(mutant, under_test):
+def test_planted_divergence_is_found_and_shrunk(mutant, planted, under_test):
     """The model broken as `mutant` diverges from the driver under test in a shrunk script of at most 10 steps."""
-    broken = Side("model", mutant=mutant)
-    stats = search(Search(broken, Side("model"), scripts=200, max_steps=MAX_STEPS, seed=0, stop_at_first=True))
-    assert stats.divergences, f"{mutant}: no divergence in {stats.scripts} scripts"
-    script = stats.divergences[0].commands
-    assert len(script) <= MAX_STEPS, stats.divergences[0].report()
-    against = compare(script, broken, under_test)
-    shrunk = stats.divergences[0].report()
-    assert against.divergence is not None, f"{mutant}: the shrunk script does not diverge from {under_test.label}:\n{shrunk}"
-    clean = compare(script, Side("model"), under_test)
+    stats = planted[mutant]
+    assert stats.divergences, f"{mutant}: no divergence from {under_test.label} in {stats.scripts} scripts"
+    found = stats.divergences[0]
+    assert len(found.commands) <= MAX_STEPS, found.report()
+    assert compare(found.commands, Side("model", mutant=mutant), Side("model")).divergence is not None, f"{mutant}: the shrunk script shows no effect of the mutant:\n{found.report()}"
+    clean = compare(found.commands, Side("model"), under_test)
     assert clean.divergence is None, f"the shrunk script diverges without the mutant too:\n{clean.report()}"
-    print(f"\n{mutant}: {len(script)} steps, found after {stats.scripts} scripts; differs at {', '.join(sorted(against.signature))}")
+    print(f"\n{mutant}: {len(found.commands)} steps after {stats.scripts} scripts and {stats.shrink_runs} shrinking runs; differs at {', '.join(sorted(found.signature))}")
+
+
+@pytest.mark.parametrize("entry", load().entries, ids=lambda e: e.id)
+def test_catalogue_entry_shows_on_its_script(entry, under_test):
+    """The entry's script diverges without the catalogue at a path the entry accepts, and runs through with it."""
+    if under_test.driver not in entry.drivers:
+        pytest.skip(f"{entry.id} is about {', '.join(sorted(entry.drivers))}")
+    script = parse_script(entry.script)
+    others = Catalogue(tuple(e for e in load().entries if e.id != entry.id))
+    bare = compare(script, Side("model"), under_test, catalogue=others)
+    shown = [d for step in bare.steps for d in step.differences if entry.accepts(d, "model", under_test.driver)]
+    assert shown, f"{entry.id}: its script shows no difference it accepts:\n{bare.report()}"
+    assert compare(script, Side("model"), under_test).divergence is None
