@@ -11,9 +11,14 @@ template and per state. The projection is a flat dict of components:
 - ``("rs-replicas" | "rs-available" | "rs-revision", d, template)``: a ReplicaSet's
   spec.replicas, status.availableReplicas and revision annotation;
 - ``("pods", template, state)``: how many pods of that template are in `state`:
-  ``pending`` (not scheduled), ``starting`` (scheduled, not Ready), ``ready``,
-  ``terminating`` (deletionTimestamp set), ``finished`` (Succeeded/Failed), and
-  ``ready-unscheduled`` (Ready without a node, which no kubelet produces);
+  ``starting`` (not Ready and without an IP yet, scheduled or not), ``running``
+  (not Ready, with an IP: what an Endpoints object lists as not ready), ``ready``, ``terminating``
+  (deletionTimestamp set), ``finished`` (Succeeded/Failed), and ``ready-unscheduled``
+  (Ready without a node, which no kubelet produces). Scheduled and unscheduled pods are
+  counted together: the ReplicaSet controller creates a slow-start batch pod by pod
+  (`slowStartBatch`) and a real scheduler binds the first before the next is created,
+  whereas the model makes the batch in one step, so the two counts interleave in an
+  order no model run shows, while their sum only grows;
 - ``("endpoints", svc)`` / ``("endpoints-not-ready", svc)``: addresses of an Endpoints object;
 - ``("configmap", name)``: a digest of its data.
 
@@ -86,7 +91,7 @@ def pod_state(pod: dict) -> str:
         return "finished"
     if is_ready(pod):
         return "ready" if spec.get("nodeName") else "ready-unscheduled"
-    return "starting" if spec.get("nodeName") else "pending"
+    return "running" if status.get("podIP") else "starting"
 
 
 def controller_uid(obj: dict) -> str | None:

@@ -33,6 +33,7 @@ class DriverRecorder:
     def __init__(self, driver, out, kinds: tuple = RECORDED_KINDS) -> None:
         self.kinds = kinds
         self._lock = threading.Lock()
+        self._driver = driver
         first = driver.observe()
         self._offset = self._epoch_of(driver, first)
         self._last = self._index(first)
@@ -57,8 +58,13 @@ class DriverRecorder:
     def _index(self, obs) -> dict:
         return {k: {o["metadata"]["name"]: o for o in obs.objects.get(k, ())} for k in self.kinds}
 
-    def _observed(self, obs) -> None:
+    def _observed(self, _obs) -> None:
+        # A driver that watches on several threads (the cluster driver: one per kind) calls
+        # back from each, so a callback's snapshot may be older than one already written:
+        # diffing it would show objects vanish and come back. A snapshot taken under the lock
+        # is never older than the last one written.
         with self._lock:
+            obs = self._driver.observe()
             now = self._index(obs)
             at = obs.time + self._offset
             out: list[Change] = []
