@@ -98,9 +98,15 @@ class Reader:
         self.methods: list[str] = []
 
     def _get(self, path: str, query: list, stream: bool = False):
+        """One GET: the parsed JSON body, or (`stream`) the open response to read lines from."""
         self.methods.append("GET")
-        resp = self.api.call_api(path, "GET", query_params=query, _preload_content=False, _return_http_data_only=True, auth_settings=["BearerToken"])
-        return resp if stream else json.loads(resp.data)
+        method, url, headers, body, _ = self.api.param_serialize(
+            method="GET", resource_path=path, query_params=query, header_params={"Accept": "application/json"}, auth_settings=["BearerToken"]
+        )
+        resp = self.api.call_api(method, url, header_params=headers, body=body, _request_timeout=None if stream else 30)
+        if resp.status >= 400:
+            raise RuntimeError(f"GET {path}: HTTP {resp.status}")
+        return resp.response if stream else json.loads(resp.read())
 
     def list(self, kind: str, namespace: str | None) -> dict:
         return self._get(_path(kind, namespace), [])
@@ -124,11 +130,27 @@ def _path(kind: str, namespace: str | None) -> str:
 
 
 def record_cluster(reader: Reader, out, namespace: str | None, seconds: float | None, header: dict,
-                   kinds: tuple = RECORDED_KINDS, clock: Callable[[], float] = time.time, stop: threading.Event | None = None) -> int:
-    """List and watch `kinds` until `seconds` pass (or `stop` is set); return the number of changes written."""
+                   kinds: tuple = RECORDED_KINDS, clock: Callable[[], float] = time.time, stop: threading.Event | None = None,
+                   on_listed: Callable[[], None] | None = None) -> int:
+    """List and watch `kinds` until `seconds` pass (or `stop` is set); return the number of changes written.
+
+    `on_listed` is called once every kind's first list is written: from then on every change
+    is recorded, so a change made earlier may show up in the `initial` lines instead.
+    """
     writer = TraceWriter(out, {**header, "namespace": namespace, "kinds": list(kinds), "started": clock()})
     stop = stop or threading.Event()
     errors: list[str] = []
+    unlisted = set(kinds)
+    listed_lock = threading.Lock()
+
+    def listed(kind: str) -> None:
+        with listed_lock:
+            if kind not in unlisted:
+                return
+            unlisted.discard(kind)
+            if unlisted or on_listed is None:
+                return
+        on_listed()
 
     def follow(kind: str) -> None:
         known: dict[tuple, dict] = {}
@@ -145,6 +167,7 @@ def record_cluster(reader: Reader, out, namespace: str | None, seconds: float | 
                 for key in set(known) - set(items):
                     writer.write(change_of(kind, "DELETED", known[key], at))
                 known, first = items, False
+                listed(kind)
                 rv = (listing.get("metadata") or {}).get("resourceVersion") or "0"
                 for event in reader.watch(kind, namespace, rv, 60):
                     if stop.is_set():
@@ -172,8 +195,9 @@ def record_cluster(reader: Reader, out, namespace: str | None, seconds: float | 
     except KeyboardInterrupt:
         pass
     stop.set()
+    deadline = time.monotonic() + 2.0  # a watch blocked on a quiet stream is a daemon thread: left behind
     for t in threads:
-        t.join(timeout=2.0)
+        t.join(timeout=max(deadline - time.monotonic(), 0.0))
     if errors and writer.count == 0:
         raise RuntimeError(errors[0])
     return writer.count

@@ -147,11 +147,10 @@ class Search:
     def rebuild(self, st: m.ClusterState, first: Observation, config: m.Config) -> m.ClusterState:
         """Replay how the objects that existed when recording began came to be.
 
-        ConfigMaps and Services are applied; each Deployment is applied with the template of
-        each of its ReplicaSets in revision order, then its own, settling in between with pods
-        Ready at once (so revisions 1, 2, ... are made again: a history with gaps left by
-        revisionHistoryLimit does not match). Then new pods stop becoming Ready by themselves,
-        and as many pods as the trace shows not Ready are made so.
+        ConfigMaps and Services are applied; each Deployment is applied with its ReplicaSets'
+        templates so that each gets its observed revision, then with its own spec, settling in
+        between with pods Ready at once (`_history`). Then new pods stop becoming Ready by
+        themselves, and as many pods as the trace shows not Ready are made so.
         """
         objects = first.objects
         view = View(objects)
@@ -161,13 +160,9 @@ class Search:
                     st = m.step(st, m.Apply(infer.manifest_of(obj, kind)))
         for d in view.of("Deployment"):
             manifest = infer.manifest_of(d, "Deployment")
-            current = template_key(manifest["spec"].get("template"))
             rss = [r for r in view.of("ReplicaSet") if view.owner_name(r) == d["metadata"]["name"]]
-            for rs in sorted(rss, key=lambda r: int(rules.revision_of(r) or 0)):
-                template = copy.deepcopy(rs["spec"]["template"])
-                (template.get("metadata") or {}).get("labels", {}).pop("pod-template-hash", None)
-                if template_key(template) != current:
-                    st = m.settle(m.step(st, m.Apply({**manifest, "spec": {**manifest["spec"], "template": template}})))
+            for template in _history(rss, template_key(manifest["spec"].get("template"))):
+                st = m.settle(m.step(st, m.Apply({**manifest, "spec": {**manifest["spec"], "template": template}})))
             st = m.settle(m.step(st, m.Apply(manifest)))
         for image in sorted(infer.images(self.trace)):
             st = m.step(st, m.SetImageBehaviour(image, config.images[image]))
@@ -409,6 +404,38 @@ class Search:
             diff = changed_text(base, after)
             out.append(f"{action!r} -> {diff}" if diff else f"{action!r} (no visible change)")
         return out
+
+
+def _history(rss: list[dict], current: str) -> list[dict]:
+    """The templates to apply, in order, before the Deployment's own, so that each ReplicaSet
+    ends with its observed revision (a new template gets MaxRevision + 1; applying an old one
+    again renumbers its ReplicaSet: SetNewReplicaSetAnnotations).
+
+    A revision no ReplicaSet has any more (a `rollout undo` renumbered it, or
+    revisionHistoryLimit deleted it) is filled by the template of a higher revision that
+    is neither the one applied just before nor the next one's; it gets its own number when
+    its turn comes.
+    """
+    templates = {}
+    for rs in rss:
+        rev = rules.revision_of(rs)
+        if rev:
+            template = copy.deepcopy(rs["spec"]["template"])
+            (template.get("metadata") or {}).get("labels", {}).pop("pod-template-hash", None)
+            templates[rev] = template
+    top = max((r for r, t in templates.items() if template_key(t) == current), default=max(templates, default=0) + 1)
+    out: list[dict] = []
+    last = None
+    for k in range(1, top):
+        choice = templates.get(k)
+        if choice is None or template_key(choice) == last:
+            avoid = {last, template_key(templates[k + 1]) if k + 1 in templates else None}
+            choice = next((templates[r] for r in sorted(templates) if r > k and template_key(templates[r]) not in avoid), None)
+        if choice is None:
+            continue
+        out.append(choice)
+        last = template_key(choice)
+    return out
 
 
 def enabled(st: m.ClusterState) -> list:
