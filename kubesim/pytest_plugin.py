@@ -185,7 +185,7 @@ class _TraceRun:
         from kubesim.trace import Bounds, check_trace
 
         self.close()
-        result = check_trace(str(self.path), Bounds(max_seconds=120))
+        result = check_trace(str(self.path), Bounds(max_seconds=300))  # the longest real-node traces take ~50 s on a loaded machine
         line = f"{self.path.name}: {result.verdict} ({self.path.stat().st_size} bytes, {result.changes} changes, {result.states} states, {result.seconds:.2f} s)"
         with open(self.path.parent / "summary.txt", "a", encoding="utf-8") as summary:
             summary.write(line + "\n")

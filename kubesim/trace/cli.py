@@ -86,7 +86,8 @@ def _record(args) -> int:
     started = time.monotonic()
     try:
         with open(args.output, "w", encoding="utf-8") as out:
-            count = record_cluster(Reader(api), out, args.namespace, args.timeout, {"source": "cluster", "context": args.context})
+            count = record_cluster(Reader(api), out, args.namespace, args.timeout, {"source": "cluster", "context": args.context},
+                                   on_listed=lambda: print(f"recording: what exists is listed; every change from now on goes to {args.output}", file=sys.stderr, flush=True))
     except OSError as err:
         print(f"error: {args.output}: {err.strerror or err}", file=sys.stderr)
         return 2

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from kubesim import model as m
 
 from .format import Change, Trace
-from .project import View, controller_uid, is_ready, pod_state, project, ready_since
+from .project import View, controller_uid, is_ready, pod_state, project, ready_since, template_key
 
 _SERVER_ANNOTATIONS = ("kubectl.kubernetes.io/last-applied-configuration",)
 _SERVER_PREFIXES = ("deployment.kubernetes.io/",)
@@ -182,6 +182,7 @@ def _inputs(change: Change, before: dict | None, view: View) -> list:
 def observations(trace: Trace) -> list[Observation]:
     """The trace as the search replays it: one observation per projected change, in commit order."""
     store: dict[str, dict[tuple, dict]] = {}
+    owners: dict[str, str] = {}  # every ReplicaSet seen, deleted or not: uid -> template key
     out: list[Observation] = []
     initial_inputs: list = []
     ordered = commit_order(trace.changes)
@@ -195,18 +196,20 @@ def observations(trace: Trace) -> list[Observation]:
             table.pop(key, None)
         else:
             table[key] = change.obj
+            if change.kind == "ReplicaSet":
+                owners[change.obj["metadata"].get("uid")] = template_key((change.obj.get("spec") or {}).get("template"))
         objects = {k: [t[n] for n in sorted(t)] for k, t in store.items()}
-        view = View(objects)
+        view = View(objects, owners)
         inputs = _inputs(change, before, view)
         if change.initial:
             initial_inputs.extend(inputs)
             if number - 1 < last_initial:
                 continue
-            proj = project(objects)
+            proj = project(objects, owners)
             out.append(Observation(number, None, proj, change.time, tuple(initial_inputs), True, objects))
             previous = proj
             continue
-        proj = project(objects)
+        proj = project(objects, owners)
         if proj == previous and not inputs:
             continue
         out.append(Observation(number, change, proj, change.time, tuple(inputs), False, objects))

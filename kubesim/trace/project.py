@@ -11,9 +11,14 @@ template and per state. The projection is a flat dict of components:
 - ``("rs-replicas" | "rs-available" | "rs-revision", d, template)``: a ReplicaSet's
   spec.replicas, status.availableReplicas and revision annotation;
 - ``("pods", template, state)``: how many pods of that template are in `state`:
-  ``pending`` (not scheduled), ``starting`` (scheduled, not Ready), ``ready``,
-  ``terminating`` (deletionTimestamp set), ``finished`` (Succeeded/Failed), and
-  ``ready-unscheduled`` (Ready without a node, which no kubelet produces);
+  ``starting`` (not Ready and without an IP yet, scheduled or not), ``running``
+  (not Ready, with an IP: what an Endpoints object lists as not ready), ``ready``, ``terminating``
+  (deletionTimestamp set), ``finished`` (Succeeded/Failed), and ``ready-unscheduled``
+  (Ready without a node, which no kubelet produces). Scheduled and unscheduled pods are
+  counted together: the ReplicaSet controller creates a slow-start batch pod by pod
+  (`slowStartBatch`) and a real scheduler binds the first before the next is created,
+  whereas the model makes the batch in one step, so the two counts interleave in an
+  order no model run shows, while their sum only grows;
 - ``("endpoints", svc)`` / ``("endpoints-not-ready", svc)``: addresses of an Endpoints object;
 - ``("configmap", name)``: a digest of its data.
 
@@ -86,7 +91,7 @@ def pod_state(pod: dict) -> str:
         return "finished"
     if is_ready(pod):
         return "ready" if spec.get("nodeName") else "ready-unscheduled"
-    return "starting" if spec.get("nodeName") else "pending"
+    return "running" if status.get("podIP") else "starting"
 
 
 def controller_uid(obj: dict) -> str | None:
@@ -99,8 +104,9 @@ def controller_uid(obj: dict) -> str | None:
 class View:
     """The objects of one moment, by kind, with the lookups the projection needs."""
 
-    def __init__(self, objects: dict[str, list[dict]]) -> None:
+    def __init__(self, objects: dict[str, list[dict]], owners: dict[str, str] | None = None) -> None:
         self.objects = objects
+        self.owners = owners or {}
         self.by_uid = {(o.get("metadata") or {}).get("uid"): o for k in ("Deployment", "ReplicaSet") for o in objects.get(k, ())}
 
     def of(self, kind: str) -> list[dict]:
@@ -111,17 +117,22 @@ class View:
         return owner["metadata"]["name"] if owner else "(none)"
 
     def pod_template(self, pod: dict) -> str:
-        """The key of the template a pod was made from: its ReplicaSet's, else its own."""
-        rs = self.by_uid.get(controller_uid(pod))
+        """The key of the template a pod was made from: its ReplicaSet's (also one deleted
+        since, from `owners`: ReplicaSet uid -> template key), else its own. An admission
+        webhook or policy may have changed the pod's own spec, never its owner's template."""
+        uid = controller_uid(pod)
+        rs = self.by_uid.get(uid)
         if rs is not None:
             return template_key((rs.get("spec") or {}).get("template"))
+        if uid in self.owners:
+            return self.owners[uid]
         md = pod.get("metadata") or {}
         return template_key({"metadata": {"labels": md.get("labels"), "annotations": md.get("annotations")}, "spec": pod.get("spec")})
 
 
-def project(objects: dict[str, list[dict]]) -> dict:
-    """The projection of one moment's objects (kind -> list of API JSON dicts)."""
-    view = View(objects)
+def project(objects: dict[str, list[dict]], owners: dict[str, str] | None = None) -> dict:
+    """The projection of one moment's objects (kind -> list of API JSON dicts); `owners` as for `View`."""
+    view = View(objects, owners)
     out: dict = {}
     for d in view.of("Deployment"):
         name, spec = d["metadata"]["name"], d.get("spec") or {}

@@ -33,6 +33,7 @@ class DriverRecorder:
     def __init__(self, driver, out, kinds: tuple = RECORDED_KINDS) -> None:
         self.kinds = kinds
         self._lock = threading.Lock()
+        self._driver = driver
         first = driver.observe()
         self._offset = self._epoch_of(driver, first)
         self._last = self._index(first)
@@ -57,8 +58,13 @@ class DriverRecorder:
     def _index(self, obs) -> dict:
         return {k: {o["metadata"]["name"]: o for o in obs.objects.get(k, ())} for k in self.kinds}
 
-    def _observed(self, obs) -> None:
+    def _observed(self, _obs) -> None:
+        # A driver that watches on several threads (the cluster driver: one per kind) calls
+        # back from each, so a callback's snapshot may be older than one already written:
+        # diffing it would show objects vanish and come back. A snapshot taken under the lock
+        # is never older than the last one written.
         with self._lock:
+            obs = self._driver.observe()
             now = self._index(obs)
             at = obs.time + self._offset
             out: list[Change] = []
@@ -92,9 +98,15 @@ class Reader:
         self.methods: list[str] = []
 
     def _get(self, path: str, query: list, stream: bool = False):
+        """One GET: the parsed JSON body, or (`stream`) the open response to read lines from."""
         self.methods.append("GET")
-        resp = self.api.call_api(path, "GET", query_params=query, _preload_content=False, _return_http_data_only=True, auth_settings=["BearerToken"])
-        return resp if stream else json.loads(resp.data)
+        method, url, headers, body, _ = self.api.param_serialize(
+            method="GET", resource_path=path, query_params=query, header_params={"Accept": "application/json"}, auth_settings=["BearerToken"]
+        )
+        resp = self.api.call_api(method, url, header_params=headers, body=body, _request_timeout=None if stream else 30)
+        if resp.status >= 400:
+            raise RuntimeError(f"GET {path}: HTTP {resp.status}")
+        return resp.response if stream else json.loads(resp.read())
 
     def list(self, kind: str, namespace: str | None) -> dict:
         return self._get(_path(kind, namespace), [])
@@ -118,11 +130,27 @@ def _path(kind: str, namespace: str | None) -> str:
 
 
 def record_cluster(reader: Reader, out, namespace: str | None, seconds: float | None, header: dict,
-                   kinds: tuple = RECORDED_KINDS, clock: Callable[[], float] = time.time, stop: threading.Event | None = None) -> int:
-    """List and watch `kinds` until `seconds` pass (or `stop` is set); return the number of changes written."""
+                   kinds: tuple = RECORDED_KINDS, clock: Callable[[], float] = time.time, stop: threading.Event | None = None,
+                   on_listed: Callable[[], None] | None = None) -> int:
+    """List and watch `kinds` until `seconds` pass (or `stop` is set); return the number of changes written.
+
+    `on_listed` is called once every kind's first list is written: from then on every change
+    is recorded, so a change made earlier may show up in the `initial` lines instead.
+    """
     writer = TraceWriter(out, {**header, "namespace": namespace, "kinds": list(kinds), "started": clock()})
     stop = stop or threading.Event()
     errors: list[str] = []
+    unlisted = set(kinds)
+    listed_lock = threading.Lock()
+
+    def listed(kind: str) -> None:
+        with listed_lock:
+            if kind not in unlisted:
+                return
+            unlisted.discard(kind)
+            if unlisted or on_listed is None:
+                return
+        on_listed()
 
     def follow(kind: str) -> None:
         known: dict[tuple, dict] = {}
@@ -139,6 +167,7 @@ def record_cluster(reader: Reader, out, namespace: str | None, seconds: float | 
                 for key in set(known) - set(items):
                     writer.write(change_of(kind, "DELETED", known[key], at))
                 known, first = items, False
+                listed(kind)
                 rv = (listing.get("metadata") or {}).get("resourceVersion") or "0"
                 for event in reader.watch(kind, namespace, rv, 60):
                     if stop.is_set():
@@ -166,8 +195,9 @@ def record_cluster(reader: Reader, out, namespace: str | None, seconds: float | 
     except KeyboardInterrupt:
         pass
     stop.set()
+    deadline = time.monotonic() + 2.0  # a watch blocked on a quiet stream is a daemon thread: left behind
     for t in threads:
-        t.join(timeout=2.0)
+        t.join(timeout=max(deadline - time.monotonic(), 0.0))
     if errors and writer.count == 0:
         raise RuntimeError(errors[0])
     return writer.count

@@ -147,11 +147,10 @@ class Search:
     def rebuild(self, st: m.ClusterState, first: Observation, config: m.Config) -> m.ClusterState:
         """Replay how the objects that existed when recording began came to be.
 
-        ConfigMaps and Services are applied; each Deployment is applied with the template of
-        each of its ReplicaSets in revision order, then its own, settling in between with pods
-        Ready at once (so revisions 1, 2, ... are made again: a history with gaps left by
-        revisionHistoryLimit does not match). Then new pods stop becoming Ready by themselves,
-        and as many pods as the trace shows not Ready are made so.
+        ConfigMaps and Services are applied; each Deployment is applied with its ReplicaSets'
+        templates so that each gets its observed revision, then with its own spec, settling in
+        between with pods Ready at once (`_history`). Then new pods stop becoming Ready by
+        themselves, and as many pods as the trace shows not Ready are made so.
         """
         objects = first.objects
         view = View(objects)
@@ -161,18 +160,14 @@ class Search:
                     st = m.step(st, m.Apply(infer.manifest_of(obj, kind)))
         for d in view.of("Deployment"):
             manifest = infer.manifest_of(d, "Deployment")
-            current = template_key(manifest["spec"].get("template"))
             rss = [r for r in view.of("ReplicaSet") if view.owner_name(r) == d["metadata"]["name"]]
-            for rs in sorted(rss, key=lambda r: int(rules.revision_of(r) or 0)):
-                template = copy.deepcopy(rs["spec"]["template"])
-                (template.get("metadata") or {}).get("labels", {}).pop("pod-template-hash", None)
-                if template_key(template) != current:
-                    st = m.settle(m.step(st, m.Apply({**manifest, "spec": {**manifest["spec"], "template": template}})))
+            for template in _history(rss, template_key(manifest["spec"].get("template"))):
+                st = m.settle(m.step(st, m.Apply({**manifest, "spec": {**manifest["spec"], "template": template}})))
             st = m.settle(m.step(st, m.Apply(manifest)))
         for image in sorted(infer.images(self.trace)):
             st = m.step(st, m.SetImageBehaviour(image, config.images[image]))
         for c, n in first.projection.items():
-            if c[0] == "pods" and c[2] == "starting":
+            if c[0] == "pods" and c[2] in ("starting", "running"):
                 for ns, pod in self.candidates(st, Readiness(c[1], False, 0.0, ""))[:n]:
                     st = m.step(st, m.SetReadiness(pod, False, ns))
         return m.settle(st)
@@ -186,14 +181,13 @@ class Search:
             for p in st.list("Pod", ns):
                 md = p["metadata"]
                 rt = st.runtime.get((ns, md["name"]))
-                sig = (_dumps(p["spec"].get("containers")), md.get("creationTimestamp"), md.get("deletionTimestamp"), pod_state(p),
+                sig = (_dumps(p["spec"].get("containers")), md.get("creationTimestamp"), md.get("deletionTimestamp"), pod_state(p), bool(p["spec"].get("nodeName")),
                        (md.get("labels") or {}).get("pod-template-hash"),
                        None if rt is None else (rt.readiness_override, rt.ready, rt.ready_ms, tuple(c.state for c in rt.containers), rt.stop_at))
                 names[(ns, md["name"])] = sig
                 pods.append(sig)
-        queue = tuple((w[0], names.get((w[1], w[2]), w[1:]) if w[0] in ("kubelet", "scheduler") else w[1:]) for w in st.pending_work())
-        if len(queue) <= 8:  # `m.enabled` offers all of them: their order no longer matters
-            queue = tuple(sorted(queue, key=repr))
+        # `enabled` offers every queued sync, so the queue's order does not matter.
+        queue = tuple(sorted(((w[0], names.get((w[1], w[2]), w[1:]) if w[0] in ("kubelet", "scheduler") else w[1:]) for w in st.pending_work()), key=repr))
         others = tuple(
             (o["metadata"]["name"], _dumps(o.get("spec")), _dumps(o.get("status")), (o["metadata"].get("annotations") or {}).get("deployment.kubernetes.io/revision"))
             for ns in self.namespaces for kind in ("Deployment", "ReplicaSet") for o in st.list(kind, ns)
@@ -262,7 +256,7 @@ class Search:
             out.extend(self.replay(node, node.pending[0]))
         if node.steps < self.bounds.max_steps:
             steps = []
-            for action in m.enabled(node.st):
+            for action in enabled(node.st):
                 if isinstance(action, m.Tick) and node.st.timer_times[0] > self.time_limit_ms(node):
                     continue
                 child = self.advance(node, m.step(node.st, action), repr(action))
@@ -271,9 +265,10 @@ class Search:
                     break
                 if child.visible > self.bounds.lag:
                     continue
-                steps.append((len(self.match(child, o.projection)[1]), len(steps), child))
-            # Steps that bring the model closer to the observation first (FIFO among equals).
-            out.extend(child for _, _, child in sorted(steps, key=lambda t: t[:2]))
+                steps.append((len(self.match(child, o.projection)[1]), child.visible - node.visible, len(steps), child))
+            # Steps that bring the model closer to the observation first, then those that change
+            # nothing projected (they spend none of the `lag` budget), FIFO among equals.
+            out.extend(t[-1] for t in sorted(steps, key=lambda t: t[:3]))
         return out
 
     def advance(self, node: _Node, st: m.ClusterState, via: str, pending: tuple | None = None) -> _Node:
@@ -325,7 +320,7 @@ class Search:
                     ok = state == inp.state
                 elif inp.ready:
                     rt = st.runtime.get((ns, p["metadata"]["name"]))
-                    ok = state == "starting" and rt is not None and bool(rt.containers) and all(c.state == "running" for c in rt.containers)
+                    ok = state in ("starting", "running") and rt is not None and bool(rt.containers) and all(c.state == "running" for c in rt.containers)
                 else:
                     ok = state == "ready"
                 if ok:
@@ -404,11 +399,53 @@ class Search:
     def could(self, node: _Node) -> list[str]:
         out = []
         base = node.hist[-1]
-        for action in m.enabled(node.st):
+        for action in enabled(node.st):
             after = self.projection(m.step(node.st, action))
             diff = changed_text(base, after)
             out.append(f"{action!r} -> {diff}" if diff else f"{action!r} (no visible change)")
         return out
+
+
+def _history(rss: list[dict], current: str) -> list[dict]:
+    """The templates to apply, in order, before the Deployment's own, so that each ReplicaSet
+    ends with its observed revision (a new template gets MaxRevision + 1; applying an old one
+    again renumbers its ReplicaSet: SetNewReplicaSetAnnotations).
+
+    A revision no ReplicaSet has any more (a `rollout undo` renumbered it, or
+    revisionHistoryLimit deleted it) is filled by the template of a higher revision that
+    is neither the one applied just before nor the next one's; it gets its own number when
+    its turn comes.
+    """
+    templates = {}
+    for rs in rss:
+        rev = rules.revision_of(rs)
+        if rev:
+            template = copy.deepcopy(rs["spec"]["template"])
+            (template.get("metadata") or {}).get("labels", {}).pop("pod-template-hash", None)
+            templates[rev] = template
+    top = max((r for r, t in templates.items() if template_key(t) == current), default=max(templates, default=0) + 1)
+    out: list[dict] = []
+    last = None
+    for k in range(1, top):
+        choice = templates.get(k)
+        if choice is None or template_key(choice) == last:
+            avoid = {last, template_key(templates[k + 1]) if k + 1 in templates else None}
+            choice = next((templates[r] for r in sorted(templates) if r > k and template_key(templates[r]) not in avoid), None)
+        if choice is None:
+            continue
+        out.append(choice)
+        last = template_key(choice)
+    return out
+
+
+def enabled(st: m.ClusterState) -> list:
+    """Every queued sync (`m.enabled` without its limit), else `Tick`.
+
+    The model keeps one queue for all controllers, but the real ones (the kubelet, the
+    scheduler, the ReplicaSet and Deployment controllers) run side by side: a kubelet may
+    act on a pod while the scheduler still has a backlog, so no sync waits for its place.
+    """
+    return m.enabled(st, limit=max(st.qtail - st.qhead, 1))
 
 
 def _dumps(obj) -> str:

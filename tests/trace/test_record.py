@@ -8,6 +8,7 @@ import io
 import json
 import threading
 import time
+from urllib.parse import parse_qsl, urlencode
 
 from kubesim.drivers.model import ModelDriver
 from kubesim.trace import format as tf
@@ -21,9 +22,10 @@ def _pod(name: str, rv: str, ready: bool = False) -> dict:
             "status": {"conditions": [{"type": "Ready", "status": "True" if ready else "False"}]}}
 
 
-class _Response:
-    def __init__(self, body: bytes, chunks: list[bytes] = ()) -> None:
-        self.data = body
+class _Stream:
+    """The urllib3 response a watch is read from."""
+
+    def __init__(self, chunks: list[bytes]) -> None:
         self._chunks = list(chunks)
         self.released = False
 
@@ -34,16 +36,33 @@ class _Response:
         self.released = True
 
 
+class _Response:
+    """What `ApiClient.call_api` returns (kubernetes.client.rest.RESTResponse)."""
+
+    def __init__(self, body: bytes, chunks: list[bytes] = ()) -> None:
+        self.status = 200
+        self._body = body
+        self.response = _Stream(chunks)
+
+    def read(self) -> bytes:
+        return self._body
+
+
 class FakeApiClient:
-    """Answers the calls `kubernetes.client.ApiClient.call_api` would get, and remembers them."""
+    """Answers `kubernetes.client.ApiClient`'s `param_serialize` and `call_api` as the official
+    client (v30 and later) does, and remembers every request."""
 
     def __init__(self) -> None:
         self.calls: list[tuple[str, str, dict]] = []
         self.watches = 0
         self.lock = threading.Lock()
 
-    def call_api(self, path, method, query_params=None, **kwargs):
-        query = dict(query_params or [])
+    def param_serialize(self, method, resource_path, query_params=None, header_params=None, auth_settings=None, **_):
+        return method, resource_path + "?" + urlencode(query_params or []), dict(header_params or {}), None, []
+
+    def call_api(self, method, url, header_params=None, body=None, post_params=None, _request_timeout=None):
+        path, _, qs = url.partition("?")
+        query = dict(parse_qsl(qs))
         with self.lock:
             self.calls.append((method, path, query))
         if not path.endswith("/pods"):
