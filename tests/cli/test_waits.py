@@ -40,6 +40,19 @@ def test_get_watch_with_a_timeout_and_one_kind_only(kubesim):
     assert (r.code, r.err) == (1, "error: you may only specify a single resource type\n")  # builder.go resourceMappings
 
 
+def test_get_watch_with_a_selector_shows_only_matching_objects(kubesim):
+    """`get.go` `watch` lists and watches with the label selector (`LabelSelectorParam`): changes of other objects
+    of the kind print no row."""
+    kubesim("apply", "-f", "deploy.yaml")
+    kubesim("create", "deployment", "web", "--image=nginx", "--no-settle")
+    kubesim("scale", "deployment/mc-user", "--replicas", "4", "--no-settle")
+    r = kubesim("get", "pods", "-l", "app=web", "-w")
+    rows = r.out.splitlines()[1:]
+    assert r.code == 0 and rows and all(row.startswith("web-") for row in rows)
+    assert rows[-1].split()[1:3] == ["1/1", "Running"]
+    assert kubesim("get", "deploy/mc-user").out.splitlines()[1].split()[1] == "4/4"  # its pod came meanwhile, unprinted
+
+
 def test_wait_for_a_condition(kubesim):
     kubesim("apply", "-f", "deploy.yaml", "--no-settle")
     r = kubesim("wait", "--for=condition=Available", "deployment/mc-user")
@@ -206,6 +219,8 @@ def test_logs_follow_streams_until_the_run_ends(kubesim):
 
 
 def test_logs_follow_of_a_container_that_keeps_running_stops_when_the_cluster_settles(kubesim):
+    """kubectl follows a running container's log for as long as it runs; kubesim's clock stops where nothing more
+    can happen (`model.history`), so it ends there, says so on stderr and keeps the time it followed."""
     kubesim("apply", "-f", "deploy.yaml", "--no-settle")
     kubesim("advance", "2s")
     pod = kubesim("get", "pods", "-o", "name").out.split()[0]
