@@ -211,9 +211,7 @@ def cmd_wait(ctx: Ctx) -> None:
             while True:
                 if not clock.step():
                     raise UserError(f"error: timed out waiting for the condition on {where}")
-                now = ctx.st.get(kind, ns, name)
-                if met(now):
-                    obj = now or obj
+                if met(ctx.st.get(kind, ns, name)):
                     break
         ctx.out(f"{prefix(kind)}/{name} condition met")
     if not visited and check is not None:
