@@ -1,9 +1,10 @@
 """`kubesim apply -f`: every valid object applied, every refused one reported as kubectl reports it.
 
 kubesim adds one line of its own after each refusal, naming the document, the object and the field; for a
-value of the wrong JSON type the field is the exact one (``data.DATASOURCE_PASSWORD``,
+value of the wrong JSON type the field is the exact one (``data[DATASOURCE_PASSWORD]``,
 ``spec.template.spec.containers[0].ports[1].containerPort``) where the API server's message names only the Go
-struct field (``ConfigMap.data``).
+struct field (``ConfigMap.data``). Paths are written as the API server's `field.Path` writes them (`path.go`:
+``.name`` for a struct field, ``[i]`` for a list index, ``[key]`` for a map key).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ def precise_field(obj: dict, go_fields: list[str], json_kind: str, shown: str = 
 
     The decoder visits map keys in sorted order and list items in order, and keeps only its first error
     (`decodeState.saveError`), so the first match in that order is the value it named. Map keys print as
-    ``.key``, list items as ``[i]``.
+    ``[key]`` and list items as ``[i]``, as `field.Path.Key` and `field.Path.Index` print them.
     """
 
     def fits(value) -> bool:
@@ -43,7 +44,7 @@ def precise_field(obj: dict, go_fields: list[str], json_kind: str, shown: str = 
             if isinstance(value, dict):  # a map field: the refused value is one of its values
                 for key in sorted(value, key=lambda k: str(k).encode("utf-8", "surrogatepass")):
                     if fits(value[key]):
-                        return f"{path}.{key}"
+                        return f"{path}[{key}]"
             return None
         if isinstance(value, dict) and fields[0] in value:
             return walk(value[fields[0]], fields[1:], f"{path}.{fields[0]}" if path else fields[0])

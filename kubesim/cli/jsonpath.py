@@ -21,9 +21,16 @@ class JSONPathError(ValueError):
     """A template that does not parse."""
 
 
+#: kubectl's `jsonRegexp` (`get/customcolumn.go`): one expression, with or without its braces and leading dot.
+_RELAXED = re.compile(r"^\{\.?([^{}]+)\}$|^\.?([^{}]+)$")
+
+
 def relaxed(expr: str) -> str:
-    """`RelaxedJSONPathExpression`: ``.a.b``, ``a.b`` and ``{.a.b}`` all mean ``{.a.b}``."""
+    """`RelaxedJSONPathExpression`: ``.a.b``, ``a.b`` and ``{.a.b}`` all mean ``{.a.b}``; anything else (two
+    actions, a lone brace) is refused with kubectl's message."""
     e = expr.strip()
+    if not _RELAXED.match(e):
+        raise JSONPathError("unexpected path string, expected a 'name1.name2' or '.name1.name2' or '{name1.name2}' or '{.name1.name2}'")
     if e.startswith("{") and e.endswith("}"):
         e = e[1:-1]
     if not e.startswith((".", "@", "$", "[")):

@@ -19,6 +19,7 @@ from kubesim import model as m
 from kubesim.model import kubectl as mk
 from kubesim.model.clock import parse_duration
 from kubesim.model.deployment import util as du
+from kubesim.model.kinds import prefix
 from kubesim.model.state import ClusterState
 
 from .. import statefile
@@ -33,6 +34,7 @@ from .metadata import cmd_annotate, cmd_api_resources, cmd_label, cmd_version
 from .parser import UsageError, parse
 from .record import Recorder, rollout_status_message
 from .resources import cmd_delete, cmd_describe, cmd_get
+from .targets import parse_targets, select
 from .waits import cmd_wait
 
 MAX_TIMELINE = 5000
@@ -68,11 +70,15 @@ def cmd_set(ctx: Ctx) -> None:
 
 def cmd_rollout(ctx: Ctx) -> None:
     a = ctx.args
+    action = a.action
+    if a.resource is None:
+        raise UserError("error: required resource not specified")
+    if action == "status":
+        return rollout_status(ctx, _status_target(ctx))
+    if a.selector is not None:
+        raise UserError(f"error: kubesim implements -l/--selector for rollout status only, not for rollout {action}")
     name = one_deployment(a.resource, a.names)
     ns = ctx.ns
-    action = a.action
-    if action == "status":
-        return rollout_status(ctx, name)
     if action == "history":
         return rollout_history(ctx, name)
     d = ctx.st.get("Deployment", ns, name)
@@ -88,6 +94,25 @@ def cmd_rollout(ctx: Ctx) -> None:
         act = {"restart": m.RolloutRestart, "pause": m.RolloutPause, "resume": m.RolloutResume}[action](name, ns)
     ctx.st, line = m.perform(ctx.st, act)
     ctx.out(line)
+
+
+def _status_target(ctx: Ctx) -> str:
+    """The one Deployment `rollout status` watches (`rollout_status.go` `Run`): the builder takes one resource
+    type (`SingleResourceType`), names or `-l` (a type alone lists them all), and exactly one object must come out."""
+    a = ctx.args
+    targets = parse_targets([a.resource, *a.names])
+    if len(targets) > 1:
+        raise UserError("error: you may only specify a single resource type")
+    kind, names = targets[0]
+    if kind != "Deployment":
+        raise UserError(f'error: no rollout support for {prefix(kind)} "{names[0] if names else ""}": kubesim simulates rollouts of deployments only')
+    found, errors = select(ctx, targets)
+    if errors:
+        raise UserError(errors[0])
+    objs = found[0][1]
+    if len(objs) != 1:
+        raise UserError(f"error: rollout status is only supported on individual resources and resource collections - {len(objs)} resources were found")
+    return objs[0]["metadata"]["name"]
 
 
 def rollout_status(ctx: Ctx, name: str) -> None:
@@ -244,7 +269,8 @@ def cmd_tour(ctx: Ctx) -> int:
 def kind_of_command(args) -> str:
     """Which side of the time rule (`parser.TIME_RULE`) a command is on: "read", "wait" or "change"."""
     c = args.command
-    if c in ("advance", "wait") or (c == "rollout" and args.action == "status") or (c == "get" and args.watch):
+    if c in ("advance", "wait") or (c == "rollout" and args.action == "status") or (c == "get" and args.watch) \
+            or (c == "logs" and args.follow and not args.previous):
         return "wait"
     if c in ("get", "describe", "timeline", "plot", "exec", "logs", "diff") or (c == "rollout" and args.action == "history") \
             or (c == "apply" and args.dry_run != "none"):

@@ -20,8 +20,8 @@ time: the simulated cluster's clock moves only when a command says so.
   changes (apply, create deployment, expose, delete, scale, set image, label, annotate,
     rollout undo|restart|pause|resume) run the cluster until it settles, as if you had waited;
     --no-settle stops at the current instant.
-  waits (rollout status, get -w, wait, advance) move time as far as they wait, and keep what
-    passed even when they fail (a rollout that exceeds its progress deadline keeps the time it
+  waits (rollout status, get -w, wait, logs -f, advance) move time as far as they wait, and keep
+    what passed even when they fail (a rollout that exceeds its progress deadline keeps the time it
     took); --timeout (logical time) bounds a wait."""
 
 #: kubectl v1.36's commands (`kubectl --help`); those kubesim lacks get a one-line answer.
@@ -68,13 +68,17 @@ def _label_columns(text: str) -> list[str]:
     return [x for x in text.split(",") if x]
 
 
-def _selection(p: argparse.ArgumentParser, all_flag: bool = False) -> None:
+SELECTOR_HELP = "label selector: key=value, key!=value, key in (a,b), key notin (a), key, !key (comma-separated)"
+
+
+def _selection(p: argparse.ArgumentParser, all_flag: bool = False, ignore_flag: bool = True) -> None:
     p.add_argument("resources", nargs="*", metavar="TYPE[,TYPE...] [NAME...] | TYPE/NAME...")
-    p.add_argument("-l", "--selector", help="label selector: key=value, key!=value, key in (a,b), key notin (a), key, !key (comma-separated)")
+    p.add_argument("-l", "--selector", help=SELECTOR_HELP)
     p.add_argument("-A", "--all-namespaces", action="store_true")
     if all_flag:
         p.add_argument("--all", action="store_true", help="every object of the given types in the namespace")
-    p.add_argument("--ignore-not-found", action="store_true", help="treat a missing object as a success")
+    if ignore_flag:
+        p.add_argument("--ignore-not-found", action="store_true", help="treat a missing object as a success")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -119,8 +123,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("pairs", nargs="+", metavar="CONTAINER=IMAGE")
     p = cmd("rollout", "Manage the rollout of a deployment.")
     p.add_argument("action", choices=["status", "history", "undo", "restart", "pause", "resume"])
-    p.add_argument("resource")
+    p.add_argument("resource", nargs="?", metavar="TYPE[/NAME]")
     p.add_argument("names", nargs="*")
+    p.add_argument("-l", "--selector", help=f"status: {SELECTOR_HELP}")
+    p.set_defaults(all_namespaces=False)
     p.add_argument("--to-revision", type=int, default=0)
     p.add_argument("--revision", type=int, default=0)
     p.add_argument("-w", "--watch", default="true", nargs="?", const="true", help="watch the rollout (true|false)")
@@ -136,14 +142,15 @@ def build_parser() -> argparse.ArgumentParser:
         _selection(p, all_flag=True)
         p.add_argument("changes", nargs="*", metavar="KEY=VALUE|KEY-", help=argparse.SUPPRESS)
         p.add_argument("--overwrite", action="store_true", help=f"allow changing {what} that already have a value")
-    p = cmd("wait", "Wait (in logical time) for a condition on resources: --for=condition=TYPE[=VALUE].")
-    _selection(p, all_flag=True)
-    p.add_argument("--for", dest="for_", metavar="condition=TYPE[=VALUE]")
-    p.add_argument("--timeout", default=None, help="give up after this much logical time (default 30s)")
+    p = cmd("wait", "Wait (in logical time) for resources to be deleted, or for a condition or a field's value.")
+    _selection(p, all_flag=True, ignore_flag=False)
+    p.add_argument("--for", dest="for_", metavar="delete|condition=TYPE[=VALUE]|jsonpath='{.FIELD}'[=VALUE]")
+    p.add_argument("--timeout", default=None, help="give up after this much logical time (default 30s; 0 checks once; negative: a week)")
     p = cmd("logs", "Print what a simulated container says: its starts and exits (simulated containers write no output of their own).")
     p.add_argument("pod", metavar="POD|TYPE/NAME")
     p.add_argument("-c", "--container")
     p.add_argument("-p", "--previous", action="store_true", help="the previous run of a restarted container")
+    p.add_argument("-f", "--follow", action="store_true", help="stream what comes next, as the cluster runs, until that run ends or the cluster settles (a wait: time moves)")
     p = cmd("create", "Create a deployment from an image (create deployment NAME --image=IMAGE).")
     p.add_argument("what", metavar="deployment")
     p.add_argument("names", nargs="*", metavar="NAME")

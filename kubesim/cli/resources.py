@@ -17,7 +17,7 @@ from . import printers as pr
 from .common import Ctx, UserError, error_text, read_files
 from .describe import DESCRIBERS, describe
 from .tabwriter import layout
-from .targets import parse_targets, select
+from .targets import NO_RESOURCES_GIVEN, parse_targets, select
 
 #: `-o` formats kubectl has (`kubectl get --help`); kubesim prints those of `OUTPUTS`.
 KUBECTL_OUTPUTS = ("custom-columns", "custom-columns-file", "go-template", "go-template-file", "json", "jsonpath", "jsonpath-as-json",
@@ -84,8 +84,8 @@ def cmd_get(ctx: Ctx) -> None:
     targets = parse_targets(a.resources)
     if not targets:
         raise UserError("error: You must specify the type of resource to get. Use \"kubesim api-resources\" for a complete list of supported resources.")
-    if a.watch and len(targets) > 1:  # get.go watch(): one kind only
-        raise UserError(f"error: watch is only supported on individual resources and resource collections, but {len(targets)} resources were found")
+    if a.watch and len(targets) > 1:  # get.go watch(): the builder's SingleResourceType (builder.go resourceMappings)
+        raise UserError("error: you may only specify a single resource type")
     if a.watch and fmt not in (None, "wide"):
         raise UserError(f'error: kubesim implements get -w for tables (no -o, or -o wide), not -o {fmt}')
     if any(kind == "Endpoints" for kind, _ in targets):  # the API server's deprecation warning, printed by kubectl v1.33+
@@ -176,8 +176,7 @@ def cmd_delete(ctx: Ctx) -> None:
     else:
         parsed = parse_targets(a.resources)
         if not parsed:
-            raise UserError("error: You must provide one or more resources by argument or filename.\nExample resource specifications include:\n"
-                            "   '-f rsrc.yaml'\n   '--filename=rsrc.json'\n   '<resource> <name>'\n   '<resource>'")
+            raise UserError(NO_RESOURCES_GIVEN)
         named = any(names for _, names in parsed)
         if a.all and a.selector is not None:
             raise UserError("error: setting 'all' parameter but found a non empty selector.")

@@ -14,6 +14,10 @@ from kubesim.model.kinds import ALL_KINDS, CLUSTER_SCOPED, resource
 from . import selectors
 from .common import Ctx, UserError, resolve_kind
 
+#: The resource builder's answer to a command given no resource (`builder.go` `visitorResult`).
+NO_RESOURCES_GIVEN = ("error: You must provide one or more resources by argument or filename.\nExample resource specifications include:\n"
+                      "   '-f rsrc.yaml'\n   '--filename=rsrc.json'\n   '<resource> <name>'\n   '<resource>'")
+
 
 def parse_targets(words: list[str]) -> list[tuple[str, list[str]]]:
     """The (kind, names) the arguments name, in order; no names means every object of the kind."""
@@ -72,7 +76,7 @@ def select(ctx: Ctx, targets: list[tuple[str, list[str]]]) -> tuple[list[tuple[s
                 obj = st.get(kind, "" if kind in CLUSTER_SCOPED else ctx.ns, name)
                 if obj is not None:
                     objs.append(obj)
-                elif not a.ignore_not_found:
+                elif not getattr(a, "ignore_not_found", False):  # wait has no --ignore-not-found
                     errors.append(m.ApiError.not_found(resource(kind), name).kubectl_message())
         else:
             objs = st.list(kind, None if a.all_namespaces or kind in CLUSTER_SCOPED else ctx.ns)

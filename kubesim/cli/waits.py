@@ -1,67 +1,221 @@
-"""Commands that wait: `wait --for=condition=...` and `get -w`. They move logical time as far as they waited
-and keep it, also when they give up (the time rule in `parser.TIME_RULE`)."""
+"""Commands that wait: `wait --for=...` and `get -w`. They move logical time as far as they waited and keep it,
+also when they give up (the time rule in `parser.TIME_RULE`)."""
 
 from __future__ import annotations
 
+from typing import Callable
+
 from kubesim import model as m
+from kubesim.model.clock import parse_duration
 from kubesim.model.kinds import prefix, resource
 
+from . import jsonpath as jp
 from . import printers as pr
+from . import selectors
 from .common import Ctx, UserError, parse_timeout
-from .targets import parse_targets, select
+from .targets import NO_RESOURCES_GIVEN, parse_targets, select
+
+#: kubectl wait's `--timeout` default, and what a negative one means (`wait.go` `ToOptions`: a week).
+WAIT_DEFAULT_MS = 30_000
+WAIT_NEGATIVE_MS = 168 * 3_600_000
+
+#: What `--for` takes in kubesim; kubectl v1.36 also has --for=create.
+FOR_FORMS = "--for=delete, --for=condition=TYPE[=VALUE] and --for=jsonpath='{.FIELD}'[=VALUE]"
 
 
-def _deadline(ctx: Ctx, text: str | None, default_ms: int | None) -> int | None:
-    ms = parse_timeout(text) if text is not None else default_ms
-    return None if not ms else ctx.st.now + ms
+class Clock:
+    """The cluster as a waiting command sees it: each state in turn until it settles, then only time passes.
+
+    `step` moves `ctx.st` to the next state that comes no later than `deadline` (None: no deadline) and says
+    whether there was one; when there is none, the clock moves on to the deadline (a wait keeps the time it
+    waited) and the wait is over.
+    """
+
+    def __init__(self, ctx: Ctx, deadline: int | None) -> None:
+        self.ctx = ctx
+        self.deadline = deadline
+        self._states = m.history(ctx.st)
+        next(self._states)  # the current state
+
+    def step(self) -> bool:
+        s = next(self._states, None) if self._states is not None else None
+        if s is not None and (self.deadline is None or s.now <= self.deadline):
+            self.ctx.st = s
+            self.ctx.recorder.observe(s)
+            return True
+        self._states = None
+        if self.deadline is not None and self.ctx.st.now < self.deadline:
+            self.ctx.st = m.advance(self.ctx.st, self.deadline - self.ctx.st.now, observe=self.ctx.recorder.observe)
+        return False
 
 
-def _condition(obj: dict, ctype: str, want: str) -> bool:
-    for c in (obj.get("status") or {}).get("conditions") or ():
-        if c.get("type", "").lower() == ctype.lower():
-            return str(c.get("status", "")).lower() == want.lower()
-    return False
+def _split_jsonpath_input(text: str) -> list[str]:
+    """`splitJSONPathInput`: split on each single ``=``; ``==`` stays in the expression."""
+    parts, cur, i = [], [], 0
+    while i < len(text):
+        if text[i] == "=":
+            if text[i + 1:i + 2] == "=":
+                cur.append("==")
+                i += 2
+                continue
+            parts.append("".join(cur))
+            cur = []
+        else:
+            cur.append(text[i])
+        i += 1
+    return parts + ["".join(cur)]
+
+
+def _go_text(value) -> str:
+    """How Go's ``%v`` prints a scalar of an unstructured object (`json.go` `compareResults`)."""
+    if value is None:
+        return "<nil>"
+    return jp.text(value)
+
+
+def _jsonpath_check(spec: str) -> Callable[[dict], bool]:
+    """`conditionFuncFor` for ``jsonpath=EXPR[=VALUE]`` (`processJSONPathInput`, `JSONPathWait.checkCondition`).
+
+    A missing field is not met (kubectl's parser allows missing keys); several values, or a map or list compared
+    with a value, are errors that end the wait.
+    """
+    parts = _split_jsonpath_input(spec)
+    if len(parts) > 2:
+        raise UserError("error: jsonpath wait format must be --for=jsonpath='{.status.readyReplicas}'=3 or --for=jsonpath='{.status.readyReplicas}'")
+    try:
+        expr = jp.relaxed(parts[0]) if parts[0] else ""
+    except jp.JSONPathError as e:
+        raise UserError(f"error: {e}")
+    want = None
+    if len(parts) == 2:
+        want = parts[1].strip("'\"")
+        if not want:
+            raise UserError("error: jsonpath wait has to have a value after equal sign, like --for=jsonpath='{.status.readyReplicas}'=3")
+    if not expr:
+        raise UserError("error: jsonpath expression cannot be empty")
+    try:
+        jp.check(expr)
+    except jp.JSONPathError as e:
+        raise UserError(f"error: {e}")
+
+    def met(obj: dict) -> bool:
+        found = jp.values(expr, obj)
+        if not found:
+            return False
+        if len(found) > 1:
+            raise UserError("error: given jsonpath expression matches more than one value")
+        if want is None:
+            return True
+        if isinstance(found[0], (dict, list)):
+            raise UserError("error: jsonpath leads to a nested object or list which is not supported")
+        return _go_text(found[0]).strip() == want.strip()
+
+    return met
+
+
+def _condition_check(spec: str) -> Callable[[dict], bool]:
+    """``condition=NAME[,NAME...][=VALUE]`` (`ConditionalWait.checkCondition`): the first condition of one of the
+    types decides, its status compared case-insensitively with VALUE (default true); a condition whose
+    observedGeneration (its own, else the status's) is behind `metadata.generation` is not met yet."""
+    names, _, want = spec.partition("=")
+    types = [n.casefold() for n in names.split(",")]
+    want = (want or "true").casefold()
+
+    def met(obj: dict) -> bool:
+        status = obj.get("status") or {}
+        for c in status.get("conditions") or ():
+            if str(c.get("type", "")).casefold() not in types or "status" not in c:
+                continue
+            generation = obj["metadata"].get("generation")
+            observed = c.get("observedGeneration", status.get("observedGeneration"))
+            if generation is not None and observed is not None and observed < generation:
+                return False
+            return str(c["status"]).casefold() == want
+        return False
+
+    return met
+
+
+def _for(spec: str) -> Callable[[dict], bool] | None:
+    """What `--for` waits for: a check of an object, or None for its deletion (`wait.go` `conditionFuncFor`)."""
+    if spec.lower() == "delete":
+        return None
+    if spec.startswith("condition="):
+        return _condition_check(spec[len("condition="):])
+    if spec.startswith("jsonpath="):
+        return _jsonpath_check(spec[len("jsonpath="):])
+    if spec.lower() == "create":
+        raise UserError(f"error: kubesim does not implement --for=create; it implements {FOR_FORMS}")
+    raise UserError(f'error: unrecognized condition: "{spec}"')
+
+
+def _wait_timeout(text: str | None) -> int:
+    if text is None:
+        return WAIT_DEFAULT_MS
+    try:
+        ms = parse_duration(text)
+    except ValueError:
+        return parse_timeout(text)  # its error names the flag as kubectl does
+    return WAIT_NEGATIVE_MS if ms < 0 else ms
 
 
 def cmd_wait(ctx: Ctx) -> None:
-    """`kubectl wait --for=condition=TYPE[=VALUE]` (`wait.go` `ConditionalWait`): ``<ref> condition met`` per object,
-    or ``timed out waiting for the condition on <resource>/<name>`` after `--timeout` (default 30s)."""
+    """`kubectl wait` (`wait.go` `RunWait`, `condition.go`, `delete.go`, `json.go`).
+
+    The objects are visited in the order the arguments name them (a listing by `-l`/`--all` is taken when the
+    wait starts; a name is looked up when its turn comes, `builder.go` `RetrieveLazy`), and waited for in turn
+    against one deadline: ``<ref> condition met`` for each as it is met; the first failure ends the command
+    (``timed out waiting for the condition on <resource>/<name>``; ``condition not met for <resource>/<name>``
+    with `--timeout=0`, which checks once). For `--for=delete` a listed object already gone is met at once, a
+    named one already gone ends the visit quietly (its NotFound is ignored), and no match is no error.
+    """
     a = ctx.args
-    spec = a.for_
-    if not spec or not spec.startswith("condition="):
-        raise UserError(f'error: unrecognized condition: "{spec or ""}"; kubesim implements --for=condition=TYPE[=VALUE]')
-    ctype, _, want = spec[len("condition="):].partition("=")
-    want = want or "true"
+    check = _for(a.for_ or "")
     targets = parse_targets(a.resources)
-    if not targets or (not any(names for _, names in targets) and not a.all and a.selector is None):
+    if not targets:
+        raise UserError(NO_RESOURCES_GIVEN)
+    named = any(names for _, names in targets)
+    if a.all and a.selector is not None:
+        raise UserError("error: setting 'all' parameter but found a non empty selector.")
+    if not named and not a.all and a.selector is None:
         raise UserError("error: resource(s) were provided, but no name was specified")
-    found, errors = select(ctx, targets)
-    for e in errors:
-        raise UserError(e)
-    keys = [(o["kind"], o["metadata"].get("namespace", ""), o["metadata"]["name"]) for _, lst in found for o in lst]
-    if not keys:
+    found, _ = select(ctx, targets)
+    items: list[tuple[str, str, str, bool]] = []  # kind, namespace, name, listed
+    for (kind, names), (_, objs) in zip(targets, found):
+        ns = "" if kind == "Namespace" else ctx.ns
+        items += [(kind, ns, n, False) for n in names] if names else [(kind, o["metadata"].get("namespace", ""), o["metadata"]["name"], True) for o in objs]
+    timeout = _wait_timeout(a.timeout)
+    clock = Clock(ctx, ctx.st.now + timeout)
+    visited = 0
+    for kind, ns, name, listed in items:
+        obj = ctx.st.get(kind, ns, name)
+        if obj is None and check is None:
+            if not listed:
+                return  # a name is fetched at its visit; its NotFound ends the visit, and RunWait ignores it for delete
+            ctx.out(f"{prefix(kind)}/{name} condition met")  # IsDeleted: a listed object already gone
+            continue
+        if obj is None:
+            raise UserError(m.ApiError.not_found(resource(kind), name).kubectl_message())
+        visited += 1
+        where = f"{resource(kind).split('.')[0]}/{name}"  # Info.ObjectName: the resource without its group
+        uid = obj["metadata"].get("uid")
+
+        def met(o: dict | None) -> bool:
+            if check is None:
+                return o is None or o["metadata"].get("uid") != uid
+            return o is not None and check(o)
+
+        if not (check is not None and met(obj)):
+            if timeout == 0:
+                raise UserError(f"error: condition not met for {where}")
+            while True:
+                if not clock.step():
+                    raise UserError(f"error: timed out waiting for the condition on {where}")
+                if met(ctx.st.get(kind, ns, name)):
+                    break
+        ctx.out(f"{prefix(kind)}/{name} condition met")
+    if not visited and check is not None:
         raise UserError("error: no matching resources found")
-    deadline = _deadline(ctx, a.timeout, 30_000)
-    pending = list(keys)
-    for s in m.history(ctx.st):
-        if deadline is not None and s.now > deadline:
-            break
-        ctx.st = s
-        ctx.recorder.observe(s)
-        still = []
-        for kind, ns, name in pending:
-            obj = s.get(kind, ns, name)
-            if obj is not None and _condition(obj, ctype, want):
-                ctx.out(f"{prefix(kind)}/{name} condition met")
-            else:
-                still.append((kind, ns, name))
-        pending = still
-        if not pending:
-            return
-    if deadline is not None and ctx.st.now < deadline:
-        ctx.st = m.advance(ctx.st, deadline - ctx.st.now, observe=ctx.recorder.observe)
-    kind, _, name = pending[0]
-    raise UserError(f"error: timed out waiting for the condition on {resource(kind)}/{name}")
 
 
 def watch(ctx: Ctx, found: list[tuple[str, list[dict]]]) -> None:
@@ -72,17 +226,15 @@ def watch(ctx: Ctx, found: list[tuple[str, list[dict]]]) -> None:
     kinds = [kind for kind, _ in found]
     listed = {kind: {o["metadata"]["name"] for o in lst} for kind, lst in found}
     named = any(names for _, names in parse_targets(a.resources))
+    reqs = selectors.parse(a.selector) if a.selector is not None else None  # select() has parsed it already
     options = dict(wide=a.output == "wide", with_namespace=a.all_namespaces, with_kind=len(kinds) > 1)
     widths = {kind: _grow([], pr.table_rows(kind, lst, ctx.st.now, ctx.st.config.epoch, headers=bool(lst), **options)) for kind, lst in found}
     header_due = {kind: not lst for kind, lst in found}  # printed with the first row, as printTable does
-    deadline = _deadline(ctx, a.timeout, None)
+    ms = parse_timeout(a.timeout) if a.timeout else 0
+    clock = Clock(ctx, ctx.st.now + ms if ms else None)
     prev = {kind: ctx.st.table(kind) for kind in kinds}
-    for s in m.history(ctx.st):
-        if deadline is not None and s.now > deadline:
-            ctx.st = m.advance(ctx.st, deadline - ctx.st.now, observe=ctx.recorder.observe)
-            return
-        ctx.st = s
-        ctx.recorder.observe(s)
+    while clock.step():
+        s = ctx.st
         for kind in kinds:
             table = s.table(kind)
             if table is prev[kind]:
@@ -96,6 +248,8 @@ def watch(ctx: Ctx, found: list[tuple[str, list[dict]]]) -> None:
                 if not a.all_namespaces and kind != "Namespace" and obj["metadata"].get("namespace", "") != ctx.ns:
                     continue
                 if named and obj["metadata"]["name"] not in listed[kind]:
+                    continue
+                if reqs is not None and not selectors.matches(reqs, obj["metadata"].get("labels")):
                     continue
                 rows = pr.table_rows(kind, [obj], s.now, s.config.epoch, headers=header_due[kind], **options)
                 header_due[kind] = False

@@ -194,14 +194,28 @@ def test_exec_it_is_accepted_with_a_note_and_the_articles_form_keeps_its_error(k
 
 def test_a_configmaps_non_string_value_names_its_key(kubesim):
     """The server's message names the Go struct field (`ConfigMap.data`, as kubectl prints it); kubesim's line
-    after it names the value: `data.DATASOURCE_PASSWORD` (the article's unquoted 123456)."""
+    after it names the value (the article's unquoted 123456) as the API server's `field.Path` writes a map key
+    (apimachinery `validation/field/path.go`, `Path.Key`: ``data[KEY]``)."""
     r = kubesim("apply", "-f", "cm-original.yaml")
     assert r.code == 1
     assert r.err.splitlines() == [
         'Error from server (BadRequest): error when creating "cm-original.yaml": ConfigMap in version "v1" cannot be handled as a '
         "ConfigMap: json: cannot unmarshal number into Go struct field ConfigMap.data of type string",
-        "(document 1 of cm-original.yaml: ConfigMap/mc-user-config, field data.DATASOURCE_PASSWORD)",
+        "(document 1 of cm-original.yaml: ConfigMap/mc-user-config, field data[DATASOURCE_PASSWORD])",
     ]
+
+
+def test_map_keys_are_written_one_way_in_every_field_path(kubesim, tmp_path):
+    """A key the validation refuses and a value the decoder refuses are both named `data[KEY]`, the style of the
+    API server's own message (`field.Path.Key`, e.g. `data[bad key]: Invalid value`), never `data.KEY`."""
+    (tmp_path / "two.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: one}\ndata: {bad key: v}\n---\n"
+                                       "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: two}\ndata: {PORT: 8080}\n")
+    r = kubesim("apply", "-f", "two.yaml")
+    assert r.code == 1
+    context = [line for line in r.err.splitlines() if line.startswith("(document ")]
+    assert context == ["(document 1 of two.yaml: ConfigMap/one, field data[bad key])",
+                       "(document 2 of two.yaml: ConfigMap/two, field data[PORT])"]
+    assert "data[bad key]: Invalid value" in r.err and "data." not in r.err
 
 
 TWO_CONTAINERS = """\
