@@ -10,12 +10,14 @@ Mirrors client-go `tools/record` (`events_cache.go`, `EventCorrelator.EventCorre
 2. `eventLogger.eventObserve`: an event seen before (same source, object, type, reason and
    message; or the combined event) updates the stored Event: count + 1, lastTimestamp now,
    same name and firstTimestamp.
-3. `EventSourceObjectSpamFilter.Filter`: each source may write 25 events about an object at
-   once, then one per 5 minutes (a token bucket); an event over the limit is not written,
-   though steps 1 and 2 have counted it (the next written update carries the higher count).
+3. `EventSourceObjectSpamFilter.Filter`: each source may write 25 events of one type (Normal or
+   Warning; `getSpamKey` includes the type) about an object at once, then one per 5 minutes (a
+   token bucket); an event over the limit is not written, though steps 1 and 2 have counted it
+   (the next written update carries the higher count).
 
 The correlator's caches live in the cluster state (`ClusterState.recorder`): per involved
-object uid, one entry per source component: ``(component, tokens, at_ms, similar, seen)``,
+object uid, one entry per source component and event type: ``((component, type), tokens, at_ms,
+similar, seen)``,
 with `similar` ``((type, reason, messages, last_ms), ...)`` and `seen`
 ``((key, event name, count, first stamp), ...)``. An object's entry goes when the object is
 removed (no event names a removed object's uid again).
@@ -47,11 +49,12 @@ def correlate(st: ClusterState, obj: dict, etype: str, reason: str, message: str
     uid = md.get("uid", "")
     now = st.now
     entries = st.recorder.get(uid, ())
-    others = [e for e in entries if e[0] != component]
+    source = (component, etype)  # the spam filter's bucket: `getSpamKey` (source, object, type)
+    others = [e for e in entries if e[0] != source]
     if len(others) == len(entries):
         tokens, at, similar, seen = float(SPAM_BURST), now, (), ()
     else:
-        tokens, at, similar, seen = next(e for e in entries if e[0] == component)[1:]
+        tokens, at, similar, seen = next(e for e in entries if e[0] == source)[1:]
 
     # EventAggregate: the distinct messages of similar events within the interval.
     messages: tuple = ()
@@ -96,7 +99,7 @@ def correlate(st: ClusterState, obj: dict, etype: str, reason: str, message: str
     write = tokens >= 1
     if write:
         tokens -= 1
-    others.append((component, tokens, now, similar, seen))
+    others.append((source, tokens, now, similar, seen))
     recorder = st.recorder.set(uid, tuple(others))
     if not write:
         return st.evolve(recorder=recorder, event_count=n)
