@@ -230,14 +230,15 @@ def _start_container(st: ClusterState, pod: dict, c: ContainerRuntime, behaviour
     if missing is not None:
         st = record_event(st, pod, "Warning", "FailedMount", f'MountVolume.SetUp failed for volume "{missing[0]}" : configmap "{missing[1]}" not found', "kubelet")
         return st, replace(c, state="waiting", reason="ContainerCreating", message="", start_at=None)
+    st = _record_pulled(st, pod, c)
     env, err = resolve_env(st, pod, spec)
     if err is not None:
         st = record_event(st, pod, "Warning", "Failed", f"Error: {err}", "kubelet")
         return st, replace(c, state="waiting", reason="CreateContainerConfigError", message=err, start_at=None, retry=(now, 0, now))
     ready_at = None if behaviour.never_ready else now + behaviour.ready_after_ms
     crash_at = None if behaviour.crash_after_ms is None else now + behaviour.crash_after_ms
-    if c.restarts == 0:
-        st = record_event(st, pod, "Normal", "Started", f"Started container {c.name}", "kubelet")
+    st = record_event(st, pod, "Normal", "Created", "Container created", "kubelet")
+    st = record_event(st, pod, "Normal", "Started", "Container started", "kubelet")
     started = replace(
         c,
         state="running",
@@ -257,6 +258,11 @@ def _start_container(st: ClusterState, pod: dict, c: ContainerRuntime, behaviour
     return st, started
 
 
+def _record_pulled(st: ClusterState, pod: dict, c: ContainerRuntime) -> ClusterState:
+    """`Pulled`, on each start attempt before the container's config (`EnsureImageExists`; never a real pull here)."""
+    return record_event(st, pod, "Normal", "Pulled", f'Container image "{c.image}" already present on machine', "kubelet")
+
+
 def _retry_blocked(st: ClusterState, pod: dict, c: ContainerRuntime):
     """Play the pod worker's retries of a container blocked on its environment up to now (`retry_attempts`):
     each failed attempt records the `Failed` event again, at its own instant; if the environment resolves
@@ -266,7 +272,8 @@ def _retry_blocked(st: ClusterState, pod: dict, c: ContainerRuntime):
     failed, retry, start_at = retry_attempts(st, pod["metadata"]["uid"], c.name, c.retry, resolvable=err is None)
     now = st.now
     for at in failed:
-        st = record_event(st.evolve(now=at), pod, "Warning", "Failed", f"Error: {c.message}", "kubelet").evolve(now=now)
+        st = _record_pulled(st.evolve(now=at), pod, c)
+        st = record_event(st, pod, "Warning", "Failed", f"Error: {c.message}", "kubelet").evolve(now=now)
     return st, replace(c, retry=retry, start_at=start_at)
 
 
@@ -275,7 +282,8 @@ def _crash(st: ClusterState, pod: dict, c: ContainerRuntime):
     now = st.now
     restarts = c.restarts + 1
     delay = 0 if restarts == 1 else min(st.config.crash_backoff_initial_ms * 2 ** (restarts - 2), st.config.crash_backoff_max_ms)
-    st = record_event(st, pod, "Warning", "BackOff", f"Back-off restarting failed container {c.name} in pod {pod['metadata']['name']}_{pod['metadata']['namespace']}({pod['metadata']['uid']})", "kubelet")
+    if delay:  # `doBackOff`: the first exit finds no back-off entry yet, so the restart is at once and unreported
+        st = record_event(st, pod, "Warning", "BackOff", f"Back-off restarting failed container {c.name} in pod {pod['metadata']['name']}_{pod['metadata']['namespace']}({pod['metadata']['uid']})", "kubelet")
     crashed = replace(
         c,
         state="waiting",
