@@ -234,7 +234,8 @@ def _start_container(st: ClusterState, pod: dict, c: ContainerRuntime, behaviour
     env, err = resolve_env(st, pod, spec)
     if err is not None:
         st = record_event(st, pod, "Warning", "Failed", f"Error: {err}", "kubelet")
-        return st, replace(c, state="waiting", reason="CreateContainerConfigError", message=err, start_at=None, retry=(now, 0, now))
+        first = 0 if c.started_ms is None and c.retry is None else 1  # only a new pod's sandbox brings the PLEG's extra attempt
+        return st, replace(c, state="waiting", reason="CreateContainerConfigError", message=err, start_at=None, retry=(now, first, now))
     ready_at = None if behaviour.never_ready else now + behaviour.ready_after_ms
     crash_at = None if behaviour.crash_after_ms is None else now + behaviour.crash_after_ms
     st = record_event(st, pod, "Normal", "Created", "Container created", "kubelet")
@@ -653,7 +654,9 @@ def pod_status(st: ClusterState, pod: dict, rt: PodRuntime) -> dict:
     statuses = []
     all_started = True
     for c in rt.containers:
-        cid = _container_id(pod["metadata"]["uid"], c.name, c.restarts) if c.started_ms is not None or c.last_terminated is not None else None
+        # in a back-off the status is the exited instance's, whose restart count is one less (`convertContainerStatus`)
+        shown = c.restarts - (c.state == "waiting" and c.reason == "CrashLoopBackOff")
+        cid = _container_id(pod["metadata"]["uid"], c.name, shown) if c.started_ms is not None or c.last_terminated is not None else None
         ref, image_id = _image_ids(c.image)
         if c.started_ms is not None:
             cs = {"containerID": f"containerd://{cid}", "image": ref, "imageID": image_id}
@@ -662,7 +665,7 @@ def pod_status(st: ClusterState, pod: dict, rt: PodRuntime) -> dict:
         cs["lastState"] = _NO_LAST_STATE
         cs["name"] = c.name
         cs["ready"] = c.ready
-        cs["restartCount"] = c.restarts
+        cs["restartCount"] = shown
         cs["started"] = c.state == "running"
         cs["state"] = {}
         if c.state == "running":

@@ -119,16 +119,17 @@ def test_crash_loop_shows_one_backoff_event_with_a_rising_count():
     """On a container that crashes 5 s after each start: one BackOff Event counting every exit but the first
     (kubelet v1.36 `doBackOff`: the first exit finds no back-off entry, so that restart is at once and reports
     nothing), and one Pulled, Created and Started Event each counting every start (`startContainer` records
-    "Container created" and "Container started" on each one)."""
+    "Container created" and "Container started" on each one). In a back-off the status is the exited
+    instance's, so restartCount is one less than the exits (kubelet_pods.go `convertContainerStatus`)."""
     cfg = Config(images=pmap({"web:crash": ImageBehaviour(crash_after_ms=5_000)}))
     st = m.step(m.new_cluster(cfg), m.Apply(deployment(replicas=1, image="web:crash")))
     st = m.advance(st, 200_000)
     (pod,) = st.list("Pod", NS)
     status = pod["status"]["containerStatuses"][0]
-    restarts = status["restartCount"]
-    starts = restarts + ("running" in status["state"])
+    restarts = status["restartCount"]  # of the instance shown: in a back-off, the one that exited last
+    starts, exits = restarts + 1, restarts + ("waiting" in status["state"])
     (backoff,) = _events(st, reason="BackOff")
-    assert restarts >= 4 and backoff["count"] == restarts - 1
+    assert restarts >= 4 and backoff["count"] == exits - 1
     for reason, message in (("Pulled", 'Container image "web:crash" already present on machine'), ("Created", "Container created"), ("Started", "Container started")):
         (ev,) = _events(st, reason=reason)
         assert (ev["message"], ev["count"]) == (message, starts)
