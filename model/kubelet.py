@@ -41,7 +41,7 @@ from .state import ClusterState, ImageBehaviour
 from .store import bind, record_event, remove, set_status
 from .workqueue import add_timer
 
-from .images import NEVER_READY_ANNOTATION, READY_AFTER_ANNOTATION, TERMINATE_AFTER_ANNOTATION, image_behaviour  # noqa: F401 - the shared image conventions
+from .images import NEVER_READY_ANNOTATION, READY_AFTER_ANNOTATION, TERMINATE_AFTER_ANNOTATION, image_behaviour, image_ids  # noqa: F401 - the shared image conventions
 DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 
@@ -581,21 +581,6 @@ def container_env(st: ClusterState, ns: str, pod_name: str, container: str | Non
 # ----- status ----------------------------------------------------------------------------
 
 
-def _image_ref(image: str) -> str:
-    name = image if "/" in image.split(":")[0] or "." in image.split("/")[0] else f"library/{image}" if "/" not in image else image
-    if ":" not in name.split("/")[-1] and "@" not in name:
-        name += ":latest"
-    first = name.split("/")[0]
-    return name if ("." in first or ":" in first) else f"docker.io/{name}"
-
-
-@lru_cache(maxsize=1024)
-def _image_ids(image: str) -> tuple[str, str]:
-    """(image reference, imageID) as the container status shows them (pure in `image`)."""
-    ref = _image_ref(image)
-    return ref, f"{ref.rsplit(':', 1)[0]}@sha256:{hashlib.sha256(image.encode()).hexdigest()}"
-
-
 #: Status parts equal across pods, shared (stored objects are never mutated): the first four
 #: conditions by (sandbox stamp, ready, ready stamp, message), a running state by its stamp.
 _CONDITIONS: dict[tuple, tuple] = {}
@@ -657,7 +642,7 @@ def pod_status(st: ClusterState, pod: dict, rt: PodRuntime) -> dict:
         # in a back-off the status is the exited instance's, whose restart count is one less (`convertContainerStatus`)
         shown = c.restarts - (c.state == "waiting" and c.reason == "CrashLoopBackOff")
         cid = _container_id(pod["metadata"]["uid"], c.name, shown) if c.started_ms is not None or c.last_terminated is not None else None
-        ref, image_id = _image_ids(c.image)
+        ref, image_id = image_ids(c.image)
         if c.started_ms is not None:
             cs = {"containerID": f"containerd://{cid}", "image": ref, "imageID": image_id}
         else:
