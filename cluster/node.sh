@@ -186,6 +186,11 @@ authorization:
 # ConfigMap volumes are refreshed on the pod's next sync: ${KUBELET_SYNC} here (default 1m).
 syncFrequency: ${KUBELET_SYNC}
 configMapAndSecretChangeDetectionStrategy: Watch
+# A cluster DNS address (no DNS server answers there; the scenarios resolve no names). Without one the kubelet
+# records a MissingClusterDNS Warning about the pod and the node on every sync of a ClusterFirst pod: a flood
+# that delayed all its events by minutes on the loaded shared node, and spends each pod's Warning tokens.
+clusterDNS: ["10.96.0.10"]
+clusterDomain: cluster.local
 podLogsDir: ${NODE_DIR}/pod-logs
 registerWithTaints:
 - {key: kubesim.dev/node, value: real, effect: NoSchedule}

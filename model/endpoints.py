@@ -15,7 +15,6 @@ previous sync), which the cluster state does not hold.
 
 from __future__ import annotations
 
-import ipaddress
 import math
 from typing import Any
 
@@ -126,7 +125,9 @@ def _port_for(pod: dict, svc_port: dict) -> int | None:
 
 
 def _subsets(svc: dict, ready: list, not_ready: list) -> list[dict]:
-    """Group addresses by their resolved port list, as `endpoints.RepackSubsets` does."""
+    """Group addresses by their resolved port list, as `endpoints.RepackSubsets` does; each list in
+    `LessEndpointAddress` order: the IP as a string, byte by byte ("10.244.0.10" before "10.244.0.2"),
+    then the pod's uid."""
     groups: dict[tuple, dict] = {}
     for bucket, pods in (("addresses", ready), ("notReadyAddresses", not_ready)):
         for pod, addr in pods:
@@ -150,7 +151,7 @@ def _subsets(svc: dict, ready: list, not_ready: list) -> list[dict]:
         subset = {}
         for bucket in ("addresses", "notReadyAddresses"):
             if g.get(bucket):
-                subset[bucket] = sorted(g[bucket], key=lambda a: ipaddress.ip_address(a["ip"]))
+                subset[bucket] = sorted(g[bucket], key=lambda a: (a["ip"], a["targetRef"]["uid"]))
         subset["ports"] = g["ports"]
         out.append(subset)
     return out

@@ -10,12 +10,14 @@ Mirrors client-go `tools/record` (`events_cache.go`, `EventCorrelator.EventCorre
 2. `eventLogger.eventObserve`: an event seen before (same source, object, type, reason and
    message; or the combined event) updates the stored Event: count + 1, lastTimestamp now,
    same name and firstTimestamp.
-3. `EventSourceObjectSpamFilter.Filter`: each source may write 25 events about an object at
-   once, then one per 5 minutes (a token bucket); an event over the limit is not written,
-   though steps 1 and 2 have counted it (the next written update carries the higher count).
+3. `EventSourceObjectSpamFilter.Filter`: each source may write 25 events of one type (Normal or
+   Warning; `getSpamKey` includes the type) about an object at once, then one per 5 minutes (a
+   token bucket); an event over the limit is not written, though steps 1 and 2 have counted it
+   (the next written update carries the higher count).
 
 The correlator's caches live in the cluster state (`ClusterState.recorder`): per involved
-object uid, one entry per source component: ``(component, tokens, at_ms, similar, seen)``,
+object uid, one entry per source component and event type: ``((component, type), tokens, at_ms,
+similar, seen)``,
 with `similar` ``((type, reason, messages, last_ms), ...)`` and `seen`
 ``((key, event name, count, first stamp), ...)``. An object's entry goes when the object is
 removed (no event names a removed object's uid again).
@@ -50,10 +52,11 @@ def correlate(st: ClusterState, obj: dict, etype: str, reason: str, message: str
     entries = st.recorder.get(uid)
     if entries is None:
         return _first_event(st, obj, uid, etype, reason, message, component, stamp)
+    source = (component, etype)  # the spam filter's bucket: `getSpamKey` (source, object, type)
     others = []
     mine = None
     for e in entries:
-        if e[0] == component:
+        if e[0] == source:
             mine = e
         else:
             others.append(e)
@@ -105,7 +108,7 @@ def correlate(st: ClusterState, obj: dict, etype: str, reason: str, message: str
     write = tokens >= 1
     if write:
         tokens -= 1
-    others.append((component, tokens, now, similar, seen))
+    others.append((source, tokens, now, similar, seen))
     recorder = st.recorder.set(uid, tuple(others))
     if not write:
         return st.evolve(recorder=recorder, event_count=n)
@@ -122,7 +125,7 @@ def _first_event(st: ClusterState, obj: dict, uid: str, etype: str, reason: str,
     n = st.event_count + 1
     name = f"{md['name']}.{n:016x}"
     now = st.now
-    entry = (component, float(SPAM_BURST - 1), now, ((etype, reason, (message,), now),), (((etype, reason, message), name, 1, stamp),))
+    entry = ((component, etype), float(SPAM_BURST - 1), now, ((etype, reason, (message,), now),), (((etype, reason, message), name, 1, stamp),))
     rec = event_record(stamp, obj.get("apiVersion", "v1"), obj["kind"], md["name"], uid, reason, message, etype, component)
     objects = st.objects
     table = objects.get("Event", EMPTY).set((md.get("namespace", "default"), name), rec)

@@ -21,6 +21,7 @@ PID 1 (`cluster/images/init.c`): it exits at once on SIGTERM, as the model's def
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import replace
 from functools import lru_cache
@@ -93,6 +94,21 @@ def image_env(image: str) -> dict[str, str]:
     return env
 
 
+def _image_ref(image: str) -> str:
+    name = image if "/" in image.split(":")[0] or "." in image.split("/")[0] else f"library/{image}" if "/" not in image else image
+    if ":" not in name.split("/")[-1] and "@" not in name:
+        name += ":latest"
+    first = name.split("/")[0]
+    return name if ("." in first or ":" in first) else f"docker.io/{name}"
+
+
+@lru_cache(maxsize=1024)
+def image_ids(image: str) -> tuple[str, str]:
+    """(image reference, imageID) as the container status shows them (pure in `image`)."""
+    ref = _image_ref(image)
+    return ref, f"{ref.rsplit(':', 1)[0]}@sha256:{hashlib.sha256(image.encode()).hexdigest()}"
+
+
 __all__ = [
     "NEVER_READY_ANNOTATION",
     "READY_AFTER_ANNOTATION",
@@ -102,4 +118,5 @@ __all__ = [
     "image_behaviour",
     "named_behaviour",
     "image_env",
+    "image_ids",
 ]

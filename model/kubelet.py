@@ -42,7 +42,7 @@ from .state import ClusterState, ImageBehaviour
 from .store import remove, set_status
 from .workqueue import add_timer
 
-from .images import NEVER_READY_ANNOTATION, READY_AFTER_ANNOTATION, TERMINATE_AFTER_ANNOTATION, image_behaviour  # noqa: F401 - the shared image conventions
+from .images import NEVER_READY_ANNOTATION, READY_AFTER_ANNOTATION, TERMINATE_AFTER_ANNOTATION, image_behaviour, image_ids  # noqa: F401 - the shared image conventions
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,14 +184,16 @@ def _start_container(st: ClusterState, pod: dict, c: ContainerRuntime, behaviour
     if missing is not None:
         st = record_event(st, pod, "Warning", "FailedMount", f'MountVolume.SetUp failed for volume "{missing[0]}" : configmap "{missing[1]}" not found', "kubelet")
         return st, replace(c, state="waiting", reason="ContainerCreating", message="", start_at=None)
+    st = _record_pulled(st, pod, c)
     env, err = resolve_env(st, pod, spec)
     if err is not None:
         st = record_event(st, pod, "Warning", "Failed", f"Error: {err}", "kubelet")
-        return st, replace(c, state="waiting", reason="CreateContainerConfigError", message=err, start_at=None, retry=(now, 0, now))
+        first = 0 if c.started_ms is None and c.retry is None else 1  # only a new pod's sandbox brings the PLEG's extra attempt
+        return st, replace(c, state="waiting", reason="CreateContainerConfigError", message=err, start_at=None, retry=(now, first, now))
     ready_at = None if behaviour.never_ready else now + behaviour.ready_after_ms
     crash_at = None if behaviour.crash_after_ms is None else now + behaviour.crash_after_ms
-    if c.restarts == 0:
-        st = record_event(st, pod, "Normal", "Started", f"Started container {c.name}", "kubelet")
+    st = record_event(st, pod, "Normal", "Created", "Container created", "kubelet")
+    st = record_event(st, pod, "Normal", "Started", "Container started", "kubelet")
     started = replace(
         c,
         state="running",
@@ -211,6 +213,11 @@ def _start_container(st: ClusterState, pod: dict, c: ContainerRuntime, behaviour
     return st, started
 
 
+def _record_pulled(st: ClusterState, pod: dict, c: ContainerRuntime) -> ClusterState:
+    """`Pulled`, on each start attempt before the container's config (`EnsureImageExists`; never a real pull here)."""
+    return record_event(st, pod, "Normal", "Pulled", f'Container image "{c.image}" already present on machine', "kubelet")
+
+
 def _retry_blocked(st: ClusterState, pod: dict, c: ContainerRuntime):
     """Play the pod worker's retries of a container blocked on its environment up to now (`retry_attempts`):
     each failed attempt records the `Failed` event again, at its own instant; if the environment resolves
@@ -220,7 +227,8 @@ def _retry_blocked(st: ClusterState, pod: dict, c: ContainerRuntime):
     failed, retry, start_at = retry_attempts(st, pod["metadata"]["uid"], c.name, c.retry, resolvable=err is None)
     now = st.now
     for at in failed:
-        st = record_event(st.evolve(now=at), pod, "Warning", "Failed", f"Error: {c.message}", "kubelet").evolve(now=now)
+        st = _record_pulled(st.evolve(now=at), pod, c)
+        st = record_event(st, pod, "Warning", "Failed", f"Error: {c.message}", "kubelet").evolve(now=now)
     return st, replace(c, retry=retry, start_at=start_at)
 
 
@@ -229,7 +237,8 @@ def _crash(st: ClusterState, pod: dict, c: ContainerRuntime):
     now = st.now
     restarts = c.restarts + 1
     delay = 0 if restarts == 1 else min(st.config.crash_backoff_initial_ms * 2 ** (restarts - 2), st.config.crash_backoff_max_ms)
-    st = record_event(st, pod, "Warning", "BackOff", f"Back-off restarting failed container {c.name} in pod {pod['metadata']['name']}_{pod['metadata']['namespace']}({pod['metadata']['uid']})", "kubelet")
+    if delay:  # `doBackOff`: the first exit finds no back-off entry yet, so the restart is at once and unreported
+        st = record_event(st, pod, "Warning", "BackOff", f"Back-off restarting failed container {c.name} in pod {pod['metadata']['name']}_{pod['metadata']['namespace']}({pod['metadata']['uid']})", "kubelet")
     crashed = replace(
         c,
         state="waiting",
@@ -393,21 +402,6 @@ def container_env(st: ClusterState, ns: str, pod_name: str, container: str | Non
 # ----- status ----------------------------------------------------------------------------
 
 
-def _image_ref(image: str) -> str:
-    name = image if "/" in image.split(":")[0] or "." in image.split("/")[0] else f"library/{image}" if "/" not in image else image
-    if ":" not in name.split("/")[-1] and "@" not in name:
-        name += ":latest"
-    first = name.split("/")[0]
-    return name if ("." in first or ":" in first) else f"docker.io/{name}"
-
-
-@lru_cache(maxsize=1024)
-def _image_ids(image: str) -> tuple[str, str]:
-    """(image reference, imageID) as the container status shows them (pure in `image`)."""
-    ref = _image_ref(image)
-    return ref, f"{ref.rsplit(':', 1)[0]}@sha256:{hashlib.sha256(image.encode()).hexdigest()}"
-
-
 #: Status parts equal across pods, shared (stored objects are never mutated): the first four
 #: conditions by (sandbox stamp, ready, ready stamp, message), a running state by its stamp.
 _CONDITIONS: dict[tuple, tuple] = {}
@@ -470,8 +464,10 @@ def pod_status(st: ClusterState, pod: dict, rt: PodRuntime) -> dict:
     statuses = []
     all_started = True
     for c in rt.containers:
-        cid = _container_id(pod["metadata"]["uid"], c.name, c.restarts) if c.started_ms is not None or c.last_terminated is not None else None
-        ref, image_id = _image_ids(c.image)
+        # in a back-off the status is the exited instance's, whose restart count is one less (`convertContainerStatus`)
+        shown = c.restarts - (c.state == "waiting" and c.reason == "CrashLoopBackOff")
+        cid = _container_id(pod["metadata"]["uid"], c.name, shown) if c.started_ms is not None or c.last_terminated is not None else None
+        ref, image_id = image_ids(c.image)
         if c.started_ms is not None:
             cs = {"containerID": f"containerd://{cid}", "image": ref, "imageID": image_id}
         else:
@@ -479,7 +475,7 @@ def pod_status(st: ClusterState, pod: dict, rt: PodRuntime) -> dict:
         cs["lastState"] = _NO_LAST_STATE
         cs["name"] = c.name
         cs["ready"] = c.ready
-        cs["restartCount"] = c.restarts
+        cs["restartCount"] = shown
         cs["started"] = c.state == "running"
         cs["state"] = {}
         if c.state == "running":

@@ -2,7 +2,9 @@
 
 `podWorkers.completeWork` requeues a pod after each sync: after `wait.Jitter(backOffPeriod, 0.5)`
 (10-15 s; `backOffPeriod` in kubelet.go, `workerBackOffPeriodJitterFactor`) when the sync failed, as
-when a container's ConfigMap is missing; after `wait.Jitter(syncFrequency, 0.5)`
+when a container's ConfigMap is missing (a new pod's first failed attempt is followed by one more
+within a second: the generic PLEG's next relist, `genericPlegRelistPeriod` 1 s, sees the sandbox that
+attempt started and has the pod synced again; the real node shows attempts at 0, 0.7 and 12.8 s); after `wait.Jitter(syncFrequency, 0.5)`
 (`Config.sync_frequency_ms`, `workerResyncIntervalJitterFactor`) when it succeeded. The jitter is
 drawn from the cluster's seed.
 
@@ -22,6 +24,8 @@ from .state import ClusterState
 
 #: `backOffPeriod` (pkg/kubelet/kubelet.go): how long the pod worker waits after a failed sync.
 BACKOFF_PERIOD_MS = 10_000
+#: `genericPlegRelistPeriod` (kubelet.go): a new sandbox is seen, and its pod synced again, this much later.
+PLEG_RELIST_MS = 1_000
 
 
 def jittered(st: ClusterState, period_ms: int, *salt) -> int:
@@ -33,7 +37,8 @@ def jittered(st: ClusterState, period_ms: int, *salt) -> int:
 def retry_attempts(st: ClusterState, uid: str, container: str, retry: tuple, *, resolvable: bool) -> tuple[list[int], tuple, int | None]:
     """Play the retries of a blocked container up to now.
 
-    `retry` is (first failed attempt ms, index of the last attempt played, its ms). Returns the times
+    `retry` is (first failed attempt ms, index of the last attempt played, its ms); attempt 1 follows
+    attempt 0 after `PLEG_RELIST_MS` (a retry that starts at index 1 has no new sandbox). Returns the times
     of the attempts that failed since (those before now, and one at now unless the environment
     is `resolvable` now), the new `retry`, and, if `resolvable`, when the container starts: the
     first attempt from now on.
@@ -42,7 +47,7 @@ def retry_attempts(st: ClusterState, uid: str, container: str, retry: tuple, *, 
     now = st.now
     failed = []
     while True:
-        nxt = at + jittered(st, BACKOFF_PERIOD_MS, uid, container, first, k + 1)
+        nxt = at + (PLEG_RELIST_MS if k == 0 else jittered(st, BACKOFF_PERIOD_MS, uid, container, first, k + 1))
         if nxt > now or (nxt == now and resolvable):
             break
         failed.append(nxt)
@@ -60,4 +65,4 @@ def next_periodic_sync(st: ClusterState, uid: str, rt) -> int:
     return at
 
 
-__all__ = ["BACKOFF_PERIOD_MS", "jittered", "next_periodic_sync", "retry_attempts"]
+__all__ = ["BACKOFF_PERIOD_MS", "PLEG_RELIST_MS", "jittered", "next_periodic_sync", "retry_attempts"]

@@ -242,7 +242,7 @@ def event_record(
     (first stamp, object name, object uid, message, shared part), plus (count, last stamp) for an
     event seen more than once: the fields one recorder repeats on every event of a reason
     (apiVersion, kind, reason, type, component) are one shared tuple, and messages repeated
-    word for word ("Started container web") are one string.
+    word for word ("Container started") are one string.
     """
     cls = (api_version, kind, reason, etype, component)
     hit = _CLASSES.get(cls)

@@ -8,6 +8,8 @@ at most 1000 addresses (`truncateEndpoints`, `capacityAnnotationSetCorrectly`).
 
 from __future__ import annotations
 
+import ipaddress
+
 from kubesim import model as m
 from kubesim.model.endpoints import OVER_CAPACITY, truncate_subsets
 from simkit import NS, deployment, pods_of, run, service
@@ -97,6 +99,17 @@ def test_over_capacity_keeps_1000_ready_addresses_and_annotates():
     st = run(m.Scale("Deployment", "web", 1000), st=st)
     assert "annotations" not in st.get("Endpoints", NS, "web")["metadata"]
     assert _counts(st) == (1000, 0)
+
+
+def test_addresses_in_upstream_order_and_truncation_keeps_the_first_1000():
+    """`RepackSubsets` sorts each list by `LessEndpointAddress` (the IP compared as a string, byte by byte;
+    pkg/api/v1/endpoints/util.go), and `truncateEndpoints` runs on the sorted lists (syncService): of 1001
+    ready pods the address kept out is the greatest IP string, not the greatest address."""
+    st = run(m.Apply(deployment(replicas=1001)), m.Apply(service()))
+    (subset,) = st.get("Endpoints", NS, "web")["subsets"]
+    ips = sorted(p["status"]["podIP"] for p in pods_of(st))
+    assert [a["ip"] for a in subset["addresses"]] == ips[:1000]
+    assert ips[:1000] != sorted(ips, key=ipaddress.ip_address)[:1000]  # the two orders differ here
 
 
 def test_truncation_shares_not_ready_room_by_proportion_rounded_up():

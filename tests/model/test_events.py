@@ -5,7 +5,8 @@ Expectations are derived by hand from client-go `tools/record/events_cache.go`:
 distinct message within 10 minutes and every later one become "(combined from similar events): ..."),
 `eventLogger.eventObserve` (a repeat of the same event, or of the combined event, bumps count and
 lastTimestamp and keeps name and firstTimestamp), and `EventSourceObjectSpamFilter.Filter` (token bucket
-per source and object: burst 25, one token per 300 s; a filtered occurrence is counted but not written).
+per source, object and event type (`getSpamKey`): burst 25, one token per 300 s; a filtered occurrence is
+counted but not written).
 kubectl's `DescribeEvents` prints count > 1 as "<last> (xN over <first>)".
 """
 
@@ -76,6 +77,19 @@ def test_spam_filter_burst_then_one_per_five_minutes():
     assert _events(st, reason="Other")
 
 
+def test_spam_filter_has_a_bucket_per_event_type():
+    """`getSpamKey` (client-go v0.36 events_cache.go) joins the event's type to source and object: after 25
+    Warning events about a pod at one instant a Normal one is still written, and a 26th Warning one is not
+    (as on the real node, where a pod's Warning events stop while its Normal ones go on)."""
+    st = m.new_cluster()
+    for i in range(25):
+        st = _record(st, reason=f"W{i}", etype="Warning")
+    st = _record(st, reason="N", etype="Normal")
+    st = _record(st, reason="W25", etype="Warning")
+    assert _events(st, reason="N") and not _events(st, reason="W25")
+    assert len(_events(st, type="Warning")) == 25
+
+
 def test_aggregation_restarts_after_ten_quiet_minutes():
     """On 9 distinct messages, then a gap over 600 s: the similar-event record is fresh again, so the next
     message is a single event (not combined); a gap of exactly 600 s keeps the record (`interval > maxInterval`)."""
@@ -102,14 +116,23 @@ def test_combined_event_keeps_its_name_and_takes_the_latest_message():
 
 
 def test_crash_loop_shows_one_backoff_event_with_a_rising_count():
-    """On a container that crashes 5 s after each start: one BackOff Event whose count is the number of crashes."""
+    """On a container that crashes 5 s after each start: one BackOff Event counting every exit but the first
+    (kubelet v1.36 `doBackOff`: the first exit finds no back-off entry, so that restart is at once and reports
+    nothing), and one Pulled, Created and Started Event each counting every start (`startContainer` records
+    "Container created" and "Container started" on each one). In a back-off the status is the exited
+    instance's, so restartCount is one less than the exits (kubelet_pods.go `convertContainerStatus`)."""
     cfg = Config(images=pmap({"web:crash": ImageBehaviour(crash_after_ms=5_000)}))
     st = m.step(m.new_cluster(cfg), m.Apply(deployment(replicas=1, image="web:crash")))
     st = m.advance(st, 200_000)
     (pod,) = st.list("Pod", NS)
-    restarts = pod["status"]["containerStatuses"][0]["restartCount"]
+    status = pod["status"]["containerStatuses"][0]
+    restarts = status["restartCount"]  # of the instance shown: in a back-off, the one that exited last
+    starts, exits = restarts + 1, restarts + ("waiting" in status["state"])
     (backoff,) = _events(st, reason="BackOff")
-    assert restarts >= 4 and backoff["count"] == restarts
+    assert restarts >= 4 and backoff["count"] == exits - 1
+    for reason, message in (("Pulled", 'Container image "web:crash" already present on machine'), ("Created", "Container created"), ("Started", "Container started")):
+        (ev,) = _events(st, reason=reason)
+        assert (ev["message"], ev["count"]) == (message, starts)
 
 
 def test_removed_object_leaves_no_correlator_entry():

@@ -137,6 +137,22 @@ def test_blocked_container_is_retried_after_the_pod_worker_back_off():
     assert _env(st)["A"] == "1"
 
 
+def test_new_pod_is_attempted_again_when_the_pleg_sees_its_sandbox():
+    """On a new pod whose ConfigMap is missing: the first failed sync started the sandbox, and the generic PLEG's
+    next relist (`genericPlegRelistPeriod`, 1 s; kubelet.go) has the pod synced again, so the second attempt
+    comes 1 s after the first; the third only after the back-off (`completeWork`), 10-15 s later (the real node
+    showed attempts at 0, 0.7 and 12.8 s)."""
+    st = run(m.Apply(_pod(env_from=[{"configMapRef": {"name": "cfg"}}])))
+    first = st.now
+    st = m.advance(st, 5_000)
+    st = m.run_queue(m.step(st, m.Apply(configmap("cfg", {"A": "1"}))))
+    (failed,) = [e for e in st.list("Event", NS) if e["reason"] == "Failed"]
+    assert failed["count"] == 2 and m.clock.parse_ms(st.config.epoch, failed["lastTimestamp"]) == first + 1_000
+    st = m.settle(st)
+    started = m.clock.parse_ms(st.config.epoch, _container_status(st)["state"]["running"]["startedAt"])
+    assert 11_000 <= started - first <= 16_000
+
+
 def test_missing_key():
     """On a configMapKeyRef to a missing key: CreateContainerConfigError "couldn't find key LOGLEVEL in ConfigMap default/app-config"."""
     ref = {"name": "LOG", "valueFrom": {"configMapKeyRef": {"name": "app-config", "key": "LOGLEVEL"}}}
@@ -166,6 +182,19 @@ def test_crash_restart_rereads_the_configmap():
     assert _env(st)["A"] == "2"
     cs = _container_status(st)
     assert cs["restartCount"] == 1 and cs["lastState"]["terminated"]["exitCode"] == 1
+
+
+def test_restart_count_in_a_back_off_is_the_exited_instance_s():
+    """In CrashLoopBackOff the container status is the exited instance's (`convertContainerStatus`), whose restart
+    count is its index: after the 2nd exit (back-off 10 s) restartCount is 1, and 2 once the 3rd instance runs."""
+    st = run(m.Apply(configmap("cfg", {"A": "1"})), m.Apply(_pod(env_from=[{"configMapRef": {"name": "cfg"}}])))
+    st = m.settle(m.step(st, m.CrashContainer("p")), max_ms=60_000)
+    st = m.step(st, m.CrashContainer("p"))
+    cs = _container_status(st)
+    assert cs["state"]["waiting"]["reason"] == "CrashLoopBackOff" and cs["restartCount"] == 1
+    st = m.advance(st, 10_000)
+    cs = _container_status(st)
+    assert "running" in cs["state"] and cs["restartCount"] == 2
 
 
 # ----- volumes -----------------------------------------------------------------------------------
