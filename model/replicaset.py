@@ -31,7 +31,7 @@ from .pmap import EMPTY
 from .podindex import smallest
 from .pods import _log_rank, available_at_ms, compare_for_deletion, is_active, is_available, is_ready, is_terminating
 from .qos import qos_class
-from .state import ClusterState, controller_ref
+from .state import ClusterState, controller_ref, snapshot
 from .store import create, delete, set_status
 from .workqueue import add_timer
 
@@ -60,13 +60,16 @@ class OwnedPods:
     """The active pods a ReplicaSet controls, as the pod index counts them (all match its selector), and
     how many of its pods are terminating.
 
-    Iterating gives the pods, sorted by name, as they are in the state `st` they were counted in.
+    Iterating gives the pods, sorted by name, as they are in the state `st` they were counted in
+    (a snapshot: within a sync the state changes in place, and the pods `manage_replicas` then
+    creates must not be among them, as upstream's `calculateStatus` is given the pods listed
+    before `manageReplicas`).
     """
 
     __slots__ = ("st", "rs", "owned", "ready", "labeled", "terminating")
 
     def __init__(self, st: ClusterState, rs: dict, counts: tuple[int, int, int, int]) -> None:
-        self.st, self.rs = st, rs
+        self.st, self.rs = snapshot(st), rs
         self.owned, self.ready, self.labeled, self.terminating = counts
 
     def __len__(self) -> int:

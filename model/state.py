@@ -219,6 +219,12 @@ def freeze(st: ClusterState) -> ClusterState:
     return st
 
 
+def snapshot(st: ClusterState) -> ClusterState:
+    """`st` as it is now, immutable, for code inside a sync that reads it again after later writes
+    (a transient state would show them); O(number of fields), the maps themselves are shared."""
+    return freeze(transient(st)) if type(st) is TransientState else st
+
+
 _new_state = object.__new__
 _set = object.__setattr__
 #: (id(table), namespace) -> (table, its objects in order) for `ClusterState.list`: tables
@@ -397,6 +403,7 @@ __all__ = [
     "event_dict",
     "event_record",
     "freeze",
+    "snapshot",
     "key_of",
     "make_uid",
     "name_suffix",
