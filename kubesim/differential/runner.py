@@ -32,8 +32,10 @@ from .observe import Scrubber, diff, generalise, observe
 from .scripts import ScriptRunner, format_script, scripts
 
 
-#: How many times (one second apart) a step whose only uncatalogued differences are events is observed again.
-EVENT_RETRIES = 3
+#: How many times (one second apart) a step whose only uncatalogued differences are events is observed again:
+#: the real kubelet's and controller-manager's events arrived up to several seconds after the pods they
+#: describe on a loaded node (3 retries left 5 such false divergences in 150 scripts).
+EVENT_RETRIES = 10
 
 
 @dataclass(frozen=True)
