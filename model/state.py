@@ -16,12 +16,8 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
-from . import kinds
 from .clock import DEFAULT_EPOCH
 from .pmap import EMPTY, Map, pmap
-
-#: Kind -> (group/version, qualified resource), derived from `kinds` for `store.resource_of`.
-KINDS: dict[str, tuple[str, str]] = {k.kind: (k.api_version, k.resource) for k in kinds.KIND_LIST}
 
 Key = tuple  # (namespace, name); ("", name) for cluster-scoped kinds
 Work = tuple  # (controller, namespace, name) or ("gc", uid, propagation, ...)
@@ -392,7 +388,6 @@ _SUFFIX_BYTES = bytes(ord(ALPHANUMS[b % len(ALPHANUMS)]) for b in range(256))
 
 
 __all__ = [
-    "KINDS",
     "ClusterState",
     "TransientState",
     "Config",

@@ -19,16 +19,15 @@ from .errors import ApiError
 from .informers import fan_out
 from .pmap import EMPTY, delete_in, set_in
 from .podindex import update_pod_index
-from .state import KINDS, ClusterState, controller_ref, key_of, make_uid, name_suffix
+from .kinds import CLUSTER_SCOPED, KIND_LIST, resource as resource_of
+from .state import ClusterState, controller_ref, key_of, make_uid, name_suffix
 from .workqueue import enqueue, queue_changes
 
-CLUSTER_SCOPED = {"Namespace"}
-GENERATION_KINDS = {"Deployment", "ReplicaSet"}
-
-
-def resource_of(kind: str) -> str:
-    """Return the qualified resource (``deployments.apps``) of a kind."""
-    return KINDS[kind][1]
+#: Kinds whose metadata.generation counts spec changes, whose create stores ``status: {}``, and
+#: which a controller adopts while they have no owner (kept in the orphan index): `kinds.Kind`.
+GENERATION_KINDS = frozenset(k.kind for k in KIND_LIST if k.generation)
+EMPTY_STATUS_KINDS = frozenset(k.kind for k in KIND_LIST if k.empty_status)
+ADOPTABLE_KINDS = frozenset(k.kind for k in KIND_LIST if k.controlled_by)
 
 
 def _namespace_of(kind: str, obj: dict) -> str:
@@ -72,7 +71,7 @@ def create(st: ClusterState, obj: dict) -> tuple[ClusterState, dict]:
     new = {**obj, "metadata": md}
     if kind == "Service":
         st, new = allocate_service(st.evolve(seq=seq), new, None)
-    if kind in ("Deployment", "ReplicaSet") and "status" not in new:
+    if kind in EMPTY_STATUS_KINDS and "status" not in new:
         new["status"] = {}
     return _put(st, kind, (ns, name), None, new, seq), new
 
@@ -277,7 +276,7 @@ def _put(
         if new is not None:
             if nref is not None:
                 dependents = set_in(dependents, nref["uid"], ikey, None)
-            elif kind in ("Pod", "ReplicaSet"):
+            elif kind in ADOPTABLE_KINDS:
                 orphans = set_in(orphans, (kind, key[0]), key[1], None)
         if old is None:
             uids = uids.set(new["metadata"]["uid"], ikey)
