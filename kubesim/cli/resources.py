@@ -17,7 +17,7 @@ from . import printers as pr
 from .common import Ctx, UserError, error_text, read_files
 from .describe import DESCRIBERS, describe
 from .tabwriter import layout
-from .targets import NO_RESOURCES_GIVEN, parse_targets, select
+from .targets import bulk_targets, parse_targets, select
 
 #: `-o` formats kubectl has (`kubectl get --help`); kubesim prints those of `OUTPUTS`.
 KUBECTL_OUTPUTS = ("custom-columns", "custom-columns-file", "go-template", "go-template-file", "json", "jsonpath", "jsonpath-as-json",
@@ -174,12 +174,7 @@ def cmd_delete(ctx: Ctx) -> None:
             raise UserError("error: resource(s) were provided, but no name was specified")
         targets = _file_targets(ctx)
     else:
-        parsed = parse_targets(a.resources)
-        if not parsed:
-            raise UserError(NO_RESOURCES_GIVEN)
-        named = any(names for _, names in parsed)
-        if a.all and a.selector is not None:
-            raise UserError("error: setting 'all' parameter but found a non empty selector.")
+        parsed, named = bulk_targets(a.resources, a.all, a.selector)
         if a.all and named:
             raise UserError("error: name cannot be provided when a selector is specified")
         if not named and not a.all and a.selector is None:

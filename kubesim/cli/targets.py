@@ -48,6 +48,18 @@ def parse_targets(words: list[str]) -> list[tuple[str, list[str]]]:
     return [(kind, list(words[1:])) for kind in kinds]
 
 
+
+def bulk_targets(words: list[str], all_: bool, selector: str | None) -> tuple[list[tuple[str, list[str]]], bool]:
+    """The targets of a command that acts on many objects (`delete`, `wait`) and whether any are named:
+    none given is the resource builder's error, and `--all` with a selector is refused, as kubectl's
+    `delete` and `wait` both refuse it."""
+    targets = parse_targets(words)
+    if not targets:
+        raise UserError(NO_RESOURCES_GIVEN)
+    if all_ and selector is not None:
+        raise UserError("error: setting 'all' parameter but found a non empty selector.")
+    return targets, any(names for _, names in targets)
+
 def _selector(ctx: Ctx, targets: list[tuple[str, list[str]]]) -> list[selectors.Requirement] | None:
     text = ctx.args.selector
     if text is None:

@@ -13,7 +13,7 @@ from . import jsonpath as jp
 from . import printers as pr
 from . import selectors
 from .common import Ctx, UserError, parse_timeout
-from .targets import NO_RESOURCES_GIVEN, parse_targets, select
+from .targets import bulk_targets, parse_targets, select
 
 #: kubectl wait's `--timeout` default, and what a negative one means (`wait.go` `ToOptions`: a week).
 WAIT_DEFAULT_MS = 30_000
@@ -171,12 +171,7 @@ def cmd_wait(ctx: Ctx) -> None:
     """
     a = ctx.args
     check = _for(a.for_ or "")
-    targets = parse_targets(a.resources)
-    if not targets:
-        raise UserError(NO_RESOURCES_GIVEN)
-    named = any(names for _, names in targets)
-    if a.all and a.selector is not None:
-        raise UserError("error: setting 'all' parameter but found a non empty selector.")
+    targets, named = bulk_targets(a.resources, a.all, a.selector)
     if not named and not a.all and a.selector is None:
         raise UserError("error: resource(s) were provided, but no name was specified")
     found, _ = select(ctx, targets)
