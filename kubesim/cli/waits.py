@@ -19,8 +19,8 @@ from .targets import bulk_targets, parse_targets, select
 WAIT_DEFAULT_MS = 30_000
 WAIT_NEGATIVE_MS = 168 * 3_600_000
 
-#: What `--for` takes in kubesim; kubectl v1.36 also has --for=create.
-FOR_FORMS = "--for=delete, --for=condition=TYPE[=VALUE] and --for=jsonpath='{.FIELD}'[=VALUE]"
+#: How often `wait --for=create` looks for the objects (`wait.go` `RunWait`: `PollUntilContextTimeout`, 500 ms).
+CREATE_POLL_MS = 500
 
 
 class Clock:
@@ -144,8 +144,6 @@ def _for(spec: str) -> Callable[[dict], bool] | None:
         return _condition_check(spec[len("condition="):])
     if spec.startswith("jsonpath="):
         return _jsonpath_check(spec[len("jsonpath="):])
-    if spec.lower() == "create":
-        raise UserError(f"error: kubesim does not implement --for=create; it implements {FOR_FORMS}")
     raise UserError(f'error: unrecognized condition: "{spec}"')
 
 
@@ -170,16 +168,19 @@ def cmd_wait(ctx: Ctx) -> None:
     named one already gone ends the visit quietly (its NotFound is ignored), and no match is no error.
     """
     a = ctx.args
-    check = _for(a.for_ or "")
+    create = (a.for_ or "").lower() == "create"
+    check = (lambda obj: True) if create else _for(a.for_ or "")
     targets, named = bulk_targets(a.resources, a.all, a.selector)
     if not named and not a.all and a.selector is None:
         raise UserError("error: resource(s) were provided, but no name was specified")
+    timeout = _wait_timeout(a.timeout)
+    if create:
+        _poll_until_created(ctx, targets, timeout)
     found, _ = select(ctx, targets)
     items: list[tuple[str, str, str, bool]] = []  # kind, namespace, name, listed
     for (kind, names), (_, objs) in zip(targets, found):
         ns = "" if kind == "Namespace" else ctx.ns
         items += [(kind, ns, n, False) for n in names] if names else [(kind, o["metadata"].get("namespace", ""), o["metadata"]["name"], True) for o in objs]
-    timeout = _wait_timeout(a.timeout)
     clock = Clock(ctx, ctx.st.now + timeout)
     visited = 0
     for kind, ns, name, listed in items:
@@ -211,6 +212,34 @@ def cmd_wait(ctx: Ctx) -> None:
         ctx.out(f"{prefix(kind)}/{name} condition met")
     if not visited and check is not None:
         raise UserError("error: no matching resources found")
+
+
+def _poll_until_created(ctx: Ctx, targets: list[tuple[str, list[str]]], timeout: int) -> None:
+    """`wait --for=create` before its visit (`wait.go` `RunWait`): look for the objects at once and then every
+    500 ms until the listing finds one and no named object is NotFound, or the timeout ends it with
+    ``timed out waiting for the condition`` (`wait.ErrorInterrupted`, no object named). The time kept is the poll
+    that found them: between polls the cluster runs, but kubectl only sees it at the next poll. `--timeout=0`
+    looks once.
+
+    Not modelled: with two or more named objects missing, kubectl's visit (`ContinueOnError`) returns an
+    aggregate that `IsNotFound` does not recognise, and the wait fails at once; kubesim keeps polling."""
+    start = ctx.st.now
+    deadline = start + timeout
+
+    def created() -> bool:
+        found, errors = select(ctx, targets)
+        return not errors and any(objs for _, objs in found)
+
+    polls = 0
+    while not created():
+        if ctx.st.now >= deadline:
+            raise UserError("error: timed out waiting for the condition")
+        st = ctx.st
+        # Until something is due, every poll sees the same cluster: go straight to the poll after it.
+        due = start if not st.idle else (st.next_timer() if st.timer_times else deadline)
+        polls = max(polls + 1, -(-(due - start) // CREATE_POLL_MS))
+        until = min(start + polls * CREATE_POLL_MS, deadline)
+        ctx.st = m.advance(st, until - st.now, observe=ctx.recorder.observe)
 
 
 def watch(ctx: Ctx, found: list[tuple[str, list[dict]]]) -> None:

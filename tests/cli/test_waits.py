@@ -139,6 +139,35 @@ def test_wait_for_delete(kubesim):
     assert (r.code, r.err) == (1, "error: timed out waiting for the condition on deployments/web\n")
 
 
+def test_wait_for_create(kubesim):
+    """`wait.go` `RunWait` with ``--for=create``: it looks for the objects at once and then every 500 ms
+    (`PollUntilContextTimeout`), then visits them with `IsCreated` (``<ref> condition met`` for each); on timeout
+    ``timed out waiting for the condition`` without an object name (`wait.ErrorInterrupted`); `--timeout=0` looks
+    once. An object that exists already is met at once and no time passes."""
+    kubesim("apply", "-f", "deploy.yaml")
+    t0 = _now(kubesim)
+    r = kubesim("wait", "--for=create", "deployment/mc-user")
+    assert (r.code, r.out) == (0, "deployment.apps/mc-user condition met\n")
+    assert _now(kubesim) == t0
+    r = kubesim("wait", "--for=create", "deployment/web", "--timeout=0")
+    assert (r.code, r.out, r.err) == (1, "", "error: timed out waiting for the condition\n")
+    r = kubesim("wait", "--for=create", "deployment/web", "--timeout=2s")
+    assert (r.code, r.err) == (1, "error: timed out waiting for the condition\n")
+    assert _now(kubesim) == t0 + 2_000  # a wait keeps the time it waited
+    # The Deployment's pods are created by its controllers after the apply: not there at the first look (the
+    # queued syncs have not run), there at the poll 500 ms later, all three listed.
+    kubesim("create", "deployment", "web", "--image=nginx", "--replicas=3", "--no-settle")
+    t1 = _now(kubesim)
+    r = kubesim("wait", "--for=create", "pod", "-l", "app=web")
+    pods = r.out.split()
+    assert r.code == 0 and r.out == "".join(f"{p} condition met\n" for p in pods[::3])
+    assert len(pods) == 9 and all(p.startswith("pod/web-") for p in pods[::3])
+    assert _now(kubesim) == t1 + 500
+    # Several names: met once every one of them exists (one NotFound keeps the poll going).
+    r = kubesim("wait", "--for=create", "deployment/web", "deployment/later", "--timeout=1s")
+    assert (r.code, r.out, r.err) == (1, "", "error: timed out waiting for the condition\n")
+
+
 def test_wait_refusals_are_kubectls(kubesim):
     """`wait.go` `conditionFuncFor` and `processJSONPathInput` (their cases in `wait_test.go`), `RunWait`'s
     ``no matching resources found``, and a missing named object's NotFound."""
