@@ -22,7 +22,7 @@ import subprocess
 import time
 from pathlib import Path
 
-import pytest
+from cluster_support import report, wait_for
 
 from kubesim import model as m
 from kubesim.cli import main as kubesim_main
@@ -42,12 +42,9 @@ EVENT_LAG_S = 600
 ENDPOINTS_WARNING = "Warning: v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice"
 
 
-@pytest.fixture(scope="module")
-def context() -> str:
-    ctx = os.environ.get("KUBESIM_CLUSTER_CONTEXT")
-    if not ctx:
-        pytest.skip("needs the local cluster: `make conformance` runs this against it")
-    return ctx
+def _wait(what: str, fn, timeout: float = 120.0):
+    """Poll every 0.5 s: these waits are long and the shared API server is busy."""
+    return wait_for(what, fn, timeout, every=0.5)
 
 
 class Real:
@@ -100,25 +97,6 @@ class Model:
         return json.loads(self.kubesim("get", "events", "-o", "json").stdout)["items"]
 
 
-def _report(line: str) -> None:
-    """Print a measurement, and keep it for the conformance table (KUBESIM_MEASURE_FILE)."""
-    print(f"\n{line}")
-    out = os.environ.get("KUBESIM_MEASURE_FILE")
-    if out:
-        with open(out, "a", encoding="utf-8") as f:
-            f.write(line + "\n")
-
-
-def _wait(what: str, fn, timeout: float = 120.0, every: float = 0.5):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        v = fn()
-        if v:
-            return v
-        time.sleep(every)
-    raise AssertionError(f"timed out after {timeout:g}s waiting for {what}")
-
-
 def _normalise(text: str, pod_prefix: str) -> str:
     """A table row with names, ages and spacing that differ between two clusters taken out."""
     text = re.sub(rf"{pod_prefix}-[a-z0-9]+-[a-z0-9]{{5}}", f"{pod_prefix}-<pod>", text)
@@ -162,7 +140,7 @@ def test_thirty_replicas_create_events_combine_as_on_the_cluster(context, tmp_pa
     model_counts = _successful_create(model.events())
     model_get = sorted(_normalise(ln, "mc-user") for ln in model.kubesim("get", "events").stdout.splitlines() if "SuccessfulCreate" in ln)
     model_describe = [_normalise(ln, "mc-user") for ln in _events_section(model.kubesim("describe", "rs").stdout)]
-    _report(f"item 1, 30 replicas: SuccessfulCreate (single events, their counts, combined count): real {real_counts}, model {model_counts}")
+    report(f"item 1, 30 replicas: SuccessfulCreate (single events, their counts, combined count): real {real_counts}, model {model_counts}")
     assert real_counts == model_counts == (9, 9, 16)
     assert model_get == real_get
     assert model_describe == real_describe
@@ -266,7 +244,7 @@ def test_crash_loop_events_as_on_the_real_node(context):
         view = _crash_loop_view(pod, r.events(), second)
         namespace = r.d.namespace
     fmt = lambda v: f"restartCount {v['restarts']}, BackOff x{v['BackOff']}, Pulled/Created/Started x{v['Pulled']}/{v['Created']}/{v['Started']}"  # noqa: E731
-    _report(f"item 1, crash loop (~50 s, then in a back-off): real node {fmt(view)}; model {fmt(model_view)}")
+    report(f"item 1, crash loop (~50 s, then in a back-off): real node {fmt(view)}; model {fmt(model_view)}")
     _check_crash_loop(model_view, "model", "default")
     _check_crash_loop(view, "real node", namespace)
     # the model reports once per back-off window (exits - 1, which is restartCount in a back-off); upstream's
@@ -307,7 +285,7 @@ def test_apply_undo_apply_keeps_envfrom_as_on_the_cluster(context, tmp_path):
             res = r.kubectl(*[str(tmp_path / a) if a.endswith(".yaml") else a for a in step])
             r.d.settle(timeout=180)
             real_seen.append((res.stdout, res.stderr, _replicasets(r.d.list("ReplicaSet"))))
-    _report(f"item 2, apply/undo/apply: ReplicaSets (revision, image, envFrom, replicas) at the end: real {real_seen[-1][2]}, model {model_seen[-1][2]}")
+    report(f"item 2, apply/undo/apply: ReplicaSets (revision, image, envFrom, replicas) at the end: real {real_seen[-1][2]}, model {model_seen[-1][2]}")
     assert model_seen == real_seen
     assert model_seen[-1][2] == [
         (2, "rainbow/mc-user:1.1.RELEASE", False, 0),
@@ -391,7 +369,7 @@ def test_missing_configmap_retry_and_volume_sync_as_on_the_real_node(context):
         model.advance(0.1)
         vol_model += 0.1
         assert vol_model < 2 * sync_ms / 1000
-    _report(
+    report(
         f"items 3-4, real node (syncFrequency {sync_ms / 1000:g}s) and model: blocked {blocked_real:.1f}s: Failed count real {failed_real} over {span_real:g}s, model {failed_model} over {span_model:g}s; "
         f"ConfigMap created -> running real {retry_real:.2f}s, model {waited:.1f}s; (Failed, Pulled, Started) real {real_counts}, model {model_counts}; "
         f"ConfigMap updated -> volume file changed real {vol_real:.2f}s, model {vol_model:.1f}s"
@@ -498,7 +476,7 @@ def test_endpoints_over_capacity_as_on_the_cluster(context, tmp_path):
             real_after = _endpoints_view(r.d.get("Endpoints", "big"), r.d.list("Pod"))
         finally:
             r.kubectl("delete", "deployment/big", "--wait=false", check=False)
-    _report(
+    report(
         f"item 7, 1001 pods: Endpoints addresses real {len(real_view['addresses'])} ({real_view['annotation']}), model {len(model_view['addresses'])} ({model_view['annotation']}); "
         f"after scaling to 1000: real {len(real_after['addresses'])} ({real_after['annotation']}), model {len(model_after['addresses'])} ({model_after['annotation']}); real pods ready in {took:.0f}s"
     )

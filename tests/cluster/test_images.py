@@ -9,7 +9,6 @@ own reading of the same image names.
 from __future__ import annotations
 
 import http.client
-import os
 import shutil
 import signal
 import socket

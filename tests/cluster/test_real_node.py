@@ -18,19 +18,12 @@ import time
 from pathlib import Path
 
 import pytest
+from cluster_support import report, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 KUBECONFIG = ROOT / "cluster" / "_run" / "kubeconfig"
 PKI = ROOT / "cluster" / "_run" / "pki"
 NODE = os.environ.get("KUBESIM_REAL_NODE_NAME", "kubesim-node")
-
-
-@pytest.fixture(scope="module")
-def context() -> str:
-    ctx = os.environ.get("KUBESIM_CLUSTER_CONTEXT")
-    if not ctx:
-        pytest.skip("needs the local cluster: `make conformance` runs this against it")
-    return ctx
 
 
 @pytest.fixture
@@ -55,25 +48,6 @@ def _pod(drv, name: str, image: str = "rainbow/mc-user:1.0.RELEASE", annotations
     container = {"name": "c", "image": image, **spec.pop("container", {})}
     manifest = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "annotations": annotations or {}}, "spec": {"containers": [container], **spec}}
     drv.apply(json.dumps(manifest))
-
-
-def _report(line: str) -> None:
-    """Print a measurement, and keep it for the conformance table (KUBESIM_MEASURE_FILE)."""
-    print(f"\n{line}")
-    out = os.environ.get("KUBESIM_MEASURE_FILE")
-    if out:
-        with open(out, "a", encoding="utf-8") as f:
-            f.write(line + "\n")
-
-
-def _wait(what: str, fn, timeout: float = 60.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        v = fn()
-        if v:
-            return v
-        time.sleep(0.1)
-    raise AssertionError(f"timed out after {timeout:g}s waiting for {what}")
 
 
 def _ready(drv, name: str) -> bool:
@@ -121,7 +95,7 @@ def test_kubelet_refuses_a_client_without_exec_rights(drv, tmp_path):
 def test_exec_printenv_shows_the_configmap_keys_in_a_real_container(drv):
     drv.apply("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg}\ndata: {GREETING: hello, TARGET: world}\n")
     _pod(drv, "envfrom", container={"envFrom": [{"configMapRef": {"name": "cfg"}}]})
-    _wait("pod envfrom Ready", lambda: _ready(drv, "envfrom"))
+    wait_for("pod envfrom Ready", lambda: _ready(drv, "envfrom"))
     pod = drv.get("Pod", "envfrom")
     assert pod["spec"]["nodeName"] == NODE
     assert _status(drv, "envfrom")["containerID"].startswith("containerd://")
@@ -142,12 +116,12 @@ def test_image_conventions_on_the_real_node(drv):
     _pod(drv, "never-ann", annotations={"kubesim.dev/never-ready": "true"})
     _pod(drv, "after3", annotations={"kubesim.dev/ready-after-seconds": "3"})
     _pod(drv, "crashy", image="rainbow/mc-user:1.1.RELEASE-crash-after-3s")
-    t_plain = _wait("plain Ready", lambda: _ready(drv, "plain") and time.monotonic() - t0)
-    t_after = _wait("after3 Ready", lambda: _ready(drv, "after3") and time.monotonic() - t0)
+    t_plain = wait_for("plain Ready", lambda: _ready(drv, "plain") and time.monotonic() - t0)
+    t_after = wait_for("after3 Ready", lambda: _ready(drv, "after3") and time.monotonic() - t0)
     started = _status(drv, "after3").get("state", {}).get("running", {}).get("startedAt")
-    _report(f"real node: plain pod Ready {t_plain:.2f}s after create; ready-after-seconds=3 pod Ready {t_after:.2f}s after create (started {started})")
+    report(f"real node: plain pod Ready {t_plain:.2f}s after create; ready-after-seconds=3 pod Ready {t_after:.2f}s after create (started {started})")
     assert t_after >= 3.0 and t_after < t_plain + 6.0
-    _wait("crash-after-3s restarted", lambda: _status(drv, "crashy").get("restartCount", 0) >= 1, timeout=30)
+    wait_for("crash-after-3s restarted", lambda: _status(drv, "crashy").get("restartCount", 0) >= 1, timeout=30)
     last = _status(drv, "crashy").get("lastState", {}).get("terminated", {})
     assert last.get("exitCode") == 1, last
     time.sleep(max(0.0, 8 - (time.monotonic() - t0)))
@@ -158,11 +132,11 @@ def test_image_conventions_on_the_real_node(drv):
 
 def test_faults_by_real_means(drv):
     _pod(drv, "victim")
-    _wait("victim Ready", lambda: _ready(drv, "victim"))
+    wait_for("victim Ready", lambda: _ready(drv, "victim"))
     drv.set_readiness("victim", False)
     assert not _ready(drv, "victim")
     drv.set_readiness("victim", None)
-    _wait("victim Ready again", lambda: _ready(drv, "victim"), timeout=10)
+    wait_for("victim Ready again", lambda: _ready(drv, "victim"), timeout=10)
     drv.crash("victim")
     st = _status(drv, "victim")
     assert st["restartCount"] == 1 and st["lastState"]["terminated"]["exitCode"] == 1, st
@@ -171,13 +145,13 @@ def test_faults_by_real_means(drv):
 def test_terminate_after_seconds_is_a_prestop_hook(drv):
     _pod(drv, "slowstop", annotations={"kubesim.dev/terminate-after-seconds": "2"})
     _pod(drv, "faststop")
-    _wait("both Ready", lambda: _ready(drv, "slowstop") and _ready(drv, "faststop"))
+    wait_for("both Ready", lambda: _ready(drv, "slowstop") and _ready(drv, "faststop"))
     t0 = time.monotonic()
     drv.delete("Pod", "slowstop")
     drv.delete("Pod", "faststop")
-    fast = _wait("faststop gone", lambda: drv.get("Pod", "faststop") is None and time.monotonic() - t0, timeout=30)
-    slow = _wait("slowstop gone", lambda: drv.get("Pod", "slowstop") is None and time.monotonic() - t0, timeout=30)
-    _report(f"real node: default pod gone {fast:.2f}s after delete, terminate-after-seconds=2 pod {slow:.2f}s")
+    fast = wait_for("faststop gone", lambda: drv.get("Pod", "faststop") is None and time.monotonic() - t0, timeout=30)
+    slow = wait_for("slowstop gone", lambda: drv.get("Pod", "slowstop") is None and time.monotonic() - t0, timeout=30)
+    report(f"real node: default pod gone {fast:.2f}s after delete, terminate-after-seconds=2 pod {slow:.2f}s")
     assert 2.0 <= slow < 10.0 and fast < slow
 
 
@@ -186,20 +160,20 @@ def test_kubelet_timings(drv):
     """Start-up, ConfigMap volume refresh and the start after a missing ConfigMap appears."""
     t0 = time.monotonic()
     _pod(drv, "start")
-    t_ready = _wait("start Ready", lambda: _ready(drv, "start") and time.monotonic() - t0)
+    t_ready = wait_for("start Ready", lambda: _ready(drv, "start") and time.monotonic() - t0)
     # a missing ConfigMap: CreateContainerConfigError, then Running soon after it is created
     _pod(drv, "waits", container={"envFrom": [{"configMapRef": {"name": "later"}}]})
-    _wait("CreateContainerConfigError", lambda: _status(drv, "waits").get("state", {}).get("waiting", {}).get("reason") == "CreateContainerConfigError")
+    wait_for("CreateContainerConfigError", lambda: _status(drv, "waits").get("state", {}).get("waiting", {}).get("reason") == "CreateContainerConfigError")
     t1 = time.monotonic()
     drv.apply("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: later}\ndata: {K: v1}\n")
-    t_retry = _wait("waits running", lambda: "running" in _status(drv, "waits").get("state", {}) and time.monotonic() - t1, timeout=120)
+    t_retry = wait_for("waits running", lambda: "running" in _status(drv, "waits").get("state", {}) and time.monotonic() - t1, timeout=120)
     # a ConfigMap volume follows the ConfigMap
     _pod(drv, "vol", container={"volumeMounts": [{"name": "v", "mountPath": "/cfg"}]}, volumes=[{"name": "v", "configMap": {"name": "later"}}])
-    _wait("vol Ready", lambda: _ready(drv, "vol"))
+    wait_for("vol Ready", lambda: _ready(drv, "vol"))
     assert drv.read_file("vol", "/cfg/K") == "v1"
     t2 = time.monotonic()
     drv.apply("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: later}\ndata: {K: v2}\n")
-    t_vol = _wait("volume refreshed", lambda: drv.read_file("vol", "/cfg/K") == "v2" and time.monotonic() - t2, timeout=180)
+    t_vol = wait_for("volume refreshed", lambda: drv.read_file("vol", "/cfg/K") == "v2" and time.monotonic() - t2, timeout=180)
     env = drv.exec_env("waits")
-    _report(f"real node timings: create -> Ready {t_ready:.2f}s; ConfigMap created -> container running {t_retry:.2f}s; ConfigMap updated -> volume file changed {t_vol:.2f}s (env keeps K={env.get('K')})")
+    report(f"real node timings: create -> Ready {t_ready:.2f}s; ConfigMap created -> container running {t_retry:.2f}s; ConfigMap updated -> volume file changed {t_vol:.2f}s (env keeps K={env.get('K')})")
     assert t_ready < 10 and t_retry < 60 and t_vol < 120 and env.get("K") == "v1"
