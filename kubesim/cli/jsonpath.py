@@ -49,24 +49,8 @@ def _split(template: str) -> list[tuple[str, str]]:
             break
         if start > i:
             parts.append(("text", template[i:start]))
-        depth, j, quote = 0, start, None
-        while j < len(template):
-            c = template[j]
-            if quote:
-                if c == "\\":
-                    j += 1
-                elif c == quote:
-                    quote = None
-            elif c in "\"'":
-                quote = c
-            elif c == "{":
-                depth += 1
-            elif c == "}":
-                depth -= 1
-                if depth == 0:
-                    break
-            j += 1
-        if j >= len(template):
+        j = _closing(template, start, "{}")
+        if j < 0:
             raise JSONPathError(f"unclosed action in {template!r}")
         parts.append(("action", template[start + 1:j].strip()))
         i = j + 1
@@ -94,7 +78,9 @@ def _path_steps(expr: str) -> list[tuple[str, Any]]:
             if name:
                 steps.append(("field", name))
         elif expr[i] == "[":
-            j = _closing(expr, i)
+            j = _closing(expr, i, "[]")
+            if j < 0:
+                raise JSONPathError("unterminated array")
             steps.append(_bracket(expr[i + 1:j]))
             i = j + 1
         else:
@@ -112,22 +98,27 @@ def _name(expr: str, i: int) -> tuple[str, int]:
     return "".join(out), i
 
 
-def _closing(expr: str, i: int) -> int:
-    depth, quote = 0, None
-    for j in range(i, len(expr)):
-        c = expr[j]
+def _closing(text: str, i: int, pair: str) -> int:
+    """The index of the bracket that closes the one at `i` (`pair` is the opening and closing bracket), nested
+    ones and quoted text (with backslash escapes) skipped; -1 if none does."""
+    depth, quote, j = 0, None, i
+    while j < len(text):
+        c = text[j]
         if quote:
-            if c == quote:
+            if c == "\\":
+                j += 1
+            elif c == quote:
                 quote = None
         elif c in "\"'":
             quote = c
-        elif c == "[":
+        elif c == pair[0]:
             depth += 1
-        elif c == "]":
+        elif c == pair[1]:
             depth -= 1
             if depth == 0:
                 return j
-    raise JSONPathError("unterminated array")
+        j += 1
+    return -1
 
 
 _FILTER = re.compile(r"^\s*(@[^<>=!]*?)\s*(==|!=|<=|>=|<|>)\s*(.+?)\s*$")
