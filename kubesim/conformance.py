@@ -39,8 +39,8 @@ CLUSTER_RERUNS = 1
 def scenario_command(driver: str, junit: Path, extra: list[str], workers: int = 1) -> list[str]:
     """The pytest command that runs features/ on one driver."""
     cmd = [sys.executable, "-m", "pytest", "features", "-q", "-p", "no:cacheprovider", "--ignore=features/test_mutants.py", f"--junitxml={junit}", "--driver", driver, *extra]
-    if workers > 1:
-        cmd += ["-n", str(workers), "--dist", "load"]
+    # the project's addopts spread `python -m pytest` over every core: a scenario run uses `workers`
+    cmd += ["-n", str(workers), "--dist", "load"] if workers > 1 else ["-n", "0"]
     if driver == "cluster":
         # A scenario that fails on the real cluster runs once more; the table names every such
         # scenario as "passed on rerun", so real timing trouble stays visible without failing
@@ -173,7 +173,8 @@ def main(argv: list[str] | None = None) -> int:
         t = time.monotonic()
         (out / "real-node.txt").unlink(missing_ok=True)
         cleanup_code = subprocess.call(
-            [sys.executable, "-m", "pytest", "tests/cluster", "-q", "-p", "no:cacheprovider", f"--junitxml={out / 'cleanup.xml'}"],
+            [sys.executable, "-m", "pytest", "tests/cluster", "-q", "-p", "no:cacheprovider", "-n", "0",  # one process: these share the cluster
+             f"--junitxml={out / 'cleanup.xml'}"],
             cwd=ROOT,
             env={**env, "KUBESIM_CLUSTER_CONTEXT": CONTEXT, "KUBESIM_MEASURE_FILE": str(out / "real-node.txt")},
         )

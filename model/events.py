@@ -31,8 +31,7 @@ exists. When the set of similar messages is full upstream drops an arbitrary one
 from __future__ import annotations
 
 from .clock import rfc3339
-from .pmap import EMPTY
-from .state import ClusterState, event_record
+from .state import ClusterState, event_record, put_in, table_put
 
 #: `defaultAggregateMaxEvents` and `defaultAggregateIntervalInSeconds`.
 AGGREGATE_MAX_EVENTS = 10
@@ -109,13 +108,12 @@ def correlate(st: ClusterState, obj: dict, etype: str, reason: str, message: str
     if write:
         tokens -= 1
     others.append((source, tokens, now, similar, seen))
-    recorder = st.recorder.set(uid, tuple(others))
+    recorder = put_in(st, "recorder", uid, tuple(others))
     if not write:
         return st.evolve(recorder=recorder, event_count=n)
     ns = md.get("namespace", "default")
     rec = event_record(first, obj.get("apiVersion", "v1"), obj["kind"], md["name"], uid, reason, text, etype, component, count, stamp)
-    table = st.objects.get("Event", EMPTY).set((ns, name), rec)
-    return st.evolve(objects=st.objects.set("Event", table), recorder=recorder, event_count=n)
+    return st.evolve(objects=table_put(st, "Event", (ns, name), rec), recorder=recorder, event_count=n)
 
 
 def _first_event(st: ClusterState, obj: dict, uid: str, etype: str, reason: str, message: str, component: str, stamp: str) -> ClusterState:
@@ -127,9 +125,8 @@ def _first_event(st: ClusterState, obj: dict, uid: str, etype: str, reason: str,
     now = st.now
     entry = ((component, etype), float(SPAM_BURST - 1), now, ((etype, reason, (message,), now),), (((etype, reason, message), name, 1, stamp),))
     rec = event_record(stamp, obj.get("apiVersion", "v1"), obj["kind"], md["name"], uid, reason, message, etype, component)
-    objects = st.objects
-    table = objects.get("Event", EMPTY).set((md.get("namespace", "default"), name), rec)
-    return st.evolve(objects=objects.set("Event", table), recorder=st.recorder.set(uid, (entry,)), event_count=n)
+    objects = table_put(st, "Event", (md.get("namespace", "default"), name), rec)
+    return st.evolve(objects=objects, recorder=put_in(st, "recorder", uid, (entry,)), event_count=n)
 
 
 def record_event(st: ClusterState, obj: dict, etype: str, reason: str, message: str, component: str) -> ClusterState:

@@ -18,6 +18,7 @@ signature None, which sends its owner back to the full walk.
 from __future__ import annotations
 
 from .pmap import EMPTY, Map
+from .state import mdelete, mset, put_in, writable
 from .pods import _PHASE_RANK, deletion_cost, max_restarts
 
 _TERMINAL = ("Succeeded", "Failed")
@@ -182,11 +183,13 @@ def _move_count(counts: Map, uid: str, old, new) -> Map:
     return counts.set(uid, inner)
 
 
-def update_pod_index(index: tuple, key: tuple, new: dict | None, nref: dict | None) -> tuple:
+def update_pod_index(index: tuple, key: tuple, new: dict | None, nref: dict | None, st=None) -> tuple:
     """Move one pod's contribution to (new, nref) (nref: its controller ref; new None: removed).
 
     `index` is (counts, groups, sigs), where sigs maps (namespace, name) -> (owner uid,
     signatures) of every pod with a controller ref, so the old contribution is not recomputed.
+    Given the state `st` the index is `st`'s, and sigs is written as `state.writable` says
+    (in place in a sync's builder when `st` is transient).
     """
     counts, groups, sigs = index
     prev = sigs.get(key)
@@ -203,16 +206,18 @@ def update_pod_index(index: tuple, key: tuple, new: dict | None, nref: dict | No
             counts = _move_count(counts, nuid, oc, nc)
         if of != nf:
             groups = _move_group(groups, nuid, key, of, nf)
-        return counts, groups, sigs.set(key, _owned(nuid, nsig))
+        return counts, groups, sigs.set(key, _owned(nuid, nsig)) if st is None else put_in(st, "pod_sigs", key, _owned(nuid, nsig))
     if prev is not None:
         counts = _count(counts, prev[0], prev[1][0], -1)
         groups = _group(groups, prev[0], key, prev[1][1], -1)
+    if st is not None:
+        sigs = writable(st, "pod_sigs")
     if nuid is not None:
         counts = _count(counts, nuid, nsig[0], 1)
         groups = _group(groups, nuid, key, nsig[1], 1)
-        sigs = sigs.set(key, _owned(nuid, nsig))
+        sigs = mset(sigs, key, _owned(nuid, nsig))
     else:
-        sigs = sigs.delete(key)
+        sigs = mdelete(sigs, key)
     return counts, groups, sigs
 
 

@@ -98,9 +98,12 @@ class ClusterState:
     # ----- reads -------------------------------------------------------------------
     def table(self, kind: str) -> Map:
         """Return the map (namespace, name) -> object of one kind."""
+        table = self.objects.get(kind, EMPTY)
+        if type(table) is MapMutation:  # a transient's table builder (see `TransientState`)
+            table = _finish_table(self, kind)
         if kind == "Event":
-            return EventTable(self.objects.get(kind, EMPTY))
-        return self.objects.get(kind, EMPTY)
+            return EventTable(table)
+        return table
 
     def get(self, kind: str, namespace: str, name: str) -> dict | None:
         """Return one object as API JSON, or None."""
@@ -112,6 +115,8 @@ class ClusterState:
     def list(self, kind: str, namespace: str | None = None) -> list[dict]:
         """Return the objects of a kind (in one namespace, or all), sorted by namespace and name."""
         table = self.objects.get(kind, EMPTY)
+        if type(table) is MapMutation:  # a transient's table builder (see `TransientState`)
+            table = _finish_table(self, kind)
         hit = _LISTED.get((id(table), namespace))
         if hit is not None and hit[0] is table:
             return list(hit[1])
@@ -184,13 +189,21 @@ class ClusterState:
 
 
 class TransientState(ClusterState):
-    """A `ClusterState` being built by one controller sync (see `transient`): `evolve` changes it in place.
+    """A `ClusterState` being built by one controller sync (see `transient`; in a run no one observes, by
+    every sync of the run: `engine._drain`): `evolve` changes it in place.
 
     Within one sync every write returns the state it was given, changed (one object instead of a
     copy per write, like a Clojure transient); `freeze` ends the sync and makes it an ordinary
     immutable `ClusterState`. The engine keeps no other reference to it while the sync runs, so
     no one can see a half-done sync; code that runs inside a sync must not keep a state and read
     it again after a later write (it would see the write).
+
+    The large maps go further: the flat maps of `BUILT` and the object tables of `BUILT_KINDS`
+    become `immutables` mutation builders on their first write (`writable`, `put_in`, `table_put`),
+    later writes change the builder in place (no path copy per write), and `freeze` finishes
+    each builder into a `Map` once. Inside a sync the `BUILT` fields are read only by key (`get`,
+    `[]`, `in`, `len`), which a builder answers as the map would; `ClusterState.get` reads a
+    table builder by key, and `table` / `list` finish it first (a `Map` again, iterable).
     """
 
     __slots__ = ()
@@ -201,16 +214,123 @@ class TransientState(ClusterState):
         return self
 
 
+#: `immutables.Map.mutate()`'s builder type.
+MapMutation = type(EMPTY.mutate())
+#: Fields a transient holds as a mutation builder once written (see `TransientState`): written only
+#: by store.py, podindex.py, workqueue.py and events.py, read inside a sync only by key.
+BUILT = ("uids", "pod_sigs", "recorder", "queue", "queued")
+#: Object tables a transient holds as mutation builders once written (the large ones): written only
+#: by store.py and events.py; `ClusterState.table` / `list` finish them before anyone iterates.
+BUILT_KINDS = ("Pod", "Event")
+
+
+def building(st: "TransientState", name: str):
+    """The field `name` (one of `BUILT`) of the transient `st` as a mutation builder, started on first use."""
+    d = st.__dict__
+    m = d[name]
+    if type(m) is not MapMutation:
+        m = d[name] = m.mutate()
+    return m
+
+
+def writable(st: ClusterState, name: str):
+    """The field `name` (one of `BUILT`) to write to: the sync's builder when `st` is transient, else the map."""
+    return building(st, name) if type(st) is TransientState else st.__dict__[name]
+
+
+def mset(m, key: Any, value: Any):
+    """`m` (a map or a builder, from `writable`) with `key` set: a new map, or the builder changed in place."""
+    if type(m) is MapMutation:
+        m[key] = value
+        return m
+    return m.set(key, value)
+
+
+def mdelete(m, key: Any):
+    """`m` (a map or a builder, from `writable`) without `key` (which it holds), as `mset` does it."""
+    if type(m) is MapMutation:
+        del m[key]
+        return m
+    return m.delete(key)
+
+
+def put_in(st: ClusterState, name: str, key: Any, value: Any):
+    """`mset(writable(st, name), key, value)` in one call (the hot paths' form)."""
+    if type(st) is TransientState:
+        d = st.__dict__
+        m = d[name]
+        if type(m) is not MapMutation:
+            m = d[name] = m.mutate()
+        m[key] = value
+        return m
+    return st.__dict__[name].set(key, value)
+
+
+def table_put(st: ClusterState, kind: str, key: Any, value: Any) -> Map:
+    """The `objects` map with `value` at `key` of `kind`'s table (in a transient, for `BUILT_KINDS`,
+    written in place in the table's builder, and `objects` as it now is)."""
+    objects = st.objects
+    table = objects.get(kind, EMPTY)
+    if type(table) is MapMutation:
+        table[key] = value
+        return objects
+    if type(st) is TransientState and kind in BUILT_KINDS:
+        table = table.mutate()
+        table[key] = value
+        objects = st.__dict__["objects"] = objects.set(kind, table)
+        return objects
+    return objects.set(kind, table.set(key, value))
+
+
+def table_delete(st: ClusterState, kind: str, key: Any) -> Map:
+    """`table_put` removing `key` (which the table holds)."""
+    objects = st.objects
+    table = objects[kind]
+    if type(table) is MapMutation:
+        del table[key]
+        return objects
+    if type(st) is TransientState and kind in BUILT_KINDS:
+        table = table.mutate()
+        del table[key]
+        objects = st.__dict__["objects"] = objects.set(kind, table)
+        return objects
+    return objects.set(kind, table.delete(key))
+
+
+def _finish_table(st: ClusterState, kind: str) -> Map:
+    """Finish the builder of `kind`'s table in the transient `st` (a `Map` again) and return it."""
+    table = st.objects[kind].finish()
+    st.__dict__["objects"] = st.objects.set(kind, table)
+    return table
+
+
+def _finish(d: dict) -> None:
+    for name in BUILT:
+        m = d[name]
+        if type(m) is MapMutation:
+            d[name] = m.finish()
+    objects = d["objects"]
+    for kind in BUILT_KINDS:
+        table = objects.get(kind)
+        if type(table) is MapMutation:
+            objects = objects.set(kind, table.finish())
+    d["objects"] = objects
+
+
 def transient(st: ClusterState) -> TransientState:
     """A transient copy of `st` for one controller sync: `st` itself is left as it is."""
+    if type(st) is TransientState:
+        _finish(st.__dict__)  # the copy must not share a builder with `st`
     new = _new_state(TransientState)
     _set(new, "__dict__", st.__dict__.copy())
     return new
 
 
 def freeze(st: ClusterState) -> ClusterState:
-    """The immutable state a sync's transient ends as (`st` itself when it is not transient); O(1)."""
+    """The immutable state a sync's transient ends as (`st` itself when it is not transient):
+    O(1) but for finishing the mutation builders of the fields written (`BUILT`)."""
     if type(st) is TransientState:
+        _finish(st.__dict__)
         _set(st, "__class__", ClusterState)
     return st
 
@@ -390,6 +510,16 @@ _SUFFIX_BYTES = bytes(ord(ALPHANUMS[b % len(ALPHANUMS)]) for b in range(256))
 __all__ = [
     "ClusterState",
     "TransientState",
+    "BUILT",
+    "BUILT_KINDS",
+    "MapMutation",
+    "building",
+    "mdelete",
+    "mset",
+    "writable",
+    "put_in",
+    "table_delete",
+    "table_put",
     "Config",
     "ImageBehaviour",
     "EventTable",

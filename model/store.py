@@ -20,7 +20,7 @@ from .informers import fan_out
 from .pmap import EMPTY, delete_in, set_in
 from .podindex import update_pod_index
 from .kinds import CLUSTER_SCOPED, KIND_LIST, resource as resource_of
-from .state import ClusterState, controller_ref, key_of, make_uid, name_suffix
+from .state import ClusterState, controller_ref, key_of, make_uid, mdelete, name_suffix, put_in, table_delete, table_put, writable
 from .workqueue import enqueue, queue_changes
 
 #: Kinds whose metadata.generation counts spec changes, whose create stores ``status: {}``, and
@@ -49,7 +49,7 @@ def create(st: ClusterState, obj: dict) -> tuple[ClusterState, dict]:
         md["namespace"] = ns
         if st.get("Namespace", "", ns) is None:
             raise ApiError.not_found("namespaces", ns)
-    table = st.table(kind)
+    table = st.objects.get(kind, EMPTY)  # read by key only (a transient's builder answers as the map)
     seq = st.seq
     if not md.get("name") and md.get("generateName"):
         prefix = md["generateName"][:58]
@@ -225,7 +225,7 @@ def remove(st: ClusterState, kind: str, namespace: str, name: str) -> ClusterSta
     waiting = (("gc", ref["uid"], "Foreground"),) if owner is not None and "foregroundDeletion" in (owner["metadata"].get("finalizers") or ()) else ()
     uid = obj["metadata"].get("uid")
     if uid in st.recorder:  # no event names a removed object again: its correlator entries go
-        st = st.evolve(recorder=st.recorder.delete(uid))
+        st = st.evolve(recorder=mdelete(writable(st, "recorder"), uid))
     if kind == "Pod":
         key = (namespace, name)
         extra = {"runtime": st.runtime.delete(key)} if key in st.runtime else None
@@ -260,12 +260,12 @@ def _put(
     """Store `new` at `key` (None removes) in one state copy: the object, the uid/owner/orphan
     and pod indices, `seq` (if given), the work the informer handlers enqueue (`informers.fan_out`,
     after the garbage collector's items `first`), and the `extra` fields."""
-    table = st.objects.get(kind, EMPTY)
-    table = table.delete(key) if new is None else table.set(key, new)
-    changes = {"objects": st.objects.set(kind, table)}
-    uids, dependents, orphans = st.uids, st.dependents, st.orphans
     oref = controller_ref(old) if old is not None else None
     nref = controller_ref(new) if new is not None else None
+    # The handlers see the state before this write (a transient's builders below change it in place).
+    works = fan_out(st, kind, old, new, nref if new is not None else oref, status_only)
+    changes = {"objects": table_delete(st, kind, key) if new is None else table_put(st, kind, key, new)}
+    dependents, orphans = st.dependents, st.orphans
     if oref != nref or old is None or new is None:
         ikey = (kind, key[0], key[1])
         if old is not None:
@@ -279,15 +279,15 @@ def _put(
             elif kind in ADOPTABLE_KINDS:
                 orphans = set_in(orphans, (kind, key[0]), key[1], None)
         if old is None:
-            uids = uids.set(new["metadata"]["uid"], ikey)
+            changes["uids"] = put_in(st, "uids", new["metadata"]["uid"], ikey)
         elif new is None:
-            uids = uids.delete(old["metadata"]["uid"])
-        changes["uids"], changes["dependents"], changes["orphans"] = uids, dependents, orphans
+            changes["uids"] = mdelete(writable(st, "uids"), old["metadata"]["uid"])
+        changes["dependents"], changes["orphans"] = dependents, orphans
     if kind == "Pod":
-        changes["pod_counts"], changes["pod_groups"], changes["pod_sigs"] = update_pod_index((st.pod_counts, st.pod_groups, st.pod_sigs), key, new, nref)
+        index = (st.pod_counts, st.pod_groups, st.pod_sigs)
+        changes["pod_counts"], changes["pod_groups"], changes["pod_sigs"] = update_pod_index(index, key, new, nref, st)
     if seq is not None:
         changes["seq"] = seq
-    works = fan_out(st, kind, old, new, nref if new is not None else oref, status_only)
     if first:
         works = [*first, *works]
     if works:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from bisect import insort
 
 from .pmap import EMPTY
-from .state import ClusterState, Work
+from .state import ClusterState, MapMutation, TransientState, Work, building
 
 
 def enqueue(st: ClusterState, work: Work) -> ClusterState:
@@ -17,12 +17,18 @@ def enqueue(st: ClusterState, work: Work) -> ClusterState:
     if work in st.queued:
         return st
     pos = st.qtail
+    if type(st) is TransientState:  # in place, in the sync's builders (state.BUILT)
+        building(st, "queue")[pos] = work
+        building(st, "queued")[work] = pos
+        return st.evolve(qtail=pos + 1)
     return st.evolve(queue=st.queue.set(pos, work), queued=st.queued.set(work, pos), qtail=pos + 1)
 
 
 def enqueue_many(st: ClusterState, works) -> ClusterState:
     """Return `st` with every item of `works` enqueued, in order (one bulk update)."""
-    if type(works) is list and len(works) <= 4:  # the usual case (a write's handlers): plain sets beat a mutation
+    # a transient has builders of its own; a write's handlers (the usual case) enqueue a few items, and
+    # plain sets beat a mutation for those
+    if type(st) is TransientState or type(works) is list and len(works) <= 4:
         return st.evolve(**queue_changes(st, works))
     queue, queued, tail = st.queue, st.queued, st.qtail
     qm, dm = queue.mutate(), queued.mutate()
@@ -40,20 +46,41 @@ def dequeue(st: ClusterState, work: Work) -> ClusterState:
     pos = st.queued.get(work)
     if pos is None:
         return st
-    queue = st.queue.delete(pos)
+    if type(st) is TransientState:
+        queue = building(st, "queue")
+        del queue[pos]
+        del building(st, "queued")[work]
+        changes = None
+    else:
+        queue = st.queue.delete(pos)
+        changes = {"queue": queue, "queued": st.queued.delete(work)}
     head = st.qhead
     while head < st.qtail and head not in queue:
         head += 1
-    return st.evolve(queue=queue, queued=st.queued.delete(work), qhead=head)
+    return st.evolve(qhead=head) if changes is None else st.evolve(qhead=head, **changes)
 
 
 def pop_head(st: ClusterState) -> tuple[ClusterState, Work]:
     """Return `st` without the work at the head of the (non-empty) queue, and that work."""
     head = st.qhead
     work = st.queue[head]
+    tail = st.qtail
+    if type(st) is TransientState:  # in place, in the builders (state.BUILT)
+        d = st.__dict__
+        queue, queued = d["queue"], d["queued"]
+        if type(queue) is not MapMutation:
+            queue = d["queue"] = queue.mutate()
+        if type(queued) is not MapMutation:
+            queued = d["queued"] = queued.mutate()
+        del queue[head]
+        del queued[work]
+        head += 1
+        while head < tail and head not in queue:
+            head += 1
+        d["qhead"] = head
+        return st, work
     queue = st.queue.delete(head)
     head += 1
-    tail = st.qtail
     while head < tail and head not in queue:
         head += 1
     return st.evolve(queue=queue, queued=st.queued.delete(work), qhead=head), work
@@ -90,7 +117,22 @@ def fire_timers(st: ClusterState, at_ms: int) -> ClusterState:
 def queue_changes(st: ClusterState, works) -> dict:
     """The `ClusterState` fields that enqueue every item of `works`, in order (for a caller that
     makes one state copy of its own; `enqueue_many` is the same as a state change)."""
-    queue, queued, tail = st.queue, st.queued, st.qtail
+    tail = st.qtail
+    if type(st) is TransientState:  # in place, in the builders (state.BUILT)
+        d = st.__dict__
+        queue, queued = d["queue"], d["queued"]
+        for w in works:
+            if w in queued:
+                continue
+            if type(queue) is not MapMutation:
+                queue = d["queue"] = queue.mutate()
+            if type(queued) is not MapMutation:
+                queued = d["queued"] = queued.mutate()
+            queue[tail] = w
+            queued[w] = tail
+            tail += 1
+        return {"qtail": tail}
+    queue, queued = st.queue, st.queued
     for w in works:
         if w in queued:
             continue

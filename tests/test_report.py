@@ -1,7 +1,8 @@
 """The living-documentation report: what it holds, and what a reader sees of it in headless Chromium.
 
 The scenarios run once on the model (module fixture) and the report is rendered into
-``report/browser-test/`` at the top of the repository (``KUBESIM_REPORT_TEST_DIR`` moves it);
+``report/browser-test/`` at the top of the repository (``report/browser-test-gw0/`` ... per pytest-xdist worker;
+``KUBESIM_REPORT_TEST_DIR`` moves it);
 the browser tests keep their screenshots in its ``screenshots/`` folder for CI to archive.
 The conformance report (the model beside the real cluster) is rendered into its
 ``conformance/`` folder, laid out as `kubesim.conformance` lays it out, from the model's run and
@@ -28,7 +29,12 @@ from kubesim.report.claims import CLAIMS, CONTEXT_ONLY, DETAILS, ERRATA
 from kubesim.report.results import split_erratum
 
 ROOT = Path(__file__).resolve().parent.parent
-OUT = Path(os.environ.get("KUBESIM_REPORT_TEST_DIR", ROOT / "report" / "browser-test"))
+#: Under pytest-xdist (the default run) each worker renders into its own folder (browser-test-gw0, ...):
+#: two workers running this module at once (``--dist load``) never share one.
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER")
+OUT = Path(os.environ.get("KUBESIM_REPORT_TEST_DIR", ROOT / "report" / ("browser-test" + (f"-{_WORKER}" if _WORKER else ""))))
+if _WORKER and "KUBESIM_REPORT_TEST_DIR" in os.environ:
+    OUT = OUT / _WORKER
 RECORDED = Path(__file__).resolve().parent / "report_fixtures" / "conformance"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMIUM_FLAGS = [

@@ -128,3 +128,30 @@ def test_every_state_of_a_rollout_is_the_same_with_and_without_transients(monkey
     with_transients = run()
     monkeypatch.setattr(engine, "transient", lambda st: st)
     assert run() == with_transients
+
+
+@pytest.mark.parametrize("min_ready", [0, 10])
+def test_a_run_no_one_observes_ends_in_the_state_the_observed_run_ends_in(monkeypatch, min_ready):
+    """Without an observer the engine runs every sync of a `settle` / `advance` in one transient whose
+    mutation builders take the writes in place; the state it ends with is the one the run with a new
+    state per sync ends with (the same objects, events, indices, queue and timers, as the state file
+    writes them), and holds only immutable maps."""
+    from kubesim.statefile import dumps
+    from kubesim.model.state import MapMutation
+
+    dep = _deployment(6)
+    dep["spec"]["minReadySeconds"] = min_ready
+
+    def run(observe) -> list:
+        st = m.settle(m.step(m.new_cluster(), Apply(dep)), observe=observe)
+        st = m.settle(m.step(st, SetImage("web", "web", "web:v2")), observe=observe)
+        st = m.advance(m.step(st, m.Scale("Deployment", "web", 2)), 90_000, observe=observe)
+        return [st, dumps(st)]
+
+    unobserved, observed = run(None), run(lambda s: None)
+    assert unobserved[1] == observed[1] and unobserved[0] == observed[0]
+    st = unobserved[0]
+    assert type(st) is ClusterState
+    assert not any(type(v) is MapMutation for v in (*st.__dict__.values(), *st.objects.values()))
+    monkeypatch.setattr(engine, "transient", lambda st: st)  # no transient at all: a new state per write
+    assert run(None)[1] == observed[1]
