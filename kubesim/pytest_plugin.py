@@ -145,7 +145,9 @@ def driver(request: pytest.FixtureRequest):
             monitor = InvariantMonitor(drv, env="kubelet" in drv.capabilities and drv.name == "model", raise_on_violation=False, skip=skip).start()
         trace_dir = request.config.getoption("kubesim_trace_dir")
         if monitored and trace_dir:
-            trace = _TraceRun(drv, Path(trace_dir), request.node.name, fail=request.config.getoption("kubesim_trace_check") != "report")
+            # pytest-rerunfailures counts attempts from 1 (`execution_count`): each attempt gets its own file
+            attempt = getattr(request.node, "execution_count", 1)
+            trace = _TraceRun(drv, Path(trace_dir), request.node.name, fail=request.config.getoption("kubesim_trace_check") != "report", attempt=attempt)
         yield drv
         if monitor is not None:
             monitor.stop()
@@ -163,15 +165,22 @@ def driver(request: pytest.FixtureRequest):
             drv.stop()
 
 
+def trace_file_name(test_name: str, attempt: int = 1) -> str:
+    """The trace file of one attempt of a scenario: a rerun (attempt 2, ...) writes its own file,
+    so the first attempt's trace stays as it was recorded."""
+    stem = re.sub(r"[^\w.-]+", "_", test_name)[:150]
+    return f"{stem}.jsonl" if attempt <= 1 else f"{stem}.attempt{attempt}.jsonl"
+
+
 class _TraceRun:
     """The trace of one scenario (`kubesim.trace`): recorded while it runs, checked against the model after it."""
 
-    def __init__(self, drv, folder: Path, test_name: str, fail: bool = True) -> None:
+    def __init__(self, drv, folder: Path, test_name: str, fail: bool = True, attempt: int = 1) -> None:
         from kubesim.trace import DriverRecorder
 
         self.fail = fail
         folder.mkdir(parents=True, exist_ok=True)
-        self.path = folder / (re.sub(r"[^\w.-]+", "_", test_name)[:150] + ".jsonl")
+        self.path = folder / trace_file_name(test_name, attempt)
         self._file = open(self.path, "w", encoding="utf-8")
         self._recorder = DriverRecorder(drv, self._file)
 
@@ -185,7 +194,7 @@ class _TraceRun:
         from kubesim.trace import Bounds, check_trace
 
         self.close()
-        result = check_trace(str(self.path), Bounds(max_seconds=300))  # the longest real-node traces take ~50 s on a loaded machine
+        result = check_trace(str(self.path), Bounds(max_seconds=300))  # real-node traces take up to ~2 s (2 December 2026); the bound is a backstop
         line = f"{self.path.name}: {result.verdict} ({self.path.stat().st_size} bytes, {result.changes} changes, {result.states} states, {result.seconds:.2f} s)"
         with open(self.path.parent / "summary.txt", "a", encoding="utf-8") as summary:
             summary.write(line + "\n")

@@ -37,7 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     d = Bounds()
     chk.add_argument("--max-states", type=int, default=d.max_states, help=f"give up after exploring this many states (default {d.max_states})")
     chk.add_argument("--max-seconds", type=float, default=d.max_seconds, help=f"give up after this many seconds (default {d.max_seconds:g})")
-    chk.add_argument("--lag", type=int, default=d.lag, help=f"model steps an observed value may trail the model (default {d.lag})")
+    chk.add_argument("--lag", type=int, default=d.lag, help=f"projected changes of the model an observed value may trail (default {d.lag})")
     chk.add_argument("--slack", type=float, default=d.slack, help=f"seconds a timer may fire after the observation showing it (default {d.slack:g})")
     return parser
 

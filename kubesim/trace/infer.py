@@ -20,6 +20,7 @@ Changes marked ``initial`` (what existed when recording began) form one observat
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 from dataclasses import dataclass, field
 
@@ -82,7 +83,8 @@ class Observation:
 
 
 def commit_order(changes: list[Change]) -> list[Change]:
-    """Initial lines first, then the rest by resourceVersion (file order for lines without one)."""
+    """Initial lines first, then the rest by resourceVersion (file order for lines without one),
+    each owner no later than its first dependent (`owners_first`)."""
     initial = [c for c in changes if c.initial]
     keyed, last = [], -1
     for pos, c in enumerate(c for c in changes if not c.initial):
@@ -90,7 +92,51 @@ def commit_order(changes: list[Change]) -> list[Change]:
         if rv is not None and rv.isdigit():
             last = int(rv)
         keyed.append(((last, pos), c))
-    return initial + [c for _, c in sorted(keyed, key=lambda kc: kc[0])]
+    return initial + owners_first([c for _, c in sorted(keyed, key=lambda kc: kc[0])], {_uid(c) for c in initial})
+
+
+def _uid(change: Change) -> str | None:
+    return (change.obj.get("metadata") or {}).get("uid")
+
+
+def owners_first(ordered: list[Change], known: set) -> list[Change]:
+    """Move an object's first line before the first line of an object it owns.
+
+    A watch, or a recorder that compares snapshots (`DriverRecorder`), may show an object
+    for the first time at a later resourceVersion than its creation: the Deployment watch
+    delivered `web` only after the ReplicaSet watch had shown the ReplicaSet it made. An
+    ownerReference names an object that existed (the Deployment controller makes a
+    ReplicaSet for a Deployment it has read: `getNewReplicaSet`; the ReplicaSet controller
+    pods for a ReplicaSet: `manageReplicas`), so the owner's first line goes just before
+    the first line that names it, at no later a time. The object it shows is the later
+    version: what changed in between (its status, the revision annotation) is seen early.
+    """
+    for _ in range(len(ordered)):  # an owner moved may in turn move its own owner: until nothing moves
+        first_ref: dict[str, int] = {}
+        first_seen: dict[str, int] = {}
+        for pos, c in enumerate(ordered):
+            uid = _uid(c)
+            if uid and uid not in first_seen:
+                first_seen[uid] = pos
+            if c.type != "DELETED":
+                for ref in (c.obj.get("metadata") or {}).get("ownerReferences") or ():
+                    if ref.get("controller") and ref.get("uid") not in first_ref:
+                        first_ref[ref.get("uid")] = pos
+        moves = {first_seen[u]: at for u, at in first_ref.items() if u not in known and u in first_seen and first_seen[u] > at}
+        if not moves:
+            break
+        before: dict[int, list[Change]] = {}
+        for pos in sorted(moves):
+            at = moves[pos]
+            c = ordered[pos]
+            before.setdefault(at, []).append(dataclasses.replace(c, time=min(c.time, ordered[at].time)))
+        out: list[Change] = []
+        for pos, c in enumerate(ordered):
+            out.extend(before.get(pos, ()))
+            if pos not in moves:
+                out.append(c)
+        ordered = out
+    return ordered
 
 
 def parse_time(stamp: str | None) -> float | None:
@@ -214,7 +260,32 @@ def observations(trace: Trace) -> list[Observation]:
             continue
         out.append(Observation(number, change, proj, change.time, tuple(inputs), False, objects))
         previous = proj
-    return out
+    return readiness_in_time_order(out)
+
+
+def readiness_in_time_order(obs: list[Observation]) -> list[Observation]:
+    """Give the pods of one template that turn Ready their Ready times in ascending order.
+
+    The kubelet's status manager writes each pod's status on its own (`syncPod`), so a pod
+    that turned Ready at 734 s may be written after one that turned Ready at 735 s, while the
+    model writes a pod's Ready condition when it turns Ready and cannot go back in time.
+    Pods of one template are alike in the projection, so the model run in which the k-th
+    pod to be written Ready is Ready at the k-th earliest of those times shows the same
+    counts, and the same availability (a ReplicaSet counts pods Ready for minReadySeconds:
+    `podutil.IsPodAvailable`, from the lastTransitionTime). The k-th earliest time is no
+    later than the k-th write, so no pod is made Ready before the trace saw it.
+    """
+    times: dict[str, list[float]] = {}
+    for o in obs:
+        if not o.initial:
+            for inp in o.inputs:
+                if isinstance(inp, Readiness) and inp.ready:
+                    times.setdefault(inp.template, []).append(inp.at)
+    pending = {t: iter(sorted(v)) for t, v in times.items()}
+    for o in obs:
+        if not o.initial and any(isinstance(inp, Readiness) and inp.ready for inp in o.inputs):
+            o.inputs = tuple(dataclasses.replace(inp, at=next(pending[inp.template])) if isinstance(inp, Readiness) and inp.ready else inp for inp in o.inputs)
+    return obs
 
 
 def images(trace: Trace) -> set[str]:

@@ -1,18 +1,20 @@
 """The search: is there a model run whose projected states match the observations in order?
 
-A depth-first search over the model's interleavings (`m.enabled`: which queued controller
-sync runs next, or `Tick` to the next timer), the trace's inputs (user requests, pod
+A depth-first search over the model's interleavings (which queued controller sync runs
+next, or `Tick` to the next timer: `enabled`), the trace's inputs (user requests, pod
 readiness, pod deletions) and matches. A node is a model state, the next observation to
 match and what is left of its inputs. From a node the search tries, in this order:
 
 1. match the observation (once its inputs have been replayed): every projected component
-   must show a value the model took within the last `lag` model steps, no earlier than
-   where that component last matched (a component never goes back). A count may also lie
-   strictly between two consecutive model values: one model step makes several writes
-   (a slow-start batch of pods) that a watch sees one by one;
+   must show a value the model took within its last `lag` projected changes (steps that
+   change nothing projected do not count), no earlier than where that component last
+   matched (a component never goes back). A count may also lie strictly between two
+   consecutive model values, on the way from the value observed before: one model step
+   makes several writes (a slow-start batch of pods) that a watch sees one by one;
 2. replay the next input (for readiness or a pod deletion, on each model pod that fits);
-3. run one enabled controller sync, or move to the next timer if it is due no later than
-   the observation's time (plus `slack`): the model may not act after the trace saw it.
+3. run one enabled controller sync, or move to the next timer (also while syncs are
+   queued: the controllers run side by side) if it is due no later than the
+   observation's time (plus `slack`): the model may not act after the trace saw it.
    Steps that bring the model's projection closer to the observation are tried first; at
    most `lag` steps that change the projection may pass between two matches (a watch sees
    every write, so the model cannot run further ahead unseen).
@@ -50,7 +52,7 @@ KINDS = ("Deployment", "ReplicaSet", "Pod", "Endpoints", "ConfigMap")
 class Bounds:
     max_states: int = 200_000
     max_seconds: float = 120.0
-    #: How many model steps a component's observed value may trail the model.
+    #: How many projected changes of the model a component's observed value may trail.
     lag: int = 3
     #: Model steps allowed between two matched observations.
     max_steps: int = 400
@@ -78,8 +80,8 @@ class Result:
 class _Node:
     i: int
     st: m.ClusterState
-    k: int
-    hist: tuple  # projections of the last lag+1 model states (dicts), hist[-1] is st's
+    k: int  # how many projected changes the model has made (steps that change nothing projected do not count)
+    hist: tuple  # the last lag+1 projections the model went through (dicts), hist[-1] is st's
     floors: dict
     pending: tuple
     steps: int
@@ -217,9 +219,11 @@ class Search:
         comps = set(proj)
         for h in hist:
             comps.update(h)
+        before = self.obs[node.i - 1].projection if node.i > 0 else {}
         for c in comps:
             d = default(c)
             v = proj.get(c, d)
+            u = before.get(c, d)  # the value the observation before showed
             lo = max(node.floors.get(c, first), k - lag, first)
             found = None
             for p in range(lo, k + 1):
@@ -228,8 +232,11 @@ class Search:
                     found = p
                     break
                 if c[0] in NUMERIC and p > first:
+                    # v lies strictly between two consecutive model values, on the way from the
+                    # value observed before to the step's result: the writes of one model step
+                    # are seen in commit order, so a count moves one way through them
                     prev = hist[p - 1 - first].get(c, d)
-                    if min(prev, here) < v < max(prev, here):
+                    if min(prev, here) < v < max(prev, here) and min(prev, here) <= u <= max(prev, here) and abs(here - v) <= abs(here - u):
                         found = p
                         break
             if found is None:
@@ -273,9 +280,11 @@ class Search:
 
     def advance(self, node: _Node, st: m.ClusterState, via: str, pending: tuple | None = None) -> _Node:
         proj = self.projection(st)
-        visible = node.visible + (proj != node.hist[-1])
+        pending = node.pending if pending is None else pending
+        if proj == node.hist[-1]:  # nothing projected changed: the window stays where it was
+            return _Node(node.i, st, node.k, node.hist, node.floors, pending, node.steps + 1, node.visible, node.base, via)
         hist = (node.hist + (proj,))[-(self.bounds.lag + 1):]
-        return _Node(node.i, st, node.k + 1, hist, node.floors, node.pending if pending is None else pending, node.steps + 1, visible, node.base, via)
+        return _Node(node.i, st, node.k + 1, hist, node.floors, pending, node.steps + 1, node.visible + 1, node.base, via)
 
     def replay(self, node: _Node, inp) -> list[_Node]:
         rest = node.pending[1:]
@@ -439,13 +448,25 @@ def _history(rss: list[dict], current: str) -> list[dict]:
 
 
 def enabled(st: m.ClusterState) -> list:
-    """Every queued sync (`m.enabled` without its limit), else `Tick`.
+    """Every queued sync (`m.enabled` without its limit), and `Tick` whenever a timer is set.
 
     The model keeps one queue for all controllers, but the real ones (the kubelet, the
     scheduler, the ReplicaSet and Deployment controllers) run side by side: a kubelet may
     act on a pod while the scheduler still has a backlog, so no sync waits for its place.
+    For the same reason a timer may fire while work is queued (`m.enabled` offers `Tick`
+    only on an empty queue): the ReplicaSet controller's availability re-check
+    (`syncReplicaSet` -> `queue.AddAfter` at the next pod's minReadySeconds) and the
+    Deployment controller's progress re-check
+    (`requeueStuckDeployment`) are client-go's `AddAfter` (util/workqueue
+    `delayingType.waitingLoop`), which adds the key when its time comes, whatever other
+    workers are doing; and a real kubelet takes its time (`killPod` waits for the
+    container to stop) while such a timer comes due. The search's caller only lets a timer
+    fire once the trace's clock has reached it (`Search.time_limit_ms`).
     """
-    return m.enabled(st, limit=max(st.qtail - st.qhead, 1))
+    out = m.enabled(st, limit=max(st.qtail - st.qhead, 1))
+    if st.timer_times and (not out or not isinstance(out[-1], m.Tick)):
+        out.append(m.Tick())
+    return out
 
 
 def _dumps(obj) -> str:
