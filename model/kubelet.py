@@ -37,7 +37,7 @@ from .containerenv import configmaps_used_by, resolve_env
 from .events import record_event
 from .informers import Controller, Handlers
 from .pmap import EMPTY
-from .podworker import next_periodic_sync, retry_attempts
+from .podworker import PLEG_RELIST_MS, next_periodic_sync, retry_attempts
 from .state import ClusterState, ImageBehaviour
 from .store import remove, set_status
 from .workqueue import add_timer
@@ -152,7 +152,7 @@ def sync_pod(st: ClusterState, ns: str, name: str) -> ClusterState:
         rt = replace(rt, ready=ready, ready_ms=now)
     st = set_status(st, pod, pod_status(st, pod, rt), runtime=rt)
     for c in rt.containers:
-        for at in (c.start_at, c.ready_at, c.crash_at):
+        for at in (c.start_at, c.ready_at, c.crash_at, _pleg_attempt(c)):
             if at is not None and at > now:
                 st = add_timer(st, at, ("kubelet", ns, name))
     if rt.volume_refresh_at is not None and rt.volume_refresh_at > now:
@@ -216,6 +216,16 @@ def _start_container(st: ClusterState, pod: dict, c: ContainerRuntime, behaviour
 def _record_pulled(st: ClusterState, pod: dict, c: ContainerRuntime) -> ClusterState:
     """`Pulled`, on each start attempt before the container's config (`EnsureImageExists`; never a real pull here)."""
     return record_event(st, pod, "Normal", "Pulled", f'Container image "{c.image}" already present on machine', "kubelet")
+
+
+def _pleg_attempt(c: ContainerRuntime) -> int | None:
+    """When a new pod's blocked container is attempted again because the generic PLEG's relist (`relist`, every
+    `genericPlegRelistPeriod`) sees the sandbox its first attempt started: a wake-up the model holds a timer for,
+    unlike the pod worker's back-off retries (`completeWork`), so a settled state includes that second attempt."""
+    if c.state != "waiting" or c.start_at is not None or c.retry is None:
+        return None
+    _, k, at = c.retry
+    return at + PLEG_RELIST_MS if k == 0 else None
 
 
 def _retry_blocked(st: ClusterState, pod: dict, c: ContainerRuntime):

@@ -8,8 +8,9 @@ attempt started and has the pod synced again; the real node shows attempts at 0,
 (`Config.sync_frequency_ms`, `workerResyncIntervalJitterFactor`) when it succeeded. The jitter is
 drawn from the cluster's seed.
 
-Abstracts: the model holds no timer for these wake-ups, so that a cluster with a blocked container
-settles. A blocked container's attempts are played when the kubelet next looks at the pod (a change
+Abstracts: the model holds no timer for the back-off wake-ups, so that a cluster with a blocked container
+settles (it holds one for a new pod's PLEG attempt, 1 s after the first, `kubelet._pleg_attempt`: a settled
+state has both attempts, as the real node has a second later). A blocked container's later attempts are played when the kubelet next looks at the pod (a change
 of a ConfigMap the pod uses triggers that at once), each attempt before then having failed. The
 periodic syncs only matter for ConfigMap volumes; they are counted from the pod's last container
 start (upstream, any sync restarts the period, and a sync for another reason would take a volume

@@ -22,7 +22,7 @@ from .observe import MISSING
 
 DEFAULT = Path(__file__).with_name("catalogue.yaml")
 FIELDS = ("id", "drivers", "paths", "script", "source", "explanation")
-OPTIONAL = ("when",)
+OPTIONAL = ("when", "race")
 _WHEN = re.compile(r"both|(only|more|fewer) on (\S+)")
 
 
@@ -46,6 +46,9 @@ class Entry:
     explanation: str
     #: None (any values), or the shape of the difference (see the module docstring).
     when: str | None = None
+    #: None, or why the script cannot show the difference on demand (a race inside the other system): then the
+    #: entry must accept only ``only on DRIVER`` differences.
+    race: str | None = None
 
     def applies(self, a: str, b: str) -> bool:
         return self.drivers == frozenset({a, b}) or (a == b and self.drivers == frozenset({a}))
@@ -127,6 +130,9 @@ def load(path: str | Path = DEFAULT) -> Catalogue:
             found = _WHEN.fullmatch(when) if isinstance(when, str) else None
             if found is None or (found.group(2) is not None and found.group(2) not in drivers):
                 raise CatalogueError(f"{where}, field when: must be 'both', or 'only on', 'more on' or 'fewer on' one of {', '.join(drivers)}; not {when!r}")
+        race = item.get("race")
+        if race is not None and (not isinstance(race, str) or not race.strip() or when is None or not when.startswith("only on ")):
+            raise CatalogueError(f"{where}, field race: must be non-empty text, on an entry whose when is 'only on DRIVER'")
         seen.add(item["id"])
-        entries.append(Entry(item["id"], frozenset(drivers), tuple(paths), item["script"], item["source"], item["explanation"], when))
+        entries.append(Entry(item["id"], frozenset(drivers), tuple(paths), item["script"], item["source"], item["explanation"], when, race))
     return Catalogue(tuple(entries))

@@ -19,6 +19,7 @@ import multiprocessing
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis.errors import Flaky
@@ -28,14 +29,20 @@ from kubesim.replay import REFUSED
 
 from .catalogue import Catalogue
 from .catalogue import load as load_catalogue
-from .observe import Scrubber, diff, generalise, observe
+from .observe import MISSING, Scrubber, diff, generalise, observe
 from .scripts import ScriptRunner, format_script, scripts
 
 
-#: How many times (one second apart) a step whose only uncatalogued differences are events is observed again:
-#: the real kubelet's and controller-manager's events arrived up to several seconds after the pods they
-#: describe on a loaded node (3 retries left 5 such false divergences in 150 scripts).
-EVENT_RETRIES = 10
+#: Seconds a step whose only uncatalogued differences are events trailing on a real cluster (fewer there) is
+#: observed again, once a second: the real kubelet's and controller-manager's events reached the API server
+#: more than 12 s after the pods they describe on the loaded shared node (their recorders write one event at
+#: a time, and retry a failed write up to 10 s later: client-go's `recordToSink`).
+EVENT_WAIT_SECONDS = 30.0
+#: After a settle on a real cluster, the namespace's newest Event must be this old (by its creationTimestamp,
+#: whole seconds, so one more second is waited for): the events of a step's last changes come after them.
+EVENT_QUIET_SECONDS = 1.0
+#: At most this long is waited for that quiet (a stream of new events, such as a crash loop's, never stops).
+EVENT_QUIET_BOUND = 15.0
 
 
 @dataclass(frozen=True)
@@ -99,6 +106,8 @@ class Step:
     observations: tuple
     differences: list
     catalogued: list = field(default_factory=list)
+    #: Seconds spent waiting for a real cluster's events after the settle (`events_quiet`, trailing events).
+    event_wait: float = 0.0
 
 
 @dataclass
@@ -188,6 +197,46 @@ def _outcome(runner: ScriptRunner, scrub: Scrubber, command: str) -> list:
         return ["unsupported", str(err)]
 
 
+def _live(driver) -> bool:
+    """A driver in real time (a real cluster), whose events can trail its state; the model's never do."""
+    return getattr(driver, "name", None) != "model"
+
+
+def _created(event: dict) -> float:
+    stamp = (event.get("metadata") or {}).get("creationTimestamp")
+    try:
+        return datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
+    except (AttributeError, ValueError):
+        return 0.0
+
+
+def events_quiet(driver, quiet: float = EVENT_QUIET_SECONDS, bound: float = EVENT_QUIET_BOUND) -> float:
+    """Wait until no Event was created in `driver`'s namespace for `quiet` seconds (at most `bound`); the seconds waited.
+
+    A settle waits for the watched objects to be quiet; the events that report their last changes are
+    written after them, by recorders that work through a queue (client-go's `EventBroadcaster`).
+    """
+    start = time.monotonic()
+    while True:
+        newest = max((_created(e) for e in driver.list("Event")), default=0.0)
+        left = newest + quiet + 1.0 - time.time()  # creationTimestamp has whole seconds
+        waited = time.monotonic() - start
+        if left <= 0 or waited >= bound:
+            return waited
+        time.sleep(min(left, bound - waited) + 0.05)
+
+
+def _trailing(differences: list, live: tuple) -> bool:
+    """Whether every difference is in events and some real-time side has fewer of one (its events may still come)."""
+    if not differences or not all(d[0].startswith("events") for d in differences):
+        return False
+    count = lambda v: 0 if v == MISSING else v  # noqa: E731
+    return any(
+        isinstance(count(d[1]), int) and isinstance(count(d[2]), int) and ((live[0] and count(d[1]) < count(d[2])) or (live[1] and count(d[2]) < count(d[1])))
+        for d in differences
+    )
+
+
 def compare(commands: list[str], a: Side, b: Side, *, catalogue: Catalogue | None = None, settle_timeout: float = 120.0) -> Result:
     """Run `commands` on fresh drivers for `a` and `b`, comparing outcomes and settled observations after each."""
     catalogue = catalogue if catalogue is not None else load_catalogue()
@@ -200,25 +249,29 @@ def compare(commands: list[str], a: Side, b: Side, *, catalogue: Catalogue | Non
             runners.append(ScriptRunner(drv, settle_timeout))
         kubelet = all("kubelet" in d.capabilities for d in drivers)
         scrubs = [Scrubber(d.namespace) for d in drivers]
+        live = tuple(_live(d) for d in drivers)
         seen: tuple = ({}, {})
         for command in commands:
             outcomes, observations = [], []
-            for runner, scrub, views in zip(runners, scrubs, seen):
+            waited = 0.0
+            for runner, scrub, views, real_time in zip(runners, scrubs, seen, live):
                 outcomes.append(_outcome(runner, scrub, command))
                 runner.run("kubesim settle")
+                if real_time:
+                    waited += events_quiet(runner.driver)
                 observations.append(observe(runner.driver, kubelet=kubelet, scrub=scrub, seen=views))
             differences = diff({"outcome": outcomes[0], **observations[0]}, {"outcome": outcomes[1], **observations[1]})
             catalogued, rest = catalogue.classify(differences, a.driver, b.driver)
-            for _ in range(EVENT_RETRIES if rest and all(d[0].startswith("events") for d in rest) else 0):
-                # Events are written asynchronously (client-go's broadcaster, rate-limited on a busy
-                # node), after the state they report: a difference in events alone is looked at again.
+            again = time.monotonic()
+            while _trailing(rest, live) and time.monotonic() - again < EVENT_WAIT_SECONDS:
+                # Events are written asynchronously (client-go's broadcaster, one at a time, on a busy
+                # node), after the state they report: events missing on a real cluster are waited for.
                 time.sleep(1.0)
                 observations = [observe(r.driver, kubelet=kubelet, scrub=sc, seen=v) for r, sc, v in zip(runners, scrubs, seen)]
                 differences = diff({"outcome": outcomes[0], **observations[0]}, {"outcome": outcomes[1], **observations[1]})
                 catalogued, rest = catalogue.classify(differences, a.driver, b.driver)
-                if not rest:
-                    break
-            step = Step(command, tuple(outcomes), tuple(observations), rest, catalogued)
+            waited += time.monotonic() - again
+            step = Step(command, tuple(outcomes), tuple(observations), rest, catalogued, waited)
             result.steps.append(step)
             if rest:
                 result.divergence = step
@@ -264,6 +317,9 @@ class Stats:
     divergences: list = field(default_factory=list)
     flaky: list = field(default_factory=list)
     shrink_runs: int = 0
+    #: Seconds waited for a real cluster's events after settles (all steps), and the longest wait of one step.
+    event_wait: float = 0.0
+    event_wait_max: float = 0.0
 
     def add(self, result: Result) -> None:
         self.scripts += 1
@@ -271,6 +327,8 @@ class Stats:
         self.seconds += result.seconds
         self.max_seconds = max(self.max_seconds, result.seconds)
         for step in result.steps:
+            self.event_wait += step.event_wait
+            self.event_wait_max = max(self.event_wait_max, step.event_wait)
             for _, entry in step.catalogued:
                 self.catalogued[entry] = self.catalogued.get(entry, 0) + 1
 
@@ -284,6 +342,8 @@ class Stats:
         self.divergences += other.divergences
         self.flaky += other.flaky
         self.shrink_runs += other.shrink_runs
+        self.event_wait += other.event_wait
+        self.event_wait_max = max(self.event_wait_max, other.event_wait_max)
 
 
 @dataclass(frozen=True)
@@ -436,6 +496,7 @@ class Report:
             ("divergences that did not reproduce", str(len(s.flaky))),
             ("catalogued differences (step count per entry)", ", ".join(f"{k} x{v}" for k, v in sorted(s.catalogued.items())) or "0"),
             ("time per script (mean / max)", f"{per:.2f} s / {s.max_seconds:.2f} s"),
+            ("waiting for events, per step (mean / max)", f"{s.event_wait / s.steps if s.steps else 0.0:.2f} s / {s.event_wait_max:.2f} s"),
             ("shrinking runs", str(s.shrink_runs)),
             ("wall time", f"{self.wall_seconds:.1f} s on {self.workers} parallel worker(s)"),
             ("steps per script at most, seed", f"{self.max_steps}, {self.seed}"),

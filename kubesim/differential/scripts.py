@@ -75,21 +75,30 @@ def configmaps():
 
 
 def commands(configmap_refs: bool = True):
-    """One user request; `configmap_refs`: containers may read the ConfigMap."""
+    """One user request; `configmap_refs`: containers may read the ConfigMap.
+
+    Requests that change a Deployment's pod template (apply, set image, undo, restart) are drawn
+    twice as often as the others: rollouts, and the revision history they leave, are what most
+    of the model is about, and a history limit shows only after more rollouts than it keeps.
+    """
     name = st.sampled_from(g.DEPLOYMENTS)
-    return st.one_of(
+    rollouts = [
         deployments(configmap_refs),
         st.builds(lambda n, image: f"kubectl set image deployment/{n} web={image}", name, st.sampled_from(g.IMAGES)),
-        st.builds(lambda n, r: f"kubectl scale deployment/{n} --replicas={r}", name, st.integers(0, 6)),
         st.builds(lambda n, to: f"kubectl rollout undo deployment/{n}" + (f" --to-revision={to}" if to else ""), name, st.integers(0, 3)),
-        st.builds(lambda n, verb: f"kubectl rollout {verb} deployment/{n}", name, st.sampled_from(["pause", "resume", "restart"])),
+        name.map(lambda n: f"kubectl rollout restart deployment/{n}"),
+    ]
+    others = [
+        st.builds(lambda n, r: f"kubectl scale deployment/{n} --replicas={r}", name, st.integers(0, 6)),
+        st.builds(lambda n, verb: f"kubectl rollout {verb} deployment/{n}", name, st.sampled_from(["pause", "resume"])),
         st.integers(0, 11).map(lambda i: f"kubesim delete-pod {i}"),
         configmaps(),
         st.just(f"kubectl delete configmap {g.CONFIGMAP}"),
-        st.sampled_from(["ClusterIP", "NodePort"]).map(lambda t: g.heredoc(g.service_manifest(t))),
+        services(),
         st.just("kubectl delete service web"),
         st.builds(lambda n, c: f"kubectl delete deployment {n} --cascade={c}", name, st.sampled_from(["orphan", "background"])),
-    )
+    ]
+    return st.one_of(*rollouts, *others, *rollouts)
 
 
 def _configmap_never_returns(script: list[str]) -> list[str]:
@@ -111,16 +120,27 @@ def _configmap_never_returns(script: list[str]) -> list[str]:
     return out
 
 
-def scripts(max_steps: int, configmap_refs: bool = True):
-    """A script: maybe the ConfigMap, Deployment `web`, then up to `max_steps` - 2 more requests.
+def services():
+    """``kubectl apply`` of Service `web` (selector app=web), ClusterIP or NodePort."""
+    return st.sampled_from(["ClusterIP", "NodePort"]).map(lambda t: g.heredoc(g.service_manifest(t)))
 
-    With `configmap_refs`, a ConfigMap that is absent never comes back (`_configmap_never_returns`).
+
+def scripts(max_steps: int, configmap_refs: bool = True):
+    """A script: maybe the ConfigMap, maybe Service `web`, Deployment `web`, then more requests, `max_steps` in all at most.
+
+    The Service comes first as often as not (a Deployment is usually applied with its Service), so
+    that Endpoints are compared in about half of the scripts, not only in those that happen to draw
+    it later. With `configmap_refs`, a ConfigMap that is absent never comes back (`_configmap_never_returns`).
     """
-    more = max(0, max_steps - 2)
-    length = st.integers(0, more)  # uniform: Hypothesis' own list lengths average about five
-    rest = length.flatmap(lambda n: st.lists(commands(configmap_refs), min_size=n, max_size=n))
     first = _deployment("web", configmap_refs)
-    script = st.tuples(st.lists(configmaps(), max_size=1), first, rest).map(lambda t: [*t[0], t[1], *t[2]])
+    head = st.tuples(st.lists(configmaps(), max_size=1), st.lists(services(), max_size=1), first).map(lambda t: [*t[0], *t[1], t[2]])
+
+    def then(prefix: list[str]):
+        more = max(0, max_steps - len(prefix))
+        length = st.integers(min(1, more), more)
+        return length.flatmap(lambda n: st.lists(commands(configmap_refs), min_size=n, max_size=n)).map(lambda rest: [*prefix, *rest])
+
+    script = head.flatmap(then)
     return script.map(_configmap_never_returns) if configmap_refs else script
 
 

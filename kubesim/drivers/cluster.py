@@ -591,9 +591,10 @@ class ClusterDriver:
         return out
 
     @staticmethod
-    def _awaiting_readiness(pod: dict, grace: float = 10.0) -> bool:
+    def _awaiting_readiness(pod: dict, grace: float = 30.0) -> bool:
         """A running pod that the image conventions say will become ready, and has not yet: its
-        readiness probe is due (within its ready-after delay plus `grace` seconds of the start)."""
+        readiness probe is due (within its ready-after delay plus `grace` seconds of the start: on the loaded
+        shared node the 1 s exec probe timed out for more than 10 s after a start)."""
         status = pod.get("status") or {}
         if any(c.get("type") == "Ready" and c.get("status") == "True" for c in status.get("conditions") or ()):
             return False

@@ -92,6 +92,9 @@ def test_shipped_catalogue_is_well_formed():
         ("- id: x\n", "entry 1 (x), field drivers: missing"),
         ("{a: 1}\n", "must be a list of entries"),
         ("- {id: x, drivers: [model], paths: [], script: s, source: s, explanation: e}\n", "entry 1 (x), field paths"),
+        # a race entry must accept a difference of one shape only: present on that system alone
+        ("- {id: x, drivers: [model, cluster], paths: [p], script: s, source: s, explanation: e, race: r}\n", "entry 1 (x), field race"),
+        ("- {id: x, drivers: [model, cluster], paths: [p], when: more on cluster, script: s, source: s, explanation: e, race: r}\n", "entry 1 (x), field race"),
     ],
 )
 def test_malformed_catalogue_is_refused_naming_file_entry_and_field(tmp_path, text, where):

@@ -12,6 +12,7 @@ failed sync, `wait.Jitter(syncFrequency, 0.5)` after a good one). Model timings:
 from __future__ import annotations
 
 from kubesim import model as m
+from kubesim.model.podworker import PLEG_RELIST_MS
 from simkit import NS, configmap, run
 
 
@@ -122,8 +123,8 @@ def test_blocked_container_is_retried_after_the_pod_worker_back_off():
     in 60 s, so count 5 to 7, the last at most 15 s before the ConfigMap); the container starts at the
     next attempt, 10-15 s after the last failed one, not the instant the ConfigMap appears."""
     st = run(m.Apply(_pod(env_from=[{"configMapRef": {"name": "cfg"}}])))
-    first = st.now
-    st = m.advance(st, 60_000)
+    first = st.now - PLEG_RELIST_MS  # the settled state has the PLEG's attempt too (see below)
+    st = m.advance(st, 59_000)
     st = m.run_queue(m.step(st, m.Apply(configmap("cfg", {"A": "1"}))))  # the kubelet looks at once
     created = st.now
     (failed,) = [e for e in st.list("Event", NS) if e["reason"] == "Failed"]
@@ -143,14 +144,29 @@ def test_new_pod_is_attempted_again_when_the_pleg_sees_its_sandbox():
     comes 1 s after the first; the third only after the back-off (`completeWork`), 10-15 s later (the real node
     showed attempts at 0, 0.7 and 12.8 s)."""
     st = run(m.Apply(_pod(env_from=[{"configMapRef": {"name": "cfg"}}])))
-    first = st.now
-    st = m.advance(st, 5_000)
+    first = st.now - PLEG_RELIST_MS
+    st = m.advance(st, 4_000)
     st = m.run_queue(m.step(st, m.Apply(configmap("cfg", {"A": "1"}))))
     (failed,) = [e for e in st.list("Event", NS) if e["reason"] == "Failed"]
     assert failed["count"] == 2 and m.clock.parse_ms(st.config.epoch, failed["lastTimestamp"]) == first + 1_000
     st = m.settle(st)
     started = m.clock.parse_ms(st.config.epoch, _container_status(st)["state"]["running"]["startedAt"])
     assert 11_000 <= started - first <= 16_000
+
+
+def test_settled_state_includes_the_pleg_attempt():
+    """A new pod whose ConfigMap is missing settles only after its second attempt, 1 s after the first, when the
+    generic PLEG's relist (`relist`, `genericPlegRelistPeriod`; kubelet.go) has seen the sandbox the first one
+    started: Pulled and Failed twice each (`EnsureImageExists`, then `startContainer`'s config error), the last
+    1 s after the first; the pod worker's back-off retries (`completeWork`, 10-15 s) hold no timer, so nothing
+    more happens by itself. The real node shows the same two attempts within about a second."""
+    st = run(m.Apply(_pod(env_from=[{"configMapRef": {"name": "cfg"}}])))
+    events = {e["reason"]: e for e in st.list("Event", NS) if e["involvedObject"]["name"] == "p"}
+    failed, pulled = events["Failed"], events["Pulled"]
+    first = m.clock.parse_ms(st.config.epoch, failed["firstTimestamp"])
+    assert (failed["count"], pulled["count"]) == (2, 2)
+    assert m.clock.parse_ms(st.config.epoch, failed["lastTimestamp"]) == first + 1_000 == st.now
+    assert "Started" not in events and st.next_timer() is None
 
 
 def test_missing_key():

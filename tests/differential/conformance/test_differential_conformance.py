@@ -16,7 +16,8 @@ profile and the planted mutants side by side (``-n 2 --dist loadgroup``)::
   most `SHRINK_SECONDS` (on a real cluster every attempt replays a script in real time).
 - Every catalogue entry's script, replayed against the driver under test, differs from the
   model only where that entry says (and somewhere it says), so no entry is stale or broader
-  than its script shows.
+  than its script shows; an entry for a race inside the other system (`race`, seen in a long run,
+  not on demand) accepts one path, only on that system, and its script runs through.
 """
 
 from __future__ import annotations
@@ -38,6 +39,10 @@ MAX_STEPS = 10
 #: Mutants whose divergence shows in settled states within a few short steps.
 PLANTED = ("history_limit_ignored", "replicaset_does_not_replace_pods", "routes_to_not_ready_pods")
 SHRINK_SECONDS = 150.0
+#: Scripts each planted search may generate; it stops at the first divergence. Each mutant shows in about one
+#: generated script in eight (measured on the model: 13% for each of the three), so 40 miss it with odds of
+#: about 1 in 250; with seed 0 the first scripts to show them are the 14th, 3rd and 4th.
+PLANTED_SCRIPTS = 40
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +70,7 @@ def test_budgeted_profile_has_no_uncatalogued_divergence(under_test):
 def planted(under_test) -> dict:
     """Each planted mutant's search against the driver under test (`Stats`), run side by side."""
     specs = [
-        Search(Side("model", mutant=name), under_test, scripts=25, max_steps=6, seed=0, stop_at_first=True, shrink_seconds=SHRINK_SECONDS)
+        Search(Side("model", mutant=name), under_test, scripts=PLANTED_SCRIPTS, max_steps=6, seed=0, stop_at_first=True, shrink_seconds=SHRINK_SECONDS)
         for name in PLANTED
     ]
     with ProcessPoolExecutor(max_workers=len(specs), mp_context=multiprocessing.get_context("spawn")) as pool:
@@ -92,6 +97,10 @@ def test_catalogue_entry_shows_on_its_script(entry, under_test):
     if under_test.driver not in entry.drivers:
         pytest.skip(f"{entry.id} is about {', '.join(sorted(entry.drivers))}")
     script = parse_script(entry.script)
+    if entry.race:  # a race inside the other system (seen in a long run): its script runs through, the entry stays narrow
+        assert entry.when.startswith("only on ") and len(entry.paths) == 1
+        assert compare(script, Side("model"), under_test).divergence is None
+        return
     others = Catalogue(tuple(e for e in load().entries if e.id != entry.id))
     bare = compare(script, Side("model"), under_test, catalogue=others)
     shown = [d for step in bare.steps for d in step.differences if entry.accepts(d, "model", under_test.driver)]
