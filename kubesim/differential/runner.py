@@ -198,8 +198,10 @@ def _outcome(runner: ScriptRunner, scrub: Scrubber, command: str) -> list:
 
 
 def _live(driver) -> bool:
-    """A driver in real time (a real cluster), whose events can trail its state; the model's never do."""
-    return getattr(driver, "name", None) != "model"
+    """A driver in real time (a real cluster), whose events can trail its state. One with the ``time`` capability
+    keeps a logical clock it advances itself (the model, a model-based third party): its events never trail, and
+    their timestamps say nothing about the wall clock."""
+    return "time" not in driver.capabilities
 
 
 def _created(event: dict) -> float:

@@ -177,3 +177,16 @@ def test_a_third_party_with_live_environment_is_caught():
     [(path, fine, broken)] = result.divergence.differences
     assert path.endswith(".containers")
     assert fine[0]["env"]["color"] == "red" and broken[0]["env"]["color"] == "blue"
+
+
+def test_only_drivers_without_a_logical_clock_are_waited_for_their_events():
+    """Events trail the state only on a system in real time; a driver with the ``time`` capability (the model, a
+    model-based third party with another epoch) is compared at once, whatever its events' timestamps say."""
+    from kubesim.differential.runner import _live
+    from tests.differential.thirdparty import Reseeded, SimulatedNodes
+
+    class RealTime(SimulatedNodes):
+        capabilities = frozenset({"kubelet"})
+
+    assert not _live(Reseeded()) and not _live(SimulatedNodes())
+    assert _live(RealTime())
