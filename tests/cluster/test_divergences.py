@@ -42,9 +42,9 @@ EVENT_LAG_S = 600
 ENDPOINTS_WARNING = "Warning: v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice"
 
 
-def _wait(what: str, fn, timeout: float = 120.0):
-    """Poll every 0.5 s: these waits are long and the shared API server is busy."""
-    return wait_for(what, fn, timeout, every=0.5)
+def _wait(what: str, fn, timeout: float = 120.0, every: float = 0.5):
+    """`wait_for` with these tests' defaults: their waits are long and the shared API server is busy."""
+    return wait_for(what, fn, timeout, every)
 
 
 class Real:
