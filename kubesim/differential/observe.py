@@ -304,14 +304,27 @@ def flatten(value, path: str = "") -> dict[str, object]:
 MISSING = "<absent>"
 
 
+def _has_children(flat: dict, path: str) -> bool:
+    return any(p.startswith((path + ".", path + "[")) for p in flat)
+
+
 def diff(a: dict, b: dict) -> list[tuple[str, object, object]]:
-    """(path, value in a, value in b) wherever the two differ, sorted by path."""
+    """(path, value in a, value in b) wherever the two differ, sorted by path.
+
+    A map empty on one side and holding entries on the other differs by those entries alone: the
+    empty map's own leaf (``events: {} | <absent>``) is not a difference of its own, so accepting
+    every entry (a catalogued event) accepts the whole difference. A map empty on one side and
+    missing on the other still differs.
+    """
     fa, fb = flatten(a), flatten(b)
     out = []
     for path in sorted(set(fa) | set(fb)):
         va, vb = fa.get(path, MISSING), fb.get(path, MISSING)
-        if va != vb:
-            out.append((path, va, vb))
+        if va == vb:
+            continue
+        if (va == {} and vb == MISSING and _has_children(fb, path)) or (vb == {} and va == MISSING and _has_children(fa, path)):
+            continue
+        out.append((path, va, vb))
     return out
 
 

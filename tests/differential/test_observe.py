@@ -74,6 +74,20 @@ def test_a_difference_is_named_by_its_path():
     assert all(p.startswith(("deployments.web", "replicasets[", "events[")) for p in paths), paths
 
 
+def test_an_empty_map_differs_from_a_full_one_by_its_entries_alone():
+    """The budgeted CI run of c551135: the cluster's repair loop flagged a new Service (one Event), the model had none.
+    The difference is that one event; the empty map's own leaf is not a second, uncatalogued difference."""
+    _, model_side = run("a", 1, 1_700_000_000, [g.heredoc(g.service_manifest("NodePort"))])
+    assert model_side["events"] == {}
+    cluster_side = json.loads(json.dumps(model_side))
+    cluster_side["events"] = {"Service ClusterIPNotAllocated": 1}
+    assert diff(model_side, cluster_side) == [('events["Service ClusterIPNotAllocated"]', "<absent>", 1)]
+    assert diff(cluster_side, model_side) == [('events["Service ClusterIPNotAllocated"]', 1, "<absent>")]
+    # an empty map against no map at all still differs
+    del cluster_side["events"]
+    assert diff(model_side, cluster_side) == [("events", {}, "<absent>")]
+
+
 def test_delete_cascade_orphan_leaves_the_replicasets_without_an_owner():
     """`kubectl delete deployment --cascade=orphan`: the garbage collector removes the ownerReferences of the dependents
     (upstream pkg/controller/garbagecollector/garbagecollector.go, `orphanDependents`), so the ReplicaSet and its pods stay."""

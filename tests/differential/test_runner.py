@@ -15,6 +15,7 @@ import pytest
 from kubesim.differential import Side, compare, search
 from kubesim.differential.__main__ import main
 from kubesim.differential.catalogue import CatalogueError, load
+from kubesim.differential.observe import diff
 from kubesim.differential.runner import Search
 from kubesim.differential.scripts import format_script, parse_script
 
@@ -84,6 +85,21 @@ def test_shipped_catalogue_is_well_formed():
     """Every shipped entry has its drivers, paths, minimal script, upstream source and explanation (checked by `load`)."""
     for entry in load().entries:
         assert parse_script(entry.script), entry.id
+
+
+def test_the_repair_loop_race_is_accepted_whole():
+    """The shipped `service-ip-repair-race` entry accepts everything a flagged Service changes in the observation
+    (the c551135 CI run failed on the empty model-side events map it left uncatalogued)."""
+    model_side = {"events": {}, "services": {"web": {"type": "NodePort"}}}
+    cluster_side = {"events": {"Service ClusterIPNotAllocated": 1}, "services": {"web": {"type": "NodePort"}}}
+    catalogued, rest = load().classify(diff(model_side, cluster_side), "model", "cluster")
+    assert rest == [] and [entry for _, entry in catalogued] == ["service-ip-repair-race"]
+    # the same run with the drivers named the other way round
+    _, rest = load().classify(diff(cluster_side, model_side), "cluster", "model")
+    assert rest == []
+    # the event on the model's side alone is not that race
+    catalogued, rest = load().classify(diff(cluster_side, model_side), "model", "cluster")
+    assert catalogued == [] and len(rest) == 1
 
 
 @pytest.mark.parametrize(
