@@ -6,7 +6,10 @@ differences into those an entry accepts and the rest. An entry accepts a differe
 path matches one of its patterns and, if the entry has `when`, only of that shape:
 ``only on DRIVER`` (only that driver shows the path), ``both`` (both show it, with other
 values), ``more on DRIVER`` / ``fewer on DRIVER`` (numbers, an absent one counting as 0, such
-as event counts: that driver's the larger / smaller).
+as event counts: that driver's the larger / smaller). An entry with `values` instead accepts one
+exact swap: each driver's value is the one the entry names for it, or, for lists, the two lists
+are equal but for that one item on each side (a Deployment's conditions with one Progressing
+reason on one system and another on the other).
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from .observe import MISSING
 
 DEFAULT = Path(__file__).with_name("catalogue.yaml")
 FIELDS = ("id", "drivers", "paths", "script", "source", "explanation")
-OPTIONAL = ("when", "race")
+OPTIONAL = ("when", "values", "race")
 _WHEN = re.compile(r"both|(only|more|fewer) on (\S+)")
 
 
@@ -49,6 +52,8 @@ class Entry:
     #: None, or why the script cannot show the difference on demand (a race inside the other system): then the
     #: entry must accept only ``only on DRIVER`` differences.
     race: str | None = None
+    #: None, or ((driver, value), (driver, value)): the one swap the entry accepts (see the module docstring).
+    values: tuple | None = None
 
     def applies(self, a: str, b: str) -> bool:
         return self.drivers == frozenset({a, b}) or (a == b and self.drivers == frozenset({a}))
@@ -58,6 +63,9 @@ class Entry:
         path, va, vb = difference
         if not any(_pattern(pattern).fullmatch(path) for pattern in self.paths):
             return False
+        if self.values is not None:
+            wanted = dict(self.values)
+            return a != b and _swaps(va, vb, wanted.get(a, MISSING), wanted.get(b, MISSING))
         if self.when is None:
             return True
         values = {a: va, b: vb}
@@ -73,6 +81,18 @@ class Entry:
         if not all(isinstance(v, int) and not isinstance(v, bool) for v in (mine, other)):
             return False
         return mine > other if how == "more" else mine < other
+
+
+def _swaps(va, vb, item_a, item_b) -> bool:
+    """Whether `va` is `item_a` and `vb` is `item_b`, or two lists equal but for `item_a` in the one and `item_b` in the other."""
+    if (va, vb) == (item_a, item_b):
+        return True
+    if not (isinstance(va, list) and isinstance(vb, list) and item_a in va and item_b in vb):
+        return False
+    rest_a, rest_b = list(va), list(vb)
+    rest_a.remove(item_a)
+    rest_b.remove(item_b)
+    return rest_a == rest_b
 
 
 @dataclass(frozen=True)
@@ -130,9 +150,16 @@ def load(path: str | Path = DEFAULT) -> Catalogue:
             found = _WHEN.fullmatch(when) if isinstance(when, str) else None
             if found is None or (found.group(2) is not None and found.group(2) not in drivers):
                 raise CatalogueError(f"{where}, field when: must be 'both', or 'only on', 'more on' or 'fewer on' one of {', '.join(drivers)}; not {when!r}")
+        values = item.get("values")
+        if values is not None:
+            if when is not None:
+                raise CatalogueError(f"{where}, field values: an entry has `when` or `values`, not both")
+            if not (isinstance(values, dict) and len(drivers) == 2 and set(values) == set(drivers) and all(v is not None for v in values.values())):
+                raise CatalogueError(f"{where}, field values: must map each of {', '.join(drivers)} to the value it shows")
+            values = tuple(sorted(values.items()))
         race = item.get("race")
-        if race is not None and (not isinstance(race, str) or not race.strip() or when is None or not when.startswith("only on ")):
-            raise CatalogueError(f"{where}, field race: must be non-empty text, on an entry whose when is 'only on DRIVER'")
+        if race is not None and (not isinstance(race, str) or not race.strip() or not (values is not None or (when or "").startswith("only on "))):
+            raise CatalogueError(f"{where}, field race: must be non-empty text, on an entry whose when is 'only on DRIVER' or that has values")
         seen.add(item["id"])
-        entries.append(Entry(item["id"], frozenset(drivers), tuple(paths), item["script"], item["source"], item["explanation"], when, race))
+        entries.append(Entry(item["id"], frozenset(drivers), tuple(paths), item["script"], item["source"], item["explanation"], when, race, values))
     return Catalogue(tuple(entries))

@@ -102,6 +102,29 @@ def test_the_repair_loop_race_is_accepted_whole():
     assert catalogued == [] and len(rest) == 1
 
 
+def test_the_progress_reason_race_is_accepted_as_that_one_swap_only():
+    """The long run's seed-12 divergence: after `set image` to a never-ready image the cluster kept Progressing
+    NewReplicaSetCreated where the model says ReplicaSetUpdated. `deployment-progress-reason-race` accepts exactly
+    that swap, in either driver order, and nothing else on the conditions."""
+    available = "Available True MinimumReplicasAvailable"
+
+    def deployment(*conditions):
+        return {"deployments": {"web": {"status": {"conditions": list(conditions), "replicas": 4}}}}
+
+    model_side = deployment(available, "Progressing True ReplicaSetUpdated")
+    cluster_side = deployment(available, "Progressing True NewReplicaSetCreated")
+    catalogue = load()
+    catalogued, rest = catalogue.classify(diff(model_side, cluster_side), "model", "cluster")
+    assert rest == [] and [entry for _, entry in catalogued] == ["deployment-progress-reason-race"]
+    assert catalogue.classify(diff(cluster_side, model_side), "cluster", "model")[1] == []
+    # the other way round, or any other condition changing with it, is a divergence
+    assert catalogue.classify(diff(cluster_side, model_side), "model", "cluster")[1] != []
+    unavailable = deployment("Available False MinimumReplicasUnavailable", "Progressing True NewReplicaSetCreated")
+    assert catalogue.classify(diff(model_side, unavailable), "model", "cluster")[1] != []
+    timed_out = deployment(available, "Progressing False ProgressDeadlineExceeded")
+    assert catalogue.classify(diff(model_side, timed_out), "model", "cluster")[1] != []
+
+
 @pytest.mark.parametrize(
     "text, where",
     [
@@ -111,6 +134,10 @@ def test_the_repair_loop_race_is_accepted_whole():
         # a race entry must accept a difference of one shape only: present on that system alone
         ("- {id: x, drivers: [model, cluster], paths: [p], script: s, source: s, explanation: e, race: r}\n", "entry 1 (x), field race"),
         ("- {id: x, drivers: [model, cluster], paths: [p], when: more on cluster, script: s, source: s, explanation: e, race: r}\n", "entry 1 (x), field race"),
+        # values name what each of the two drivers shows
+        ("- {id: x, drivers: [model, cluster], paths: [p], values: {model: a}, script: s, source: s, explanation: e}\n", "entry 1 (x), field values"),
+        ("- {id: x, drivers: [model, cluster], paths: [p], values: {model: a, kwok: b}, script: s, source: s, explanation: e}\n", "entry 1 (x), field values"),
+        ("- {id: x, drivers: [model, cluster], paths: [p], when: both, values: {model: a, cluster: b}, script: s, source: s, explanation: e}\n", "entry 1 (x), field values"),
     ],
 )
 def test_malformed_catalogue_is_refused_naming_file_entry_and_field(tmp_path, text, where):

@@ -17,7 +17,8 @@ profile and the planted mutants side by side (``-n 2 --dist loadgroup``)::
 - Every catalogue entry's script, replayed against the driver under test, differs from the
   model only where that entry says (and somewhere it says), so no entry is stale or broader
   than its script shows; an entry for a race inside the other system (`race`, seen in a long run,
-  not on demand) accepts one path, only on that system, and its script runs through.
+  not on demand) accepts one path, only on that system or as one exact swap of values, and its
+  script runs through.
 """
 
 from __future__ import annotations
@@ -98,7 +99,7 @@ def test_catalogue_entry_shows_on_its_script(entry, under_test):
         pytest.skip(f"{entry.id} is about {', '.join(sorted(entry.drivers))}")
     script = parse_script(entry.script)
     if entry.race:  # a race inside the other system (seen in a long run): its script runs through, the entry stays narrow
-        assert entry.when.startswith("only on ") and len(entry.paths) == 1
+        assert (entry.values is not None or entry.when.startswith("only on ")) and len(entry.paths) == 1
         assert compare(script, Side("model"), under_test).divergence is None
         return
     others = Catalogue(tuple(e for e in load().entries if e.id != entry.id))
