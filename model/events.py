@@ -51,7 +51,7 @@ def correlate(st: ClusterState, obj: dict, etype: str, reason: str, message: str
     entries = st.recorder.get(uid)
     if entries is None:
         return _first_event(st, obj, uid, etype, reason, message, component, stamp)
-    source = (component, etype)  # the spam filter's bucket: `getSpamKey` (source, object, type)
+    source = _shared((component, etype))  # the spam filter's bucket: `getSpamKey` (source, object, type)
     others = []
     mine = None
     for e in entries:
@@ -82,8 +82,8 @@ def correlate(st: ClusterState, obj: dict, etype: str, reason: str, message: str
         messages = messages[1:]  # upstream: PopAny
         key = (etype, reason)
         text = COMBINED_PREFIX + message
-    rest.append((etype, reason, messages, now))
-    similar = tuple(rest)
+    rest.append(_shared((etype, reason, _shared(messages), now)))
+    similar = _shared(tuple(rest))
 
     # eventObserve: an event seen before keeps its name and firstTimestamp and counts on.
     n = st.event_count
@@ -99,7 +99,7 @@ def correlate(st: ClusterState, obj: dict, etype: str, reason: str, message: str
         name, count, first = f"{md['name']}.{n:016x}", 1, stamp
     else:
         name, count, first = log[1], log[2] + 1, log[3]
-    rest.append((key, name, count, first))
+    rest.append((_shared(key), name, count, first))
     seen = tuple(rest)
 
     # Filter: the token bucket of this source and object.
@@ -107,7 +107,7 @@ def correlate(st: ClusterState, obj: dict, etype: str, reason: str, message: str
     write = tokens >= 1
     if write:
         tokens -= 1
-    others.append((source, tokens, now, similar, seen))
+    others.append((source, _shared(tokens), now, similar, seen))
     recorder = put_in(st, "recorder", uid, tuple(others))
     if not write:
         return st.evolve(recorder=recorder, event_count=n)
@@ -123,10 +123,29 @@ def _first_event(st: ClusterState, obj: dict, uid: str, etype: str, reason: str,
     n = st.event_count + 1
     name = f"{md['name']}.{n:016x}"
     now = st.now
-    entry = ((component, etype), float(SPAM_BURST - 1), now, ((etype, reason, (message,), now),), (((etype, reason, message), name, 1, stamp),))
+    similar = _shared((_shared((etype, reason, _shared((message,)), now)),))
+    entry = (_shared((component, etype)), _FIRST_TOKENS, now, similar, ((_shared((etype, reason, message)), name, 1, stamp),))
     rec = event_record(stamp, obj.get("apiVersion", "v1"), obj["kind"], md["name"], uid, reason, message, etype, component)
     objects = table_put(st, "Event", (md.get("namespace", "default"), name), rec)
     return st.evolve(objects=objects, recorder=put_in(st, "recorder", uid, (entry,)), event_count=n)
+
+
+#: The token count after a first event (a full bucket, one taken), one float for every entry.
+_FIRST_TOKENS = float(SPAM_BURST - 1)
+#: Equal parts of correlator entries (sources, tokens, message sets, similar-event groups, keys), kept once:
+#: many objects' entries hold equal ones (pods of one rollout start alike). Pure values, so sharing is safe.
+_SHARED: dict = {}
+
+
+def _shared(value):
+    """`value`, or the equal value kept before (see `_SHARED`)."""
+    hit = _SHARED.get(value)
+    if hit is not None and type(hit) is type(value):
+        return hit
+    if len(_SHARED) >= 16384:
+        _SHARED.clear()
+    _SHARED[value] = value
+    return value
 
 
 def record_event(st: ClusterState, obj: dict, etype: str, reason: str, message: str, component: str) -> ClusterState:

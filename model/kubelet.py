@@ -38,7 +38,7 @@ from .events import record_event
 from .informers import Controller, Handlers
 from .pmap import EMPTY
 from .podworker import PLEG_RELIST_MS, next_periodic_sync, retry_attempts
-from .state import ClusterState, ImageBehaviour
+from .state import ClusterState, ImageBehaviour, put_runtime
 from .store import remove, set_status
 from .workqueue import add_timer
 
@@ -278,7 +278,7 @@ def crash_container(st: ClusterState, ns: str, name: str, container: str | None 
         if (container is None or c.name == container) and c.state == "running":
             c = replace(c, crash_at=st.now)
         containers.append(c)
-    st = st.evolve(runtime=st.runtime.set((ns, name), replace(rt, containers=tuple(containers))))
+    st = st.evolve(runtime=put_runtime(st, (ns, name), replace(rt, containers=tuple(containers))))
     return sync_pod(st, ns, name)
 
 
@@ -287,7 +287,7 @@ def set_readiness(st: ClusterState, ns: str, name: str, ready: bool | None) -> C
     rt = st.runtime.get((ns, name))
     if rt is None:
         return st
-    st = st.evolve(runtime=st.runtime.set((ns, name), replace(rt, readiness_override=ready)))
+    st = st.evolve(runtime=put_runtime(st, (ns, name), replace(rt, readiness_override=ready)))
     return sync_pod(st, ns, name)
 
 
@@ -308,7 +308,7 @@ def _terminate(st: ClusterState, pod: dict, rt: PodRuntime | None) -> ClusterSta
             except ValueError:
                 shutdown = 0
         stop_at = st.now + min(shutdown, grace)
-        st = st.evolve(runtime=st.runtime.set(key, replace(rt, stop_at=stop_at)))
+        st = st.evolve(runtime=put_runtime(st, key, replace(rt, stop_at=stop_at)))
         for c in rt.containers:
             if c.state == "running":
                 st = record_event(st, pod, "Normal", "Killing", f"Stopping container {c.name}", "kubelet")
