@@ -51,18 +51,19 @@ def correlate(st: ClusterState, obj: dict, etype: str, reason: str, message: str
     entries = st.recorder.get(uid)
     if entries is None:
         return _first_event(st, obj, uid, etype, reason, message, component, stamp)
-    source = _shared((component, etype))  # the spam filter's bucket: `getSpamKey` (source, object, type)
+    # the spam filter's bucket: `getSpamKey` (source, object, type)
     others = []
     mine = None
     for e in entries:
-        if e[0] == source:
+        if e[0][0] == component and e[0][1] == etype:
             mine = e
         else:
             others.append(e)
     if mine is None:
+        source = _shared((component, etype))
         tokens, at, similar, seen = float(SPAM_BURST), now, (), ()
     else:
-        tokens, at, similar, seen = mine[1:]
+        source, tokens, at, similar, seen = mine
 
     # EventAggregate: the distinct messages of similar events within the interval (`_aggregate`).
     hit = _AGGREGATED.get((id(similar), etype, reason, message, now))
@@ -113,9 +114,7 @@ def _first_event(st: ClusterState, obj: dict, uid: str, etype: str, reason: str,
     if parts is None:
         if len(_FIRST) >= 4096:
             _FIRST.clear()
-        parts = _FIRST[(component, etype, reason, message, now)] = (
-            _shared((component, etype)), _shared((_shared((etype, reason, _shared((message,)), now)),)), _shared((etype, reason, message))
-        )
+        parts = _FIRST[(component, etype, reason, message, now)] = (_shared((component, etype)), ((etype, reason, (message,), now),), (etype, reason, message))
     source, similar, key = parts
     entry = (source, _FIRST_TOKENS, now, similar, ((key, name, 1, stamp),))
     rec = event_record(stamp, obj.get("apiVersion", "v1"), obj["kind"], md["name"], uid, reason, message, etype, component)
