@@ -69,7 +69,7 @@ def resolve_env(st: ClusterState, pod: dict, container: dict) -> tuple[tuple, st
             env[name] = data[ref["key"]]
         elif "fieldRef" in vf:
             env[name] = _field_ref(st, pod, vf["fieldRef"].get("fieldPath", ""))
-    out = [("PATH", DEFAULT_PATH), ("HOSTNAME", pod["metadata"]["name"])]
+    out = [_PATH, ("HOSTNAME", pod["metadata"]["name"])]
     out += [(k, v) for k, v in env.items() if k not in ("PATH", "HOSTNAME")]
     if pod["spec"].get("enableServiceLinks", True):
         links = service_env(st, ns)
@@ -81,6 +81,7 @@ def resolve_env(st: ClusterState, pod: dict, container: dict) -> tuple[tuple, st
 
 
 _HOME = ("HOME", "/root")
+_PATH = ("PATH", DEFAULT_PATH)
 
 
 def _field_ref(st: ClusterState, pod: dict, path: str) -> str:

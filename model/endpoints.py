@@ -183,7 +183,9 @@ def add_pod(queue: list, st: ClusterState, pod: dict, ref: dict | None) -> None:
 
 def update_pod(queue: list, st: ClusterState, old: dict, cur: dict, ref: dict | None, status_only: bool) -> None:
     """`updatePod`: when the labels or what the endpoints show of the pod changed (`podEndpointsChanged`),
-    enqueue every Service that picked the pod before or picks it now."""
+    enqueue every Service that picked the pod before or picks it now (none to pick: nothing to compare)."""
+    if not _selecting_services(st, cur["metadata"].get("namespace", "")):
+        return
     if _labels(old) != _labels(cur) or _endpoint_relevant(old) != _endpoint_relevant(cur):
         _enqueue_services(queue, st, cur, old, cur)
 

@@ -51,39 +51,26 @@ def correlate(st: ClusterState, obj: dict, etype: str, reason: str, message: str
     entries = st.recorder.get(uid)
     if entries is None:
         return _first_event(st, obj, uid, etype, reason, message, component, stamp)
-    source = (component, etype)  # the spam filter's bucket: `getSpamKey` (source, object, type)
+    # the spam filter's bucket: `getSpamKey` (source, object, type)
     others = []
     mine = None
     for e in entries:
-        if e[0] == source:
+        if e[0][0] == component and e[0][1] == etype:
             mine = e
         else:
             others.append(e)
     if mine is None:
+        source = _shared((component, etype))
         tokens, at, similar, seen = float(SPAM_BURST), now, (), ()
     else:
-        tokens, at, similar, seen = mine[1:]
+        source, tokens, at, similar, seen = mine
 
-    # EventAggregate: the distinct messages of similar events within the interval.
-    messages: tuple = ()
-    rest = []
-    for group in similar:
-        if group[0] == etype and group[1] == reason:
-            if now - group[3] <= AGGREGATE_INTERVAL_MS:
-                messages = group[2]
-        else:
-            rest.append(group)
-    if message not in messages:
-        messages = (*messages, message)
-    if len(messages) < AGGREGATE_MAX_EVENTS:
-        key: tuple = (etype, reason, message)
-        text = message
+    # EventAggregate: the distinct messages of similar events within the interval (`_aggregate`).
+    hit = _AGGREGATED.get((id(similar), etype, reason, message, now))
+    if hit is not None and hit[0] is similar:
+        similar, key, text = hit[1]
     else:
-        messages = messages[1:]  # upstream: PopAny
-        key = (etype, reason)
-        text = COMBINED_PREFIX + message
-    rest.append((etype, reason, messages, now))
-    similar = tuple(rest)
+        similar, key, text = _aggregate(similar, etype, reason, message, now)
 
     # eventObserve: an event seen before keeps its name and firstTimestamp and counts on.
     n = st.event_count
@@ -107,7 +94,7 @@ def correlate(st: ClusterState, obj: dict, etype: str, reason: str, message: str
     write = tokens >= 1
     if write:
         tokens -= 1
-    others.append((source, tokens, now, similar, seen))
+    others.append((source, _shared(tokens), now, similar, seen))
     recorder = put_in(st, "recorder", uid, tuple(others))
     if not write:
         return st.evolve(recorder=recorder, event_count=n)
@@ -123,10 +110,68 @@ def _first_event(st: ClusterState, obj: dict, uid: str, etype: str, reason: str,
     n = st.event_count + 1
     name = f"{md['name']}.{n:016x}"
     now = st.now
-    entry = ((component, etype), float(SPAM_BURST - 1), now, ((etype, reason, (message,), now),), (((etype, reason, message), name, 1, stamp),))
+    parts = _FIRST.get((component, etype, reason, message, now))
+    if parts is None:
+        if len(_FIRST) >= 4096:
+            _FIRST.clear()
+        parts = _FIRST[(component, etype, reason, message, now)] = (_shared((component, etype)), ((etype, reason, (message,), now),), (etype, reason, message))
+    source, similar, key = parts
+    entry = (source, _FIRST_TOKENS, now, similar, ((key, name, 1, stamp),))
     rec = event_record(stamp, obj.get("apiVersion", "v1"), obj["kind"], md["name"], uid, reason, message, etype, component)
     objects = table_put(st, "Event", (md.get("namespace", "default"), name), rec)
     return st.evolve(objects=objects, recorder=put_in(st, "recorder", uid, (entry,)), event_count=n)
+
+
+def _aggregate(similar: tuple, etype: str, reason: str, message: str, now: int) -> tuple:
+    """`EventAggregate` of one event: (the source's similar-event groups after it, the key `eventObserve`
+    counts it under, the message written). A pure function of its arguments, memoised in `_AGGREGATED`
+    (the pods of one rollout go through the same groups at the same instants)."""
+    arg = similar
+    messages: tuple = ()
+    rest = []
+    for group in similar:
+        if group[0] == etype and group[1] == reason:
+            if now - group[3] <= AGGREGATE_INTERVAL_MS:
+                messages = group[2]
+        else:
+            rest.append(group)
+    if message not in messages:
+        messages = (*messages, message)
+    if len(messages) < AGGREGATE_MAX_EVENTS:
+        key: tuple = (etype, reason, message)
+        text = message
+    else:
+        messages = messages[1:]  # upstream: PopAny
+        key = (etype, reason)
+        text = COMBINED_PREFIX + message
+    rest.append(_shared((etype, reason, _shared(messages), now)))
+    out = (_shared(tuple(rest)), _shared(key), text)
+    if len(_AGGREGATED) >= 4096:
+        _AGGREGATED.clear()
+    _AGGREGATED[(id(arg), etype, reason, message, now)] = (arg, out)  # keeps `arg` alive: its id is not reused meanwhile
+    return out
+
+
+#: (id(similar), type, reason, message, now) -> (similar, `_aggregate` of them).
+_AGGREGATED: dict = {}
+#: (component, type, reason, message, now) -> the shared parts of a first event's entry (source, similar, key).
+_FIRST: dict = {}
+#: The token count after a first event (a full bucket, one taken), one float for every entry.
+_FIRST_TOKENS = float(SPAM_BURST - 1)
+#: Equal parts of correlator entries (sources, tokens, message sets, similar-event groups, keys), kept once:
+#: many objects' entries hold equal ones (pods of one rollout start alike). Pure values, so sharing is safe.
+_SHARED: dict = {}
+
+
+def _shared(value):
+    """`value`, or the equal value kept before (see `_SHARED`)."""
+    hit = _SHARED.get(value)
+    if hit is not None and type(hit) is type(value):
+        return hit
+    if len(_SHARED) >= 16384:
+        _SHARED.clear()
+    _SHARED[value] = value
+    return value
 
 
 def record_event(st: ClusterState, obj: dict, etype: str, reason: str, message: str, component: str) -> ClusterState:

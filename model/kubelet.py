@@ -38,7 +38,7 @@ from .events import record_event
 from .informers import Controller, Handlers
 from .pmap import EMPTY
 from .podworker import PLEG_RELIST_MS, next_periodic_sync, retry_attempts
-from .state import ClusterState, ImageBehaviour
+from .state import ClusterState, ImageBehaviour, put_runtime
 from .store import remove, set_status
 from .workqueue import add_timer
 
@@ -167,7 +167,7 @@ def _new_runtime(st: ClusterState, pod: dict) -> PodRuntime:
     containers = tuple(ContainerRuntime(name=c["name"], image=c.get("image", ""), start_at=start_at) for c in pod["spec"].get("containers") or ())
     return PodRuntime(
         ip=f"10.244.{(n >> 8) % 256}.{n % 256}",
-        host_ip=f"172.18.0.{2 + node_index}",
+        host_ip=_host_ip(node_index),
         sandbox_ms=st.now,
         containers=containers,
     )
@@ -278,7 +278,7 @@ def crash_container(st: ClusterState, ns: str, name: str, container: str | None 
         if (container is None or c.name == container) and c.state == "running":
             c = replace(c, crash_at=st.now)
         containers.append(c)
-    st = st.evolve(runtime=st.runtime.set((ns, name), replace(rt, containers=tuple(containers))))
+    st = st.evolve(runtime=put_runtime(st, (ns, name), replace(rt, containers=tuple(containers))))
     return sync_pod(st, ns, name)
 
 
@@ -287,7 +287,7 @@ def set_readiness(st: ClusterState, ns: str, name: str, ready: bool | None) -> C
     rt = st.runtime.get((ns, name))
     if rt is None:
         return st
-    st = st.evolve(runtime=st.runtime.set((ns, name), replace(rt, readiness_override=ready)))
+    st = st.evolve(runtime=put_runtime(st, (ns, name), replace(rt, readiness_override=ready)))
     return sync_pod(st, ns, name)
 
 
@@ -308,7 +308,7 @@ def _terminate(st: ClusterState, pod: dict, rt: PodRuntime | None) -> ClusterSta
             except ValueError:
                 shutdown = 0
         stop_at = st.now + min(shutdown, grace)
-        st = st.evolve(runtime=st.runtime.set(key, replace(rt, stop_at=stop_at)))
+        st = st.evolve(runtime=put_runtime(st, key, replace(rt, stop_at=stop_at)))
         for c in rt.containers:
             if c.state == "running":
                 st = record_event(st, pod, "Normal", "Killing", f"Stopping container {c.name}", "kubelet")
@@ -417,6 +417,9 @@ def container_env(st: ClusterState, ns: str, pod_name: str, container: str | Non
 _CONDITIONS: dict[tuple, tuple] = {}
 _NO_LAST_STATE: dict = {}
 _RUNNING: dict[str, dict] = {}
+#: (condition key, id(PodScheduled condition)) -> (that condition, the conditions list): pods whose
+#: conditions are all equal share the list too.
+_CONDITION_LISTS: dict[tuple, tuple] = {}
 
 
 @lru_cache(maxsize=1024)
@@ -428,6 +431,12 @@ def _waiting_state(reason: str, message: str) -> dict:
 def _container_id(pod_uid: str, name: str, restarts: int) -> str:
     """The runtime's id of one container instance (derived, not random)."""
     return hashlib.blake2b(f"{pod_uid}:{name}:{restarts}".encode(), digest_size=32).hexdigest()
+
+
+@lru_cache(maxsize=1024)
+def _host_ip(node_index: int) -> str:
+    """The node's address (one string per node, shared by its pods' records)."""
+    return f"172.18.0.{2 + node_index}"
 
 
 @lru_cache(maxsize=1024)
@@ -468,9 +477,16 @@ def pod_status(st: ClusterState, pod: dict, rt: PodRuntime) -> dict:
         if len(_CONDITIONS) >= 4096:
             _CONDITIONS.clear()
         _CONDITIONS[ckey] = shared
-    conditions = list(shared)
-    if sched is not None:
-        conditions.append(sched)
+    hit = _CONDITION_LISTS.get((ckey, id(sched)))
+    if hit is not None and hit[0] is sched:
+        conditions = hit[1]
+    else:
+        conditions = list(shared)
+        if sched is not None:
+            conditions.append(sched)
+        if len(_CONDITION_LISTS) >= 4096:
+            _CONDITION_LISTS.clear()
+        _CONDITION_LISTS[(ckey, id(sched))] = (sched, conditions)  # keeps `sched` alive: its id is not reused meanwhile
     statuses = []
     all_started = True
     for c in rt.containers:

@@ -31,7 +31,7 @@ from .pmap import EMPTY
 from .podindex import smallest
 from .pods import _log_rank, available_at_ms, compare_for_deletion, is_active, is_available, is_ready, is_terminating
 from .qos import qos_class
-from .state import ClusterState, controller_ref, snapshot
+from .state import ClusterState, controller_ref
 from .store import create, delete, set_status
 from .workqueue import add_timer
 
@@ -66,17 +66,27 @@ class OwnedPods:
     before `manageReplicas`).
     """
 
-    __slots__ = ("st", "rs", "owned", "ready", "labeled", "terminating")
+    __slots__ = ("view", "rs", "owned", "ready", "labeled", "terminating")
 
-    def __init__(self, st: ClusterState, rs: dict, counts: tuple[int, int, int, int]) -> None:
-        self.st, self.rs = snapshot(st), rs
+    def __init__(self, st: ClusterState | tuple, rs: dict, counts: tuple[int, int, int, int]) -> None:
+        # What iterating reads, as it is now (both immutable maps): the ReplicaSet's dependents and the
+        # Pod table (a transient's table builder is finished for it); or such a view, passed on.
+        self.view = st if type(st) is tuple else (st.dependents.get(rs["metadata"]["uid"], EMPTY), st.table("Pod"))
+        self.rs = rs
         self.owned, self.ready, self.labeled, self.terminating = counts
 
     def __len__(self) -> int:
         return self.owned
 
     def __iter__(self) -> Iterator[dict]:
-        pods = [p for p in self.st.dependents_of(self.rs["metadata"]["uid"], "Pod") if is_active(p)]
+        """`ClusterState.dependents_of(uid, "Pod")`, the active ones, sorted by name."""
+        dependents, table = self.view
+        pods = []
+        for k, ns, name in dependents.keys():
+            if k == "Pod":
+                p = table.get((ns, name))
+                if p is not None and is_active(p):
+                    pods.append(p)
         pods.sort(key=lambda p: p["metadata"]["name"])
         return iter(pods)
 
@@ -112,7 +122,7 @@ def reread(st: ClusterState, rs: dict, pods: list[dict] | OwnedPods) -> list[dic
         counts = _owned_counts(st, rs)
         if counts is not None:
             if counts[0] > pods.owned:  # created: the claimed pods are as they were, in the state they were counted in
-                return OwnedPods(pods.st, rs, (pods.owned, pods.ready, pods.labeled, counts[3]))
+                return OwnedPods(pods.view, rs, (pods.owned, pods.ready, pods.labeled, counts[3]))
             return OwnedPods(st, rs, counts)
     ns = rs["metadata"]["namespace"]
     return [p for p in (st.get("Pod", ns, p["metadata"]["name"]) for p in pods) if p is not None and is_active(p)]

@@ -217,8 +217,10 @@ class TransientState(ClusterState):
 #: `immutables.Map.mutate()`'s builder type.
 MapMutation = type(EMPTY.mutate())
 #: Fields a transient holds as a mutation builder once written (see `TransientState`): written only
-#: by store.py, podindex.py, workqueue.py and events.py, read inside a sync only by key.
-BUILT = ("uids", "pod_sigs", "recorder", "queue", "queued")
+#: by store.py, podindex.py, workqueue.py, events.py and kubelet.py, read inside a sync only by key.
+#: `runtime` is written only through `put_runtime`, which leaves it as it is when the record is the
+#: one stored (so a wake-up that changes nothing keeps the same map: `engine.settle` compares it).
+BUILT = ("uids", "pod_sigs", "recorder", "queue", "queued", "runtime")
 #: Object tables a transient holds as mutation builders once written (the large ones): written only
 #: by store.py and events.py; `ClusterState.table` / `list` finish them before anyone iterates.
 BUILT_KINDS = ("Pod", "Event")
@@ -264,6 +266,14 @@ def put_in(st: ClusterState, name: str, key: Any, value: Any):
         m[key] = value
         return m
     return st.__dict__[name].set(key, value)
+
+
+def put_runtime(st: ClusterState, key: Any, rt: Any) -> Map:
+    """The `runtime` map with the kubelet record `rt` at `key` (`put_in`; unchanged when `rt` is the one stored)."""
+    m = st.__dict__["runtime"]
+    if m.get(key) is rt:
+        return m
+    return put_in(st, "runtime", key, rt)
 
 
 def table_put(st: ClusterState, kind: str, key: Any, value: Any) -> Map:
@@ -518,6 +528,7 @@ __all__ = [
     "mset",
     "writable",
     "put_in",
+    "put_runtime",
     "table_delete",
     "table_put",
     "Config",

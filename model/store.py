@@ -20,7 +20,7 @@ from .informers import fan_out
 from .pmap import EMPTY, delete_in, set_in
 from .podindex import update_pod_index
 from .kinds import CLUSTER_SCOPED, KIND_LIST, resource as resource_of
-from .state import ClusterState, controller_ref, key_of, make_uid, mdelete, name_suffix, put_in, table_delete, table_put, writable
+from .state import ClusterState, controller_ref, key_of, make_uid, mdelete, name_suffix, put_in, put_runtime, table_delete, table_put, writable
 from .workqueue import enqueue, queue_changes
 
 #: Kinds whose metadata.generation counts spec changes, whose create stores ``status: {}``, and
@@ -136,7 +136,7 @@ def set_status(st: ClusterState, obj: dict, status: dict, annotations: dict | No
     md = obj["metadata"]
     if annotations is None or annotations == (md.get("annotations") or {}):
         if obj.get("status") == status:
-            return st if runtime is None else st.evolve(runtime=st.runtime.set(key_of(obj), runtime))
+            return st if runtime is None else st.evolve(runtime=put_runtime(st, key_of(obj), runtime))
         annotations = md.get("annotations")
     kind = obj["kind"]
     ns = _namespace_of(kind, obj)
@@ -151,7 +151,7 @@ def set_status(st: ClusterState, obj: dict, status: dict, annotations: dict | No
     else:
         nmd.pop("annotations", None)
     out = {**old, "metadata": nmd, "status": status}
-    extra = None if runtime is None else {"runtime": st.runtime.set((ns, name), runtime)}
+    extra = None if runtime is None else {"runtime": put_runtime(st, (ns, name), runtime)}
     return _put(st, kind, (ns, name), old, out, seq, status_only=True, extra=extra)
 
 
@@ -228,7 +228,7 @@ def remove(st: ClusterState, kind: str, namespace: str, name: str) -> ClusterSta
         st = st.evolve(recorder=mdelete(writable(st, "recorder"), uid))
     if kind == "Pod":
         key = (namespace, name)
-        extra = {"runtime": st.runtime.delete(key)} if key in st.runtime else None
+        extra = {"runtime": mdelete(writable(st, "runtime"), key)} if key in st.runtime else None
         uid = obj["metadata"]["uid"]
         first = (("gc", uid, "Background"),) if uid in st.dependents else ()
         return _put(st, kind, key, obj, None, first=first + waiting, extra=extra)

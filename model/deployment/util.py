@@ -7,6 +7,7 @@ orders of `pkg/controller/controller_utils.go`. Names keep upstream's, in snake_
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 
 from ..clock import parse_ms
 from ..intstr import round_half_away, scaled_value
@@ -48,7 +49,16 @@ def resolve_fenceposts(max_surge, max_unavailable, desired: int) -> tuple[int, i
     """`ResolveFenceposts`: surge rounds up, unavailable down; both 0 makes unavailable 1.
 
     10 replicas, 25%/25% -> (3, 2). 1 replica, 0/25% -> (0, 0) -> (0, 1).
+    A pure function of its arguments, memoised (every rolling-update step asks it several times).
     """
+    try:
+        return _resolve_fenceposts(max_surge, max_unavailable, desired)
+    except TypeError:  # an unhashable value: resolve it uncached (scaled_value says what is wrong with it)
+        return _resolve_fenceposts.__wrapped__(max_surge, max_unavailable, desired)
+
+
+@lru_cache(maxsize=1024, typed=True)
+def _resolve_fenceposts(max_surge, max_unavailable, desired: int) -> tuple[int, int]:
     surge = scaled_value(max_surge if max_surge is not None else 0, desired, True)
     unavailable = scaled_value(max_unavailable if max_unavailable is not None else 0, desired, False)
     if surge == 0 and unavailable == 0:
