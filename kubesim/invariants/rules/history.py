@@ -37,6 +37,8 @@ class ReadyEndpointsTracker:
         self.armed: dict[tuple, tuple] = {}  # (service, deployment uid) -> (replicas, strategy json)
         self.prev: Observation | None = None
         self._facts: dict[int, tuple] = {}  # id(deployment) -> (deployment, `_rollout_facts`), of the last observation
+        self._listed: list | None = None  # the last list of Services seen, and those of them with a selector
+        self._services: list = []
 
     @staticmethod
     def _rollout_facts(d: dict) -> tuple:
@@ -58,7 +60,10 @@ class ReadyEndpointsTracker:
         prev, self.prev = self.prev, obs
         if changed is not None and prev is not None and self.reads.isdisjoint(changed):
             return []
-        services = [svc for svc in obs.of("Service") if (svc.get("spec") or {}).get("selector")]
+        listed = obs.of("Service")
+        if listed is not self._listed:  # the Services with a selector, found again only in a new list
+            self._listed, self._services = listed, [svc for svc in listed if (svc.get("spec") or {}).get("selector")]
+        services = self._services
         if not services:
             self.armed.clear()
             return []
