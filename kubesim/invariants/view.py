@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from itertools import compress
 from operator import is_, is_not, itemgetter, not_
-from typing import Iterable
+from typing import Callable, Iterable
 
 from kubesim.driver import Observation
 
@@ -165,20 +165,25 @@ _ONE_KIND_INDICES = (
     ("pod_by_name", "Pod"), ("pods_of", "Pod"), ("rs_by_uid", "ReplicaSet"), ("rss_of", "ReplicaSet"),
     ("_rs_maps", "ReplicaSet"), ("deployment_first_by_uid", "Deployment"), ("endpoints_by_name", "Endpoints"),
 )  # fmt: skip
-_LAST_VIEW: dict[int, View] = id_cache()  # 0 -> the last View made
+_LAST_VIEW: dict[int, View | None] = id_cache()  # 0 -> the last View made, 1 -> the one before
 
 
 def view(obs: Observation) -> View:
     """The `View` of `obs`, made once (the last 8 are kept)."""
     last = _LAST_VIEW.get(0)
-    if last is not None and last.obs is obs:
-        return last
+    if last is not None:
+        if last.obs is obs:
+            return last
+        before = _LAST_VIEW[1]
+        if before is not None and before.obs is obs:
+            return before
     hit = _VIEWS.get(id(obs))
     if hit is not None and hit[0] is obs:
         return hit[1]
     v = View(obs)
     if last is not None:
         _inherit(v, last)
+    _LAST_VIEW[1] = last
     _LAST_VIEW[0] = v
     if len(_VIEWS) >= 8:
         del _VIEWS[next(iter(_VIEWS))]
@@ -278,18 +283,27 @@ def new_events(prev: Observation, cur: Observation) -> list[dict]:
     correlator folded into an existing Event). A recorder's spam filter drops some occurrences altogether
     (client-go `EventSourceObjectSpamFilter`), so the list may miss some; a combined Event carries only
     the latest message (see `event_message`)."""
+    return new_events_where(prev, cur, None)
+
+
+def new_events_where(prev: Observation, cur: Observation, keep: Callable[[dict], bool] | None) -> list[dict]:
+    """``[e for e in new_events(prev, cur) if keep(e)]``, in `cur`'s order.
+
+    An Event that is an object of `prev` is not new (its name and count are those it had there); of the
+    others, the ones `keep` selects are looked up among the (name, count) pairs of `prev`'s Events, which
+    are gathered only when there is one to look up (once per list: the next step's `prev` is this `cur`).
+    An Event without metadata.name counts as named "".
+    """
     before, events = prev.of("Event"), cur.of("Event")
-    seen = _event_pairs(before)
-    try:
-        names = _event_pairs(events)
-    except (KeyError, TypeError):  # an Event without metadata.name
-        return [e for e in events if (name_of(e), e.get("count")) not in seen]
-    if names <= seen:
+    if events is before:
         return []
-    # every Event has metadata.name here; one that is an object of `before` has its (name, count) in `seen`
     known = set(map(id, before))
     fresh = compress(events, map(not_, map(known.__contains__, map(id, events))))
-    return [e for e in fresh if (e["metadata"]["name"], e.get("count")) not in seen]
+    fresh = list(fresh) if keep is None else [e for e in fresh if keep(e)]
+    if not fresh:
+        return []
+    seen = _event_pairs(before)
+    return [e for e in fresh if (name_of(e), e.get("count")) not in seen]
 
 
 def event_message(event: dict) -> str:

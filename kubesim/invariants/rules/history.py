@@ -19,7 +19,7 @@ from ..readers import (
     uid_of,
 )
 from ..registry import Violation, invariant
-from ..view import View, canonical_json, endpoint_pods, event_message, new_events, view
+from ..view import View, canonical_json, endpoint_pods, event_message, new_events_where, view
 
 
 def _owned_by(v: View, pod: dict, d: dict) -> bool:
@@ -28,6 +28,10 @@ def _owned_by(v: View, pod: dict, d: dict) -> bool:
     rs = v.rs_by_uid.get(ref.get("uid")) if ref else None
     owner = controller_of(rs) if rs else None
     return owner is not None and owner.get("uid") == uid_of(d)
+
+
+def _successful_delete(event: dict) -> bool:
+    return event.get("reason") == "SuccessfulDelete"
 
 
 class ReadyEndpointsTracker:
@@ -116,9 +120,8 @@ class ReadyEndpointsTracker:
         """Deployments (uids) whose pods suffered something no controller did: lost readiness, a restart, a delete."""
         pv, cv = view(prev), view(cur)
         deleted_by_rs = set()
-        for e in new_events(prev, cur):
-            if e.get("reason") == "SuccessfulDelete":
-                deleted_by_rs.add(event_message(e).removeprefix("Deleted pod: "))
+        for e in new_events_where(prev, cur, _successful_delete):
+            deleted_by_rs.add(event_message(e).removeprefix("Deleted pod: "))
         hit = set()
         now_by_name = cv.pod_by_name
         for p in pv.pods:
