@@ -194,7 +194,7 @@ class ModelDriver:
             self._last = (None, None)
         last = self._last
         if last[0] is tables:  # no object changed (only time, queues or timers): the same lists
-            return Observation(time=st.now / 1000, objects=dict(last[1]))
+            return Observation.made(st.now / 1000, dict(last[1]))
         objects = {}
         plain = True  # every table listed is a map (none a transient's builder, which could still change)
         for kind, ns in scopes:
@@ -214,7 +214,7 @@ class ModelDriver:
             listed[kind] = entry = _listing(st, kind, ns, table, hit)
             objects[kind] = entry[-1]
         self._last = (tables, objects) if plain else (None, None)
-        return Observation(time=st.now / 1000, objects=objects)
+        return Observation.made(st.now / 1000, objects)
 
     def observe(self) -> Observation:
         obs = self._observation(self.state)

@@ -167,7 +167,7 @@ class InvariantMonitor:
             before = self.previous.objects.get(ENV_KIND) if self.previous is not None else None
             if before is not None and before == samples:
                 samples = before  # the same list when nothing changed: `changed_kinds` sees it unchanged
-            return Observation(time=obs.time, objects={**obs.objects, ENV_KIND: samples})
+            return Observation.made(obs.time, {**obs.objects, ENV_KIND: samples})
         return obs
 
     def observe(self, obs: Observation) -> None:
