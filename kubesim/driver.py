@@ -46,6 +46,16 @@ class Observation:
     def get(self, kind: str, name: str) -> dict | None:
         return next((o for o in self.of(kind) if o["metadata"]["name"] == name), None)
 
+    @classmethod
+    def made(cls, time: float, objects: dict) -> "Observation":
+        """``Observation(time, objects)`` without the frozen dataclass's `__init__` (a hot path: one per step)."""
+        obs = _new(cls)
+        obs.__dict__.update(time=time, objects=objects)
+        return obs
+
+
+_new = object.__new__
+
 
 class NotSettledError(AssertionError):
     """`settle` gave up: the message names what is still changing."""

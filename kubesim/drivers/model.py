@@ -6,12 +6,58 @@ every intermediate state the engine passes through (each controller step).
 
 from __future__ import annotations
 
+from bisect import insort
+from itertools import compress
+from operator import is_not
 from typing import Callable
+
+from immutables import Map
 
 from kubesim import model as m
 from kubesim.model.kinds import CLUSTER_SCOPED
 
 from ..driver import KINDS, NotSettledError, Observation
+
+
+#: Tables of at most this many objects are listed afresh (see `_listing`).
+_SMALL = 8
+
+
+def _listing(st: m.ClusterState, kind: str, ns: str | None, table: Map, before: tuple | None) -> tuple:
+    """(table, its keys, sorted keys in `ns`, {key: stored value}, {key: API object}, the API objects in key order):
+    `ClusterState.list(kind, ns)` of `st`, whose table of `kind` is `table`, re-using what `before` (the same tuple
+    for an earlier table) found: its sorted keys, and the API object of each key whose stored value is the same object.
+    """
+    if len(table) <= _SMALL:  # listed afresh: cheaper than comparing with `before`
+        read = st.table(kind)
+        return (table, None, None, None, None, [read[k] for k in sorted(k for k in table.keys() if ns is None or k[0] == ns)])
+    keys = set(table.keys())
+    if before is None or before[1] is None:
+        order = sorted(k for k in keys if ns is None or k[0] == ns)
+        same_as = None
+    else:
+        _, old_keys, order, same_as, objects_of, _ = before
+        added, removed = keys - old_keys, old_keys - keys
+        if ns is not None:
+            added = [k for k in added if k[0] == ns]
+        if removed:
+            order = sorted(k for k in keys if ns is None or k[0] == ns)
+        elif added:
+            order = list(order)
+            for k in added:
+                insort(order, k)
+    stored = list(map(table.__getitem__, order))
+    if same_as is None:
+        read = st.table(kind)
+        objs = list(map(read.__getitem__, order))
+    else:
+        objs = list(map(objects_of.get, order))
+        read = None
+        for i in compress(range(len(order)), map(is_not, stored, map(same_as.get, order))):
+            if read is None:
+                read = st.table(kind)
+            objs[i] = read[order[i]]
+    return (table, keys, order, dict(zip(order, stored)), dict(zip(order, objs)), objs)
 
 
 class ModelDriver:
@@ -26,6 +72,10 @@ class ModelDriver:
         self.settle_limit_ms = int(settle_limit_s * 1000)
         self.state = m.new_cluster(config)
         self._subscribers: list[Callable[[Observation], None]] = []
+        #: kind -> (the state's table it was listed from, {key: (stored value, API object)}, the list)
+        self._listed: dict[str, tuple] = {}
+        self._scopes: tuple = ((), None)  # ((kind, namespace listed) for each kind, for namespace)
+        self._last: tuple = (None, None)  # (the state's `objects` last listed, when every table was a map; its lists)
 
     # ----- lifecycle
     def start(self) -> None:
@@ -127,11 +177,48 @@ class ModelDriver:
 
     # ----- observation
     def _observation(self, st: m.ClusterState) -> Observation:
-        ns = self.namespace
-        return Observation(time=st.now / 1000, objects={k: st.list(k, None if k in CLUSTER_SCOPED else ns) for k in KINDS})
+        """The observation of `st`, with the lists of kinds unchanged since the last one shared with it.
+
+        The state's tables are immutable maps whose stored values are never modified, so a table
+        that is the very one listed last time gives the same list, and a stored value that is the
+        same object at the same key gives the same API object (an Event is stored compactly and
+        built on reading, which is most of the cost of listing). The objects and their order are
+        those of `ClusterState.list`.
+        """
+        tables, listed = st.objects, self._listed
+        scopes, scoped_for = self._scopes
+        if scoped_for != self.namespace:
+            scopes = tuple((k, None if k in CLUSTER_SCOPED else self.namespace) for k in KINDS)
+            self._scopes = (scopes, self.namespace)
+            listed.clear()
+            self._last = (None, None)
+        last = self._last
+        if last[0] is tables:  # no object changed (only time, queues or timers): the same lists
+            return Observation.made(st.now / 1000, dict(last[1]))
+        objects = {}
+        plain = True  # every table listed is a map (none a transient's builder, which could still change)
+        for kind, ns in scopes:
+            table = tables.get(kind)
+            hit = listed.get(kind)
+            if hit is not None and hit[0] is table:
+                objects[kind] = hit[-1]
+                continue
+            if table is None or type(table) is not Map:  # no such table, or a transient's builder: list it plainly
+                objects[kind] = out = st.list(kind, ns)
+                if table is None:
+                    listed[kind] = (None, None, None, None, None, out)
+                else:
+                    listed.pop(kind, None)
+                    plain = False
+                continue
+            listed[kind] = entry = _listing(st, kind, ns, table, hit)
+            objects[kind] = entry[-1]
+        self._last = (tables, objects) if plain else (None, None)
+        return Observation.made(st.now / 1000, objects)
 
     def observe(self) -> Observation:
-        return self._observation(self.state)
+        obs = self._observation(self.state)
+        return Observation(time=obs.time, objects={k: list(v) for k, v in obs.objects.items()})
 
     def subscribe(self, callback: Callable[[Observation], None]) -> Callable[[], None]:
         self._subscribers.append(callback)

@@ -56,16 +56,18 @@ class EnvPlans:
     unchanged pod list gives the same plan at once.
     """
 
-    __slots__ = ("only_configmap_users", "pods", "by_pod", "flat")
+    __slots__ = ("only_configmap_users", "pods", "by_pod", "flat", "samples")
 
     def __init__(self, only_configmap_users: bool = True) -> None:
         self.only_configmap_users = only_configmap_users
         self.pods: list = []
         self.by_pod: dict[int, tuple] = {}
         self.flat: tuple = ()
+        #: plan entry -> the sample last made for it (`container_env_samples` re-uses it while the environment is equal)
+        self.samples: dict[tuple, dict] = {}
 
     def plan(self, pods: list[dict]) -> tuple:
-        if len(pods) == len(self.pods) and all(map(is_, pods, self.pods)):
+        if pods is self.pods or (len(pods) == len(self.pods) and all(map(is_, pods, self.pods))):
             return self.flat
         known, now, flat = self.by_pod, {}, []
         for pod in pods:
@@ -88,12 +90,19 @@ def container_env_samples(
     if plans is None:
         plans = EnvPlans(only_configmap_users)
     samples = []
-    for name, uid, container, restarts, started in plans.plan(obs.of("Pod")):
+    known, made = plans.samples, {}
+    for entry in plans.plan(obs.of("Pod")):
+        name, uid, container, restarts, started = entry
         try:
             env = exec_env(name, container)
         except Exception:  # the container went away between the observation and the exec
             continue
-        samples.append({"pod": name, "podUID": uid, "container": container, "restartCount": restarts, "startedAt": started, "env": dict(env)})
+        sample = known.get(entry)
+        if sample is None or sample["env"] != env:  # else the very sample of last time: an equal one
+            sample = {"pod": name, "podUID": uid, "container": container, "restartCount": restarts, "startedAt": started, "env": dict(env)}
+        made[entry] = sample
+        samples.append(sample)
+    plans.samples = made
     return samples
 
 
@@ -158,7 +167,7 @@ class InvariantMonitor:
             before = self.previous.objects.get(ENV_KIND) if self.previous is not None else None
             if before is not None and before == samples:
                 samples = before  # the same list when nothing changed: `changed_kinds` sees it unchanged
-            return Observation(time=obs.time, objects={**obs.objects, ENV_KIND: samples})
+            return Observation.made(obs.time, {**obs.objects, ENV_KIND: samples})
         return obs
 
     def observe(self, obs: Observation) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from itertools import compress
 from operator import is_, is_not, itemgetter, not_
-from typing import Iterable
+from typing import Callable, Iterable
 
 from kubesim.driver import Observation
 
@@ -64,19 +64,10 @@ class View:
         """ReplicaSets by the uid of their controller."""
         return _by_controller(self.rss)
 
-    @_once
-    def event_name_list(self) -> list:
-        """``[(e["metadata"]["name"], e.get("count")) for e in events]``: an Event counted again (client-go's
-        `eventObserve` updates the one Event of a repeated occurrence) is a new occurrence."""
-        events = self.obs.of("Event")
-        return list(zip(map(_get_name, map(_get_metadata, events)), map(_get_count, events)))
-
-    @_once
-    def _event_names(self) -> set:
-        return set(self.event_name_list)
-
     def event_names(self) -> set:
-        return self._event_names
+        """``{(e["metadata"]["name"], e.get("count")) for e in events}``: an Event counted again (client-go's
+        `eventObserve` updates the one Event of a repeated occurrence) is a new occurrence."""
+        return _event_pairs(self.obs.of("Event"))
 
     def clock(self) -> float:
         """Unix seconds at this observation (from the driver's epoch, see `observation_epoch`)."""
@@ -112,6 +103,8 @@ class View:
         objs = self.obs.of(kind)
         old = before.obs.of(kind)
         if len(objs) == len(old) and len(before.by_uid(kind)) == len(old):
+            if objs is old:  # the very same list (a driver shares the list of a kind nothing changed)
+                return ()
             return compress(objs, map(is_not, old, objs))
         return objs
 
@@ -146,8 +139,6 @@ _get_metadata = itemgetter("metadata")
 _get_name = itemgetter("name")
 
 
-def _get_count(event: dict):
-    return event.get("count")
 
 
 #: What client-go's `EventAggregatorByReasonMessageFunc` puts before the latest message of combined similar events.
@@ -167,16 +158,64 @@ def _by_controller(objs: list[dict]) -> dict[str, list[dict]]:
 
 _VIEWS: dict[int, tuple] = id_cache()
 
+#: The indices of a `View` that are built from the objects of one kind: a new View takes them from the
+#: last one made when its observation holds the very same list of that kind (a driver that shares the
+#: lists of unchanged kinds between observations, as the model's does, then indexes each list once).
+_ONE_KIND_INDICES = (
+    ("pod_by_name", "Pod"), ("pods_of", "Pod"), ("rs_by_uid", "ReplicaSet"), ("rss_of", "ReplicaSet"),
+    ("_rs_maps", "ReplicaSet"), ("deployment_first_by_uid", "Deployment"), ("endpoints_by_name", "Endpoints"),
+)  # fmt: skip
+_LAST_VIEW: dict[int, View | None] = id_cache()  # 0 -> the last View made, 1 -> the one before
+
 
 def view(obs: Observation) -> View:
+    """The `View` of `obs`, made once (the last 8 are kept)."""
+    last = _LAST_VIEW.get(0)
+    if last is not None:
+        if last.obs is obs:
+            return last
+        before = _LAST_VIEW[1]
+        if before is not None and before.obs is obs:
+            return before
     hit = _VIEWS.get(id(obs))
     if hit is not None and hit[0] is obs:
         return hit[1]
     v = View(obs)
+    if last is not None:
+        _inherit(v, last)
+    _LAST_VIEW[1] = last
+    _LAST_VIEW[0] = v
     if len(_VIEWS) >= 8:
         del _VIEWS[next(iter(_VIEWS))]
     _VIEWS[id(obs)] = (obs, v)
     return v
+
+
+def _inherit(v: View, last: View) -> None:
+    """Give `v` the indices `last` built from a list of objects `v`'s observation shares (see `_ONE_KIND_INDICES`)."""
+    now, then, known, into = v.obs.objects, last.obs.objects, last.__dict__, v.__dict__
+    for name, kind in _ONE_KIND_INDICES:
+        index = known.get(name)
+        if index is not None and now.get(kind) is then.get(kind):
+            into[name] = index
+    by_uid = known.get("_by_uid")
+    if by_uid:
+        into["_by_uid"] = {kind: index for kind, index in by_uid.items() if now.get(kind) is then.get(kind)}
+
+
+_EVENT_PAIRS: dict[int, tuple] = id_cache()
+
+
+def _event_pairs(events: list) -> set:
+    """``{(e["metadata"]["name"], e.get("count")) for e in events}``, made once per list (the last 8 are kept)."""
+    hit = _EVENT_PAIRS.get(id(events))
+    if hit is not None and hit[0] is events:
+        return hit[1]
+    pairs = {(e["metadata"]["name"], e.get("count")) for e in events}
+    if len(_EVENT_PAIRS) >= 8:
+        del _EVENT_PAIRS[next(iter(_EVENT_PAIRS))]
+    _EVENT_PAIRS[id(events)] = (events, pairs)  # keeps `events` alive, so its id is not reused
+    return pairs
 
 
 def observation_epoch(obs: Observation) -> float:
@@ -244,16 +283,27 @@ def new_events(prev: Observation, cur: Observation) -> list[dict]:
     correlator folded into an existing Event). A recorder's spam filter drops some occurrences altogether
     (client-go `EventSourceObjectSpamFilter`), so the list may miss some; a combined Event carries only
     the latest message (see `event_message`)."""
-    seen = view(prev).event_names()
-    cv = view(cur)
-    try:
-        names = cv.event_names()  # kept: it is `seen` in the next step
-    except (KeyError, TypeError):  # an Event without metadata.name
-        return [e for e in cur.of("Event") if (name_of(e), e.get("count")) not in seen]
-    if names <= seen:
+    return new_events_where(prev, cur, None)
+
+
+def new_events_where(prev: Observation, cur: Observation, keep: Callable[[dict], bool] | None) -> list[dict]:
+    """``[e for e in new_events(prev, cur) if keep(e)]``, in `cur`'s order.
+
+    An Event that is an object of `prev` is not new (its name and count are those it had there); of the
+    others, the ones `keep` selects are looked up among the (name, count) pairs of `prev`'s Events, which
+    are gathered only when there is one to look up (once per list: the next step's `prev` is this `cur`).
+    An Event without metadata.name counts as named "".
+    """
+    before, events = prev.of("Event"), cur.of("Event")
+    if events is before:
         return []
-    # every Event has metadata.name here, so `event_name_list` holds each one's `(name_of(e), count)`
-    return list(compress(cur.of("Event"), map(not_, map(seen.__contains__, cv.event_name_list))))
+    known = set(map(id, before))
+    fresh = compress(events, map(not_, map(known.__contains__, map(id, events))))
+    fresh = list(fresh) if keep is None else [e for e in fresh if keep(e)]
+    if not fresh:
+        return []
+    seen = _event_pairs(before)
+    return [e for e in fresh if (name_of(e), e.get("count")) not in seen]
 
 
 def event_message(event: dict) -> str:

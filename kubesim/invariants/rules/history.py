@@ -19,7 +19,7 @@ from ..readers import (
     uid_of,
 )
 from ..registry import Violation, invariant
-from ..view import View, canonical_json, endpoint_pods, event_message, new_events, view
+from ..view import View, canonical_json, endpoint_pods, event_message, new_events_where, view
 
 
 def _owned_by(v: View, pod: dict, d: dict) -> bool:
@@ -30,6 +30,10 @@ def _owned_by(v: View, pod: dict, d: dict) -> bool:
     return owner is not None and owner.get("uid") == uid_of(d)
 
 
+def _successful_delete(event: dict) -> bool:
+    return event.get("reason") == "SuccessfulDelete"
+
+
 class ReadyEndpointsTracker:
     """The fold behind `service_keeps_ready_endpoints_during_rollout`."""
 
@@ -37,6 +41,8 @@ class ReadyEndpointsTracker:
         self.armed: dict[tuple, tuple] = {}  # (service, deployment uid) -> (replicas, strategy json)
         self.prev: Observation | None = None
         self._facts: dict[int, tuple] = {}  # id(deployment) -> (deployment, `_rollout_facts`), of the last observation
+        self._listed: list | None = None  # the last list of Services seen, and those of them with a selector
+        self._services: list = []
 
     @staticmethod
     def _rollout_facts(d: dict) -> tuple:
@@ -58,7 +64,10 @@ class ReadyEndpointsTracker:
         prev, self.prev = self.prev, obs
         if changed is not None and prev is not None and self.reads.isdisjoint(changed):
             return []
-        services = [svc for svc in obs.of("Service") if (svc.get("spec") or {}).get("selector")]
+        listed = obs.of("Service")
+        if listed is not self._listed:  # the Services with a selector, found again only in a new list
+            self._listed, self._services = listed, [svc for svc in listed if (svc.get("spec") or {}).get("selector")]
+        services = self._services
         if not services:
             self.armed.clear()
             return []
@@ -111,9 +120,8 @@ class ReadyEndpointsTracker:
         """Deployments (uids) whose pods suffered something no controller did: lost readiness, a restart, a delete."""
         pv, cv = view(prev), view(cur)
         deleted_by_rs = set()
-        for e in new_events(prev, cur):
-            if e.get("reason") == "SuccessfulDelete":
-                deleted_by_rs.add(event_message(e).removeprefix("Deleted pod: "))
+        for e in new_events_where(prev, cur, _successful_delete):
+            deleted_by_rs.add(event_message(e).removeprefix("Deleted pod: "))
         hit = set()
         now_by_name = cv.pod_by_name
         for p in pv.pods:

@@ -25,7 +25,7 @@ from ..readers import (
     uid_of,
 )
 from ..registry import Violation, invariant
-from ..view import View, endpoint_pods, event_message, new_events, object_changed, scaling_event, view
+from ..view import View, endpoint_pods, event_message, new_events_where, object_changed, scaling_event, view
 
 
 def _rs_map(v: View, d: dict) -> dict[str, dict]:
@@ -283,6 +283,10 @@ def _describe_pod(pod: dict) -> str:
     return f"{name_of(pod)} ({node}, {phase}, {'ready' if pod_ready(pod) else 'not ready'})"
 
 
+def _replicaset_deleted_pod(event: dict) -> bool:
+    return event.get("reason") == "SuccessfulDelete" and (event.get("involvedObject") or {}).get("kind") == "ReplicaSet"
+
+
 @invariant("step", reads=("Event",))
 def replicaset_deletes_least_ready_pods_first(prev: Observation, cur: Observation) -> list[Violation]:
     """A ReplicaSet scaling down deletes unscheduled, then pending, then not-ready pods first.
@@ -296,7 +300,7 @@ def replicaset_deletes_least_ready_pods_first(prev: Observation, cur: Observatio
     event or drop some, so this checks the ones named); they are compared, as the controller
     saw them, with the pods it kept.
     """
-    events = [e for e in new_events(prev, cur) if e.get("reason") == "SuccessfulDelete" and (e.get("involvedObject") or {}).get("kind") == "ReplicaSet"]
+    events = new_events_where(prev, cur, _replicaset_deleted_pod)
     if not events:
         return []
     pv, cv = view(prev), view(cur)
