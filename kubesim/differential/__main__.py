@@ -80,8 +80,13 @@ def main(argv: list[str] | None = None) -> int:
         except OSError as err:
             print(f"error: {args.replay}: {err.strerror}", file=sys.stderr)
             return 2
+        try:
+            commands = parse_script(text)
+        except ValueError as err:
+            print(f"error: {args.replay}: {err}", file=sys.stderr)
+            return 2
         catalogue = load_catalogue(args.catalogue) if args.catalogue else None
-        result = compare(parse_script(text), a, b, catalogue=catalogue, settle_timeout=args.settle_timeout)
+        result = compare(commands, a, b, catalogue=catalogue, settle_timeout=args.settle_timeout)
         print(result.report(), end="")
         return 1 if result.divergence else 0
     profile = PROFILES[args.profile]

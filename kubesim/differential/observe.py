@@ -133,13 +133,18 @@ def pod_bucket(pod: dict) -> str:
     return out + (" terminating" if pod["metadata"].get("deletionTimestamp") else "")
 
 
-def pod_order(pods: list[dict], rss: list[dict]) -> list[dict]:
-    """Pods in an order both systems share: by their ReplicaSet's revision and template, phase and readiness.
+def pod_order(pods: list[dict], rss: list[dict], views: dict[str, str] | None = None) -> list[dict]:
+    """Pods in an order both systems share: by their ReplicaSet's revision and template, phase and
+    readiness, and (with `views`, pod name -> `pod_views` text) what their running container shows.
 
     Pods equal in all of these are interchangeable in the normalised observation, so
-    `kubesim delete-pod N` (the N-th in this order) means the same on any driver.
+    `kubesim delete-pod N` (the N-th in this order) means the same on any driver. Without the
+    views, two running pods of one ReplicaSet, one started before a Service and one after (so
+    with the Service's variables), were told apart by their names alone, which differ between
+    systems: the CI run of cf718b2 deleted the one on the model and the other on the cluster.
     """
     by_uid = {rs["metadata"].get("uid"): rs for rs in rss}
+    views = views or {}
 
     def key(pod):
         ref = controller_of(pod)
@@ -147,7 +152,8 @@ def pod_order(pods: list[dict], rss: list[dict]) -> list[dict]:
         rev = revision_of(rs) if rs else -1
         tmpl = json.dumps(((rs or {}).get("spec") or {}).get("template") or {}, sort_keys=True)
         tmpl = re.sub(r'"pod-template-hash": "[^"]*"', "", tmpl)
-        return (rev, tmpl, pod_bucket(pod), pod["metadata"]["name"])
+        name = pod["metadata"]["name"]
+        return (rev, tmpl, pod_bucket(pod), views.get(name, ""), name)
 
     return sorted(pods, key=key)
 
@@ -206,6 +212,21 @@ def _container_view(driver, pod: dict, scrub: Scrubber, seen: dict | None, confi
     return scrub.value(seen[key])
 
 
+def _configs(obs) -> str:
+    """The ConfigMaps' contents: a change of them reads every container again (`_container_view`)."""
+    return json.dumps([(c["metadata"]["name"], c.get("data"), c.get("binaryData")) for c in obs.of("ConfigMap")], sort_keys=True)
+
+
+def _running(pod: dict) -> bool:
+    return pod_bucket(pod).startswith("Running ") and not pod["metadata"].get("deletionTimestamp")
+
+
+def pod_views(driver, obs, scrub: Scrubber, seen: dict | None) -> dict[str, str]:
+    """Each running pod's container view as `observe` shows it (JSON text), by pod name: `pod_order`'s tie-break."""
+    configs = _configs(obs)
+    return {p["metadata"]["name"]: json.dumps(_container_view(driver, p, scrub, seen, configs), sort_keys=True) for p in obs.of("Pod") if _running(p)}
+
+
 def observe(driver, *, kubelet: bool, scrub: Scrubber, seen: dict | None = None) -> dict:
     """The normalised observation of `driver`'s namespace (see the module docstring).
 
@@ -217,7 +238,7 @@ def observe(driver, *, kubelet: bool, scrub: Scrubber, seen: dict | None = None)
     scrub.learn(rss)
     scrub.learn(pods)
     restarts = _restart_ordinals(deployments + rss)
-    configs = json.dumps([(c["metadata"]["name"], c.get("data"), c.get("binaryData")) for c in obs.of("ConfigMap")], sort_keys=True)
+    configs = _configs(obs)
     out: dict = {"deployments": {}, "replicasets": {}, "services": {}, "endpoints": {}, "events": {}}
     for d in deployments:
         spec = dict(d.get("spec") or {})
@@ -254,7 +275,7 @@ def observe(driver, *, kubelet: bool, scrub: Scrubber, seen: dict | None = None)
         entries = out["replicasets"].setdefault(key, [{"replicas": None, "pods": {}}])
         entries[0]["pods"] = dict(sorted(counts.items()))
         if kubelet:
-            running = [p for p in members if pod_bucket(p).startswith("Running ") and not p["metadata"].get("deletionTimestamp")]
+            running = [p for p in members if _running(p)]
             views = [_container_view(driver, p, scrub, seen, configs) for p in running]
             entries[0]["containers"] = sorted(views, key=lambda v: json.dumps(v, sort_keys=True))
     for key, entries in out["replicasets"].items():  # one ReplicaSet per key, except orphans of one template

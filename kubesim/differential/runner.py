@@ -14,6 +14,7 @@ namespaces, and returns a `Report` with the results table.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import multiprocessing
 import time
@@ -29,7 +30,7 @@ from kubesim.replay import REFUSED
 
 from .catalogue import Catalogue
 from .catalogue import load as load_catalogue
-from .observe import MISSING, Scrubber, diff, generalise, observe
+from .observe import MISSING, Scrubber, diff, generalise, observe, pod_views
 from .scripts import ScriptRunner, format_script, scripts
 
 
@@ -247,12 +248,13 @@ def compare(commands: list[str], a: Side, b: Side, *, catalogue: Catalogue | Non
     result = Result(list(commands), [], 0.0, (a, b))
     runners = []
     try:
-        for drv in drivers:
-            runners.append(ScriptRunner(drv, settle_timeout))
         kubelet = all("kubelet" in d.capabilities for d in drivers)
         scrubs = [Scrubber(d.namespace) for d in drivers]
         live = tuple(_live(d) for d in drivers)
         seen: tuple = ({}, {})
+        for drv, scrub, views in zip(drivers, scrubs, seen):
+            ranked = functools.partial(pod_views, drv, scrub=scrub, seen=views) if kubelet else None
+            runners.append(ScriptRunner(drv, settle_timeout, ranked))
         for command in commands:
             outcomes, observations = [], []
             waited = 0.0

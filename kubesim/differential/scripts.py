@@ -21,6 +21,8 @@ is a race on a real cluster.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from hypothesis import strategies as st
 
 from kubesim import generate as g
@@ -32,16 +34,22 @@ from .observe import pod_order
 
 class ScriptRunner(Runner):
     """`kubesim.replay.Runner` on any driver, plus ``kubesim delete-pod N``: delete the N-th pod (mod the count)
-    in `pod_order`, an order both systems share where pod names differ."""
+    in `pod_order`, an order both systems share where pod names differ.
 
-    def __init__(self, driver, settle_timeout: float) -> None:
+    `pod_views` (an observation -> `observe.pod_views`), given when both systems run containers,
+    orders pods that differ only in what their containers show.
+    """
+
+    def __init__(self, driver, settle_timeout: float, pod_views: Callable | None = None) -> None:
         super().__init__(driver, check=False, settle_timeout=settle_timeout)
+        self.pod_views = pod_views
 
     def _execute(self, command: str) -> str:
         words = command.split()
         if words[:2] == ["kubesim", "delete-pod"]:
             obs = self.driver.observe()
-            pods = [p for p in pod_order(obs.of("Pod"), obs.of("ReplicaSet")) if not p["metadata"].get("deletionTimestamp")]
+            views = self.pod_views(obs) if self.pod_views is not None else None
+            pods = [p for p in pod_order(obs.of("Pod"), obs.of("ReplicaSet"), views) if not p["metadata"].get("deletionTimestamp")]
             if not pods:
                 raise ControllerError("no pods to delete")
             return self.driver.delete("Pod", pods[int(words[2]) % len(pods)]["metadata"]["name"])
@@ -150,5 +158,12 @@ def format_script(commands: list[str]) -> str:
 
 
 def parse_script(text: str) -> list[str]:
-    """The requests of a script (`format_script`'s output, or any `kubesim.replay` script); settles are implied."""
-    return [c for c in split_commands(text) if c.strip() != "kubesim settle"]
+    """The requests of a script (`format_script`'s output, a printed divergence's ``--- script`` part, or any
+    `kubesim.replay` script); settles are implied. A line that is neither kubectl nor kubesim is a ValueError."""
+    if "\n--- script\n" in f"\n{text}":
+        text = f"\n{text}".split("\n--- script\n", 1)[1].split("\n--- ", 1)[0]
+    commands = [c for c in split_commands(text) if c.strip() != "kubesim settle"]
+    for c in commands:
+        if c.split(maxsplit=1)[0] not in ("kubectl", "kubesim"):
+            raise ValueError(f"{c.splitlines()[0]!r} is not a kubectl or kubesim command")
+    return commands

@@ -31,6 +31,84 @@ def test_systems_differing_only_in_names_and_clock_never_diverge():
     assert stats.divergences == [] and stats.flaky == []
 
 
+#: The budgeted CI run of cf718b2: a Service created after the Deployment's pods, then two pod deletions. The pods
+#: started after the Service carry its variables; `delete-pod 9` must pick a pod showing the same on both systems.
+SERVICE_AFTER_PODS = """\
+kubectl apply -f - <<EOF
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: web-config
+data:
+  color: green
+EOF
+kubesim settle
+kubectl apply -f - <<EOF
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  replicas: 6
+  revisionHistoryLimit: 2
+  strategy:
+    type: Recreate
+  selector:
+    matchLabels:
+      app: web
+  template:
+    metadata:
+      labels:
+        app: web
+      annotations:
+        kubesim.dev/ready-after-seconds: '1'
+    spec:
+      containers:
+      - name: web
+        image: example/web:2
+EOF
+kubesim settle
+kubectl apply -f - <<EOF
+apiVersion: v1
+kind: Service
+metadata:
+  name: web
+spec:
+  type: NodePort
+  selector:
+    app: web
+  ports:
+  - port: 80
+    targetPort: 8080
+EOF
+kubesim settle
+kubesim delete-pod 6
+kubesim settle
+kubectl rollout undo deployment/web --to-revision=2
+kubesim settle
+kubesim delete-pod 9
+kubesim settle
+"""
+
+
+class _Reseeded(Side):
+    """The model with another seed (so other pod names), as a side."""
+
+    def make(self):
+        from kubesim import model as m
+        from kubesim.drivers.model import ModelDriver
+
+        return ModelDriver(namespace="reseeded", config=m.Config(seed=int(self.kube_context), epoch=1_800_000_000))
+
+
+@pytest.mark.parametrize("seed", [2, 22, 26, 36])  # seeds whose pod names ordered the two kinds of pod the other way
+def test_delete_pod_picks_a_pod_showing_the_same_on_both_systems(seed):
+    """Pods of one ReplicaSet and state differ in their containers' environment (started before or after the Service):
+    `delete-pod N` orders them by what they show before their names, so both systems delete the same kind of pod."""
+    result = compare(parse_script(SERVICE_AFTER_PODS), MODEL, _Reseeded("model", kube_context=str(seed)))
+    assert result.divergence is None, result.report()
+
+
 @pytest.fixture(scope="module")
 def planted():
     """The shrunk divergence the runner finds against the history-limit mutant."""
@@ -156,6 +234,21 @@ def test_command_refuses_bad_input_with_a_clear_error(tmp_path, capsys):
     assert "Unknown mutant 'nosuch'" in capsys.readouterr().err
     assert main(["--b", "cluster", "--out", str(tmp_path)]) == 2
     assert "--kube-context" in capsys.readouterr().err
+    # a script with a line that is no command: its file and line named, nothing run
+    bad = tmp_path / "bad.txt"
+    bad.write_text("kubectl scale deployment/web --replicas=2\nscale it up\n")
+    assert main(["--replay", str(bad), "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert str(bad) in err and "'scale it up'" in err and "Traceback" not in err
+
+
+def test_a_printed_divergence_replays_as_printed(planted, tmp_path, capsys):
+    """The whole report file (header, script, differences, observations), as the runner writes it, replays its script."""
+    path = tmp_path / "divergence-1.txt"
+    path.write_text(planted.report())
+    assert main(["--replay", str(path), "--mutant-b", "history_limit_ignored", "--out", str(tmp_path)]) == 1
+    out = capsys.readouterr().out
+    assert f"at step {len(planted.commands)} of {len(planted.commands)}" in out
 
 
 def test_command_reports_an_unreachable_cluster_in_one_line(tmp_path, monkeypatch, capsys):
