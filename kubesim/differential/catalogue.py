@@ -50,7 +50,7 @@ class Entry:
     #: None (any values), or the shape of the difference (see the module docstring).
     when: str | None = None
     #: None, or why the script cannot show the difference on demand (a race inside the other system): then the
-    #: entry must accept only ``only on DRIVER`` differences.
+    #: entry must accept only ``only on DRIVER`` differences or one swap of `values`.
     race: str | None = None
     #: None, or ((driver, value), (driver, value)): the one swap the entry accepts (see the module docstring).
     values: tuple | None = None
