@@ -144,7 +144,8 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--overwrite", action="store_true", help=f"allow changing {what} that already have a value")
     p = cmd("wait", "Wait (in logical time) for resources to be deleted, or for a condition or a field's value.")
     _selection(p, all_flag=True, ignore_flag=False)
-    p.add_argument("--for", dest="for_", metavar="delete|condition=TYPE[=VALUE]|jsonpath='{.FIELD}'[=VALUE]")
+    p.add_argument("--for", dest="for_", action="append", metavar="create|delete|condition=TYPE[=VALUE]|jsonpath='{.FIELD}'[=VALUE]",
+                   help="what to wait for; repeat it to wait for each in turn (create first)")
     p.add_argument("--timeout", default=None, help="give up after this much logical time (default 30s; 0 checks once; negative: a week)")
     p = cmd("logs", "Print what a simulated container says: its starts and exits (simulated containers write no output of their own).")
     p.add_argument("pod", metavar="POD|TYPE/NAME")

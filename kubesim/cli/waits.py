@@ -136,10 +136,17 @@ def _condition_check(spec: str) -> Callable[[dict], bool]:
     return met
 
 
-def _for(spec: str) -> Callable[[dict], bool] | None:
-    """What `--for` waits for: a check of an object, or None for its deletion (`wait.go` `conditionFuncFor`)."""
+#: `--for=create` (`create.go` `IsCreated`): met by an object that exists when its visit comes.
+CREATED = object()
+
+
+def _for(spec: str) -> Callable[[dict], bool] | object | None:
+    """What one `--for` waits for (`wait.go` `conditionFuncsFor`): a check of an object, `CREATED`, or None for
+    its deletion."""
     if spec.lower() == "delete":
         return None
+    if spec.lower() == "create":
+        return CREATED
     if spec.startswith("condition="):
         return _condition_check(spec[len("condition="):])
     if spec.startswith("jsonpath="):
@@ -158,23 +165,29 @@ def _wait_timeout(text: str | None) -> int:
 
 
 def cmd_wait(ctx: Ctx) -> None:
-    """`kubectl wait` (`wait.go` `RunWait`, `condition.go`, `delete.go`, `json.go`).
+    """`kubectl wait` (`wait.go` `RunWaitContext`, `condition.go`, `create.go`, `delete.go`, `json.go`).
 
-    The objects are visited in the order the arguments name them (a listing by `-l`/`--all` is taken when the
-    wait starts; a name is looked up when its turn comes, `builder.go` `RetrieveLazy`), and waited for in turn
-    against one deadline: ``<ref> condition met`` for each as it is met; the first failure ends the command
+    `--for` may be given several times: each object must meet every condition, in the order given
+    (`conditionFuncsFor`), and each one met prints ``<ref> condition met``; with `create` among them the
+    objects are first polled for. The objects are visited in the order the arguments name them (a listing by
+    `-l`/`--all` is taken when the wait starts; a name is looked up when its turn comes, `builder.go`
+    `RetrieveLazy`), and waited for in turn against one deadline; the first failure ends the command
     (``timed out waiting for the condition on <resource>/<name>``; ``condition not met for <resource>/<name>``
-    with `--timeout=0`, which checks once). For `--for=delete` a listed object already gone is met at once, a
-    named one already gone ends the visit quietly (its NotFound is ignored), and no match is no error.
+    with `--timeout=0`, which checks once). With `delete` among the conditions a NotFound is ignored
+    (`IgnoreErrors(IsNotFound)`): a listed object already gone meets `delete` at once, and a named one already
+    gone, or an object gone when a later condition starts, ends the visit quietly; no match is then no error.
     """
     a = ctx.args
-    create = (a.for_ or "").lower() == "create"
-    check = (lambda obj: True) if create else _for(a.for_ or "")
+    specs = a.for_ or []
+    if not specs:
+        raise UserError("error: unrecognized condition: []")  # conditionFuncsFor of no --for: %q of an empty list
+    checks = [_for(spec) for spec in specs]
+    deleting = any(check is None for check in checks)
     targets, named = bulk_targets(a.resources, a.all, a.selector)
     if not named and not a.all and a.selector is None:
         raise UserError("error: resource(s) were provided, but no name was specified")
     timeout = _wait_timeout(a.timeout)
-    if create:
+    if CREATED in checks:
         _poll_until_created(ctx, targets, timeout)
     found, _ = select(ctx, targets)
     items: list[tuple[str, str, str, bool]] = []  # kind, namespace, name, listed
@@ -185,33 +198,43 @@ def cmd_wait(ctx: Ctx) -> None:
     visited = 0
     for kind, ns, name, listed in items:
         obj = ctx.st.get(kind, ns, name)
-        if obj is None and check is None:
-            if not listed:
-                return  # a name is fetched at its visit; its NotFound ends the visit, and RunWait ignores it for delete
-            ctx.out(f"{prefix(kind)}/{name} condition met")  # IsDeleted: a listed object already gone
-            continue
-        if obj is None:
+        if obj is None and not listed:  # RetrieveLazy's Get at the visit
+            if deleting:
+                return  # its NotFound ends the visit, and RunWaitContext ignores it
             raise UserError(m.ApiError.not_found(resource(kind), name).kubectl_message())
         visited += 1
         where = f"{resource(kind).split('.')[0]}/{name}"  # Info.ObjectName: the resource without its group
-        uid = obj["metadata"].get("uid")
-
-        def met(o: dict | None) -> bool:
+        uid = obj["metadata"].get("uid") if obj is not None else None
+        for check in checks:
+            if check is CREATED:  # IsCreated: the object the visit found
+                ctx.out(f"{prefix(kind)}/{name} condition met")
+                continue
+            current = ctx.st.get(kind, ns, name)
             if check is None:
-                return o is None or o["metadata"].get("uid") != uid
-            return o is not None and check(o)
-
-        if not (check is not None and met(obj)):
-            if timeout == 0:
-                raise UserError(f"error: condition not met for {where}")
-            while True:
-                if not clock.step():
-                    raise UserError(f"error: timed out waiting for the condition on {where}")
-                if met(ctx.st.get(kind, ns, name)):
-                    break
-        ctx.out(f"{prefix(kind)}/{name} condition met")
-    if not visited and check is not None:
+                def met(o: dict | None) -> bool:  # IsDeleted: gone, or replaced by another object of that name
+                    return o is None or o["metadata"].get("uid") != uid
+            else:
+                if current is None:  # the watch's precondition: a NotFound
+                    if deleting:
+                        return
+                    raise UserError(m.ApiError.not_found(resource(kind), name).kubectl_message())
+                met = _present(check)
+            if not met(current):
+                if timeout == 0:
+                    raise UserError(f"error: condition not met for {where}")
+                while True:
+                    if not clock.step():
+                        raise UserError(f"error: timed out waiting for the condition on {where}")
+                    if met(ctx.st.get(kind, ns, name)):
+                        break
+            ctx.out(f"{prefix(kind)}/{name} condition met")
+    if not visited and not deleting:
         raise UserError("error: no matching resources found")
+
+
+def _present(check: Callable[[dict], bool]) -> Callable[[dict | None], bool]:
+    """`check` on the object as the watch shows it; a deleted object meets no condition (`isConditionMet`)."""
+    return lambda o: o is not None and check(o)
 
 
 def _poll_until_created(ctx: Ctx, targets: list[tuple[str, list[str]]], timeout: int) -> None:

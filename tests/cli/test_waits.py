@@ -168,6 +168,28 @@ def test_wait_for_create(kubesim):
     assert (r.code, r.out, r.err) == (1, "", "error: timed out waiting for the condition\n")
 
 
+def test_wait_for_several_conditions(kubesim):
+    """`--for` repeated (kubectl 1.36 `StringArrayVar`; `wait.go` `conditionFuncsFor`, `RunWaitContext`): each object
+    must meet every condition in the order given, each one met printing ``<ref> condition met``; the first unmet
+    one ends the command against the one deadline; `create` is polled for first; with `delete` among them a
+    NotFound ends the visit quietly. No `--for` at all is ``unrecognized condition: []`` (%q of an empty list)."""
+    kubesim("apply", "-f", "deploy.yaml", "--no-settle")
+    met = "deployment.apps/mc-user condition met\n"
+    # ready at 1 s, available only at 11 s (minReadySeconds 10): the first is met, the second times out at 5 s
+    r = kubesim("wait", "--for=jsonpath={.status.readyReplicas}=3", "--for=condition=Available", "deployment/mc-user", "--timeout=5s")
+    assert (r.code, r.out, r.err) == (1, met, "error: timed out waiting for the condition on deployments/mc-user\n")
+    assert _now(kubesim) == 5_000
+    r = kubesim("wait", "--for=condition=Available", "--for=jsonpath={.status.readyReplicas}=3", "--for=create", "deployment/mc-user")
+    assert (r.code, r.out, r.err) == (0, met * 3, "")
+    assert _now(kubesim) == 11_001
+    r = kubesim("wait", "--for=condition=Available", "--for=delete", "deployment/mc-user", "--timeout=0")
+    assert (r.code, r.out, r.err) == (1, met, "error: condition not met for deployments/mc-user\n")
+    r = kubesim("wait", "--for=delete", "--for=condition=Available", "deployment/never-was", "deployment/mc-user")
+    assert (r.code, r.out, r.err) == (0, "", "")
+    r = kubesim("wait", "deployment/mc-user")
+    assert (r.code, r.err) == (1, "error: unrecognized condition: []\n")
+
+
 def test_wait_refusals_are_kubectls(kubesim):
     """`wait.go` `conditionFuncFor` and `processJSONPathInput` (their cases in `wait_test.go`), `RunWait`'s
     ``no matching resources found``, and a missing named object's NotFound."""
