@@ -48,6 +48,11 @@ class Clock:
             self.ctx.st = m.advance(self.ctx.st, self.deadline - self.ctx.st.now, observe=self.ctx.recorder.observe)
         return False
 
+    @property
+    def expired(self) -> bool:
+        """Whether a wait has run the clock out: its deadline reached, and no state left before it."""
+        return self._states is None and self.deadline is not None and self.ctx.st.now >= self.deadline
+
 
 def _split_jsonpath_input(text: str) -> list[str]:
     """`splitJSONPathInput`: split on each single ``=``; ``==`` stays in the expression."""
@@ -171,11 +176,16 @@ def cmd_wait(ctx: Ctx) -> None:
     (`conditionFuncsFor`), and each one met prints ``<ref> condition met``; with `create` among them the
     objects are first polled for. The objects are visited in the order the arguments name them (a listing by
     `-l`/`--all` is taken when the wait starts; a name is looked up when its turn comes, `builder.go`
-    `RetrieveLazy`), and waited for in turn against one deadline; the first failure ends the command
-    (``timed out waiting for the condition on <resource>/<name>``; ``condition not met for <resource>/<name>``
-    with `--timeout=0`, which checks once). With `delete` among the conditions a NotFound is ignored
-    (`IgnoreErrors(IsNotFound)`): a listed object already gone meets `delete` at once, and a named one already
-    gone, or an object gone when a later condition starts, ends the visit quietly; no match is then no error.
+    `RetrieveLazy`), against one deadline. The visit goes on past a failure (the builder's `ContinueOnError`,
+    `EagerVisitorList`, `FlattenListVisitor`): an object's first unmet condition is its error, and the next
+    object is visited, though once the deadline has passed every condition still to wait for times out. With
+    `delete` among the conditions every NotFound is dropped (`IgnoreErrors(IsNotFound)`), and so is the
+    ``no matching resources found`` error. Errors are printed as `cmdutil.CheckErr` does: one as
+    ``error: <message>`` (an API error as ``Error from server (...)``), several one per line without the
+    ``error:`` prefix (`MultipleErrors`).
+
+    Abstracts: once the deadline has passed, a `delete` still to check reports a timeout; upstream its first
+    GET fails on the expired context instead, with the client's message.
     """
     a = ctx.args
     specs = a.for_ or []
@@ -195,41 +205,55 @@ def cmd_wait(ctx: Ctx) -> None:
         ns = "" if kind == "Namespace" else ctx.ns
         items += [(kind, ns, n, False) for n in names] if names else [(kind, o["metadata"].get("namespace", ""), o["metadata"]["name"], True) for o in objs]
     clock = Clock(ctx, ctx.st.now + timeout)
+    errors: list[tuple[bool, str]] = []  # (a NotFound, its message as kubectl prints it alone)
     visited = 0
     for kind, ns, name, listed in items:
         obj = ctx.st.get(kind, ns, name)
-        if obj is None and not listed:  # RetrieveLazy's Get at the visit
-            if deleting:
-                return  # its NotFound ends the visit, and RunWaitContext ignores it
-            raise UserError(m.ApiError.not_found(resource(kind), name).kubectl_message())
+        if obj is None and not listed:  # RetrieveLazy's GET at the visit
+            errors.append((True, m.ApiError.not_found(resource(kind), name).kubectl_message()))
+            continue
         visited += 1
-        where = f"{resource(kind).split('.')[0]}/{name}"  # Info.ObjectName: the resource without its group
         uid = obj["metadata"].get("uid") if obj is not None else None
         for check in checks:
-            if check is CREATED:  # IsCreated: the object the visit found
-                ctx.out(f"{prefix(kind)}/{name} condition met")
-                continue
-            current = ctx.st.get(kind, ns, name)
-            if check is None:
-                def met(o: dict | None) -> bool:  # IsDeleted: gone, or replaced by another object of that name
-                    return o is None or o["metadata"].get("uid") != uid
-            else:
-                if current is None:  # the watch's precondition: a NotFound
-                    if deleting:
-                        return
-                    raise UserError(m.ApiError.not_found(resource(kind), name).kubectl_message())
-                met = _present(check)
-            if not met(current):
-                if timeout == 0:
-                    raise UserError(f"error: condition not met for {where}")
-                while True:
-                    if not clock.step():
-                        raise UserError(f"error: timed out waiting for the condition on {where}")
-                    if met(ctx.st.get(kind, ns, name)):
-                        break
+            failure = _wait_one(ctx, clock, check, kind, ns, name, uid, timeout)
+            if failure is not None:
+                errors.append(failure)
+                break
             ctx.out(f"{prefix(kind)}/{name} condition met")
+    if deleting:
+        errors = [e for e in errors if not e[0]]
+    if len(errors) == 1:
+        raise UserError(errors[0][1])
+    if errors:  # MultipleErrors: messageForError, no "error: " added
+        raise UserError("\n".join(text.removeprefix("error: ") if not notfound else text for notfound, text in errors))
     if not visited and not deleting:
         raise UserError("error: no matching resources found")
+
+
+def _wait_one(ctx: Ctx, clock: Clock, check, kind: str, ns: str, name: str, uid, timeout: int) -> tuple[bool, str] | None:
+    """One condition on one object (`IsCreated`, `IsDeleted`, `getObjAndCheckCondition`): None once it is met,
+    else the error, as (a NotFound, its message)."""
+    if check is CREATED:  # the object the visit found
+        return None
+    where = f"{resource(kind).split('.')[0]}/{name}"  # Info.ObjectName: the resource without its group
+    if timeout and clock.expired:  # the informer's sync fails on the context that timed out
+        return False, f"error: timed out waiting for the condition on {where}"
+    current = ctx.st.get(kind, ns, name)
+    if check is None:
+        def met(o: dict | None) -> bool:  # IsDeleted: gone, or replaced by another object of that name
+            return o is None or o["metadata"].get("uid") != uid
+    else:
+        if current is None:  # the GET (--timeout=0) or the watch's precondition: a NotFound
+            return True, m.ApiError.not_found(resource(kind), name).kubectl_message()
+        met = _present(check)
+    if met(current):
+        return None
+    if timeout == 0:
+        return False, f"error: condition not met for {where}"
+    while clock.step():
+        if met(ctx.st.get(kind, ns, name)):
+            return None
+    return False, f"error: timed out waiting for the condition on {where}"
 
 
 def _present(check: Callable[[dict], bool]) -> Callable[[dict | None], bool]:
@@ -242,15 +266,15 @@ def _poll_until_created(ctx: Ctx, targets: list[tuple[str, list[str]]], timeout:
     500 ms until the listing finds one and no named object is NotFound, or the timeout ends it with
     ``timed out waiting for the condition`` (`wait.ErrorInterrupted`, no object named). The time kept is the poll
     that found them: between polls the cluster runs, but kubectl only sees it at the next poll. `--timeout=0`
-    looks once.
-
-    Not modelled: with two or more named objects missing, kubectl's visit (`ContinueOnError`) returns an
-    aggregate that `IsNotFound` does not recognise, and the wait fails at once; kubesim keeps polling."""
+    looks once. With two or more named objects missing the visit (`ContinueOnErrorVisitor`) returns an aggregate
+    that `IsNotFound` does not recognise: the poll ends at once with those errors, one per line."""
     start = ctx.st.now
     deadline = start + timeout
 
     def created() -> bool:
         found, errors = select(ctx, targets)
+        if len(errors) > 1:
+            raise UserError("\n".join(errors))
         return not errors and any(objs for _, objs in found)
 
     polls = 0

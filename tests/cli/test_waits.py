@@ -63,8 +63,10 @@ def test_wait_for_a_condition(kubesim):
     pods = kubesim("get", "pods", "-o", "name").out.split()  # the API lists by name: the order wait visits them in
     assert len(pods) == 4 and "864fdcb6b7" not in pods[0]  # the never-ready pod comes first
     r = kubesim("wait", "--for=condition=Ready", "pod", "-l", "app=mc-user", "--timeout", "20s")
-    # RunWait visits one object at a time and stops at the first failure: the ready pods after it are not reached
-    assert (r.code, r.out, r.err) == (1, "", f"error: timed out waiting for the condition on pods/{pods[0].split('/')[1]}\n")
+    # The visit goes on past a failure (FlattenListVisitor), but the one deadline has passed by the ready pods'
+    # turn, so they time out too; several errors print one per line without "error: " (cmdutil MultipleErrors)
+    assert (r.code, r.out) == (1, "")
+    assert r.err == "".join(f"timed out waiting for the condition on pods/{p.split('/')[1]}\n" for p in pods)
     assert _now(kubesim) == 32_001  # the 20 s it waited stay
 
 
@@ -113,8 +115,8 @@ def test_rollout_status_by_selector_needs_exactly_one_deployment(kubesim):
 
 def test_wait_for_delete(kubesim):
     """`delete.go` `IsDeleted` and `wait.go` `RunWait`: each object in turn, ``<ref> condition met`` once it is gone
-    (a listed one already gone by its turn is met at once); a name is fetched at its turn (`RetrieveLazy`) and its
-    NotFound ends the visit, which RunWait ignores for delete: no output, exit 0; no match is no error either;
+    (a listed one already gone by its turn is met at once); a name is fetched at its turn (`RetrieveLazy`), and its
+    NotFound, which RunWait drops for delete, does not stop the visit (`ContinueOnError`); no match is no error;
     `--timeout=0` checks once (``condition not met for <resource>/<name>``); the timeout names the resource
     without its group (`Info.ObjectName`, `extendErrWaitTimeout`)."""
     kubesim("apply", "-f", "deploy.yaml")
@@ -133,8 +135,11 @@ def test_wait_for_delete(kubesim):
     r = kubesim("wait", "--for=delete", "pod", "-l", "app=mc-user")
     assert (r.code, r.out, r.err) == (0, "", "")
     kubesim("create", "deployment", "web", "--image=nginx")
+    r = kubesim("wait", "--for=delete", "deployment/never-was", "--timeout=1s")
+    assert (r.code, r.out, r.err) == (0, "", "")
+    # the visit goes on past never-was (ContinueOnError); its NotFound is dropped, web's timeout is not
     r = kubesim("wait", "--for=delete", "deployment/never-was", "deployment/web", "--timeout=1s")
-    assert (r.code, r.out, r.err) == (0, "", "")  # the visit ended at never-was: web was not waited for
+    assert (r.code, r.out, r.err) == (1, "", "error: timed out waiting for the condition on deployments/web\n")
     r = kubesim("wait", "--for=delete", "deployment/web", "deployment/never-was", "--timeout=1s")
     assert (r.code, r.err) == (1, "error: timed out waiting for the condition on deployments/web\n")
 
@@ -166,6 +171,12 @@ def test_wait_for_create(kubesim):
     # Several names: met once every one of them exists (one NotFound keeps the poll going).
     r = kubesim("wait", "--for=create", "deployment/web", "deployment/later", "--timeout=1s")
     assert (r.code, r.out, r.err) == (1, "", "error: timed out waiting for the condition\n")
+    # Two missing: the visit's aggregate is no NotFound to IsNotFound, so the poll ends at once with both
+    t2 = _now(kubesim)
+    r = kubesim("wait", "--for=create", "deployment/later", "deployment/web", "deployment/never", "--timeout=5s")
+    assert (r.code, r.out) == (1, "")
+    assert r.err == 'Error from server (NotFound): deployments.apps "later" not found\nError from server (NotFound): deployments.apps "never" not found\n'
+    assert _now(kubesim) == t2
 
 
 def test_wait_for_several_conditions(kubesim):
@@ -184,10 +195,13 @@ def test_wait_for_several_conditions(kubesim):
     assert _now(kubesim) == 11_001
     r = kubesim("wait", "--for=condition=Available", "--for=delete", "deployment/mc-user", "--timeout=0")
     assert (r.code, r.out, r.err) == (1, met, "error: condition not met for deployments/mc-user\n")
-    r = kubesim("wait", "--for=delete", "--for=condition=Available", "deployment/never-was", "deployment/mc-user")
+    r = kubesim("wait", "--for=delete", "--for=condition=Available", "deployment/never-was")
     assert (r.code, r.out, r.err) == (0, "", "")
     r = kubesim("wait", "deployment/mc-user")
     assert (r.code, r.err) == (1, "error: unrecognized condition: []\n")
+    # the visit goes on past an error: mc-user is still checked, and the one error is printed after its line
+    r = kubesim("wait", "--for=condition=Available", "deployment/never-was", "deployment/mc-user", "--timeout=0")
+    assert (r.code, r.out, r.err) == (1, met, 'Error from server (NotFound): deployments.apps "never-was" not found\n')
 
 
 def test_wait_refusals_are_kubectls(kubesim):
