@@ -530,7 +530,7 @@ def pod_status(st: ClusterState, pod: dict, rt: PodRuntime) -> dict:
         statuses.append(cs)
     status = {
         "conditions": conditions,
-        "containerStatuses": statuses,
+        "containerStatuses": statuses[:],  # exactly sized: appending left room for more
         "hostIP": rt.host_ip,
         "hostIPs": _host_ips(rt.host_ip),
         "phase": "Running" if all_started else "Pending",

@@ -180,8 +180,8 @@ def create_pod(st: ClusterState, rs: dict) -> ClusterState:
     """Create one pod from the ReplicaSet's template (`podControl.CreatePods`)."""
     tmpl = rs["spec"]["template"]
     tmd = tmpl.get("metadata") or {}
-    md: dict = {"generateName": f"{rs['metadata']['name']}-", "namespace": rs["metadata"]["namespace"]}
     shared = _from_template(rs)
+    md: dict = {"generateName": shared[5], "namespace": rs["metadata"]["namespace"]}
     if tmd.get("labels"):
         md["labels"] = shared[0]
     if tmd.get("annotations"):
@@ -195,7 +195,7 @@ def create_pod(st: ClusterState, rs: dict) -> ClusterState:
 
 
 def _from_template(rs: dict) -> tuple:
-    """What every pod of `rs` gets from it: (labels, annotations, ownerReferences, spec, qosClass).
+    """What every pod of `rs` gets from it: (labels, annotations, ownerReferences, spec, qosClass, generateName).
 
     Stored objects are never mutated, so the pods of one ReplicaSet share these values;
     remembered per
@@ -206,7 +206,7 @@ def _from_template(rs: dict) -> tuple:
         return hit[1]
     tmpl = rs["spec"]["template"]
     tmd = tmpl.get("metadata") or {}
-    out = (dict(tmd.get("labels") or {}), dict(tmd.get("annotations") or {}), [owner_reference(rs, "ReplicaSet")], pod_spec_from_template(tmpl["spec"]), qos_class(tmpl["spec"]))
+    out = (dict(tmd.get("labels") or {}), dict(tmd.get("annotations") or {}), [owner_reference(rs, "ReplicaSet")], pod_spec_from_template(tmpl["spec"]), qos_class(tmpl["spec"]), f"{rs['metadata']['name']}-")
     if len(_TEMPLATE_MEMO) >= 256:
         _TEMPLATE_MEMO.clear()
     _TEMPLATE_MEMO[id(rs)] = (rs, out)  # the entry keeps `rs` alive, so its id is not reused meanwhile
