@@ -35,7 +35,7 @@ exists. When the set of similar messages is full upstream drops an arbitrary one
 from __future__ import annotations
 
 from .clock import rfc3339
-from .state import ClusterState, event_record, put_in, table_put
+from .state import ClusterState, compact_message, event_record, full_message, put_in, table_put
 
 #: `defaultAggregateMaxEvents` and `defaultAggregateIntervalInSeconds`.
 AGGREGATE_MAX_EVENTS = 10
@@ -67,7 +67,7 @@ def correlate(st: ClusterState, obj: dict, etype: str, reason: str, message: str
         source = _shared((component, etype))
         tokens, at, similar, seen = float(SPAM_BURST), now, (), ()
     else:
-        source, tokens, at, similar, seen = _unpack(mine)
+        source, tokens, at, similar, seen = _unpack(mine, md.get("namespace", "default"), md["name"])
 
     # EventAggregate: the distinct messages of similar events within the interval (`_aggregate`).
     hit = _AGGREGATED.get((id(similar), etype, reason, message, now))
@@ -97,12 +97,12 @@ def correlate(st: ClusterState, obj: dict, etype: str, reason: str, message: str
     write = tokens >= 1
     if write:
         tokens -= 1
-    others.append(_pack(source, _shared(tokens), now, similar, rest))
+    others.append(_pack(source, _shared(tokens), now, similar, rest, md.get("namespace", "default"), md["name"]))
     recorder = put_in(st, "recorder", uid, tuple(others))
     if not write:
         return st.evolve(recorder=recorder, event_count=n)
     ns = md.get("namespace", "default")
-    rec = event_record(first, obj.get("apiVersion", "v1"), obj["kind"], md["name"], uid, reason, text, etype, component, count, stamp)
+    rec = event_record(first, obj.get("apiVersion", "v1"), obj["kind"], md["name"], uid, reason, text, etype, component, count, stamp, ns)
     return st.evolve(objects=table_put(st, "Event", (ns, name), rec), recorder=recorder, event_count=n)
 
 
@@ -113,9 +113,11 @@ def _first_event(st: ClusterState, obj: dict, uid: str, etype: str, reason: str,
     n = st.event_count + 1
     name = f"{md['name']}.{n:016x}"
     now = st.now
-    entry = (_first_parts(component, etype, reason, message, now)[0], _FIRST_TOKENS, now, reason, message, name, stamp)
-    rec = event_record(stamp, obj.get("apiVersion", "v1"), obj["kind"], md["name"], uid, reason, message, etype, component)
-    objects = table_put(st, "Event", (md.get("namespace", "default"), name), rec)
+    ns = md.get("namespace", "default")
+    kept = compact_message(message, reason, ns, md["name"])
+    entry = (_first_parts(component, etype, reason, message, now)[0], _FIRST_TOKENS, now, reason, kept, name, stamp)
+    rec = event_record(stamp, obj.get("apiVersion", "v1"), obj["kind"], md["name"], uid, reason, message, etype, component, namespace=ns)
+    objects = table_put(st, "Event", (ns, name), rec)
     return st.evolve(objects=objects, recorder=put_in(st, "recorder", uid, (entry,)), event_count=n)
 
 
@@ -130,22 +132,25 @@ def _first_parts(component: str, etype: str, reason: str, message: str, now: int
     return parts
 
 
-def _pack(source: tuple, tokens: float, at: int, similar: tuple, seen: list) -> tuple:
-    """A correlator entry as stored: ``(source, tokens, at, reason, message, name, first)`` when it holds
-    one first event of `at` (one similar group of one message, one event seen once under that message's
-    key), else flat: ``(source, tokens, at, similar, *seen)`` (`seen`: key, name, count, first, ...)."""
+def _pack(source: tuple, tokens: float, at: int, similar: tuple, seen: list, ns: str, oname: str) -> tuple:
+    """A correlator entry about object `oname` in `ns` as stored: ``(source, tokens, at, reason, message, name,
+    first)`` when it holds one first event of `at` (one similar group of one message, one event seen once under
+    that message's key; the message as `state.compact_message` keeps it), else flat: ``(source, tokens, at,
+    similar, *seen)`` (`seen`: key, name, count, first, ...)."""
     if len(seen) == 4 and len(similar) == 1 and seen[2] == 1:
         etype, reason, messages, last = similar[0]
         key = seen[0]
         if last == at and len(messages) == 1 and etype == source[1] and len(key) == 3 and key[0] == etype and key[1] == reason and key[2] == messages[0]:
-            return (source, tokens, at, reason, key[2], seen[1], seen[3])
+            return (source, tokens, at, reason, compact_message(key[2], reason, ns, oname), seen[1], seen[3])
     return (source, tokens, at, similar, *seen)
 
 
-def _unpack(entry: tuple) -> tuple:
-    """(source, tokens, at, similar, seen) of a stored entry (`_pack`), `seen` flat (key, name, count, first, ...)."""
+def _unpack(entry: tuple, ns: str, oname: str) -> tuple:
+    """(source, tokens, at, similar, seen) of a stored entry about `oname` in `ns` (`_pack`), `seen` flat (key,
+    name, count, first, ...)."""
     if len(entry) == 7:
         source, tokens, at, reason, message, name, first = entry
+        message = full_message(message, ns, oname)
         _, similar, key = _first_parts(source[0], source[1], reason, message, at)
         return source, tokens, at, similar, (key, name, 1, first)
     if len(entry) == 5:  # nested (older state files): seen as a tuple of (key, name, count, first)
