@@ -63,11 +63,9 @@ def correlate(st: ClusterState, obj: dict, etype: str, reason: str, message: str
             mine = e
         else:
             others.append(e)
-    if mine is None:
-        source = _shared((component, etype))
-        tokens, at, similar, seen = float(SPAM_BURST), now, (), ()
-    else:
-        source, tokens, at, similar, seen = _unpack(mine, md.get("namespace", "default"), md["name"])
+    if mine is None:  # this source's first event about the object: as the first event about it
+        return _first_event(st, obj, uid, etype, reason, message, component, stamp, entries)
+    source, tokens, at, similar, seen = _unpack(mine, md.get("namespace", "default"), md["name"])
 
     # EventAggregate: the distinct messages of similar events within the interval (`_aggregate`).
     hit = _AGGREGATED.get((id(similar), etype, reason, message, now))
@@ -106,9 +104,10 @@ def correlate(st: ClusterState, obj: dict, etype: str, reason: str, message: str
     return st.evolve(objects=table_put(st, "Event", (ns, name), rec), recorder=recorder, event_count=n)
 
 
-def _first_event(st: ClusterState, obj: dict, uid: str, etype: str, reason: str, message: str, component: str, stamp: str) -> ClusterState:
-    """`correlate` of the first event about an object (no cache entry yet), the usual case, without the
-    general path's searches: one similar message, never seen before, a full token bucket (one token taken)."""
+def _first_event(st: ClusterState, obj: dict, uid: str, etype: str, reason: str, message: str, component: str, stamp: str, entries: tuple = ()) -> ClusterState:
+    """`correlate` of the first event of a source and type about an object (no cache entry for them yet, whose
+    other sources' and types' entries are `entries`), the usual case, without the general path's searches: one
+    similar message, never seen before, a full token bucket (one token taken)."""
     md = obj["metadata"]
     n = st.event_count + 1
     name = f"{md['name']}.{n:016x}"
@@ -118,7 +117,7 @@ def _first_event(st: ClusterState, obj: dict, uid: str, etype: str, reason: str,
     entry = (_first_parts(component, etype, reason, message, now)[0], _FIRST_TOKENS, now, reason, kept, name, stamp)
     rec = event_record(stamp, obj.get("apiVersion", "v1"), obj["kind"], md["name"], uid, reason, message, etype, component, namespace=ns)
     objects = table_put(st, "Event", (ns, name), rec)
-    return st.evolve(objects=objects, recorder=put_in(st, "recorder", uid, (entry,)), event_count=n)
+    return st.evolve(objects=objects, recorder=put_in(st, "recorder", uid, (*entries, entry)), event_count=n)
 
 
 def _first_parts(component: str, etype: str, reason: str, message: str, now: int) -> tuple:
