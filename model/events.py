@@ -114,7 +114,10 @@ def _first_event(st: ClusterState, obj: dict, uid: str, etype: str, reason: str,
     now = st.now
     ns = md.get("namespace", "default")
     kept = compact_message(message, reason, ns, md["name"])
-    entry = (_first_parts(component, etype, reason, message, now)[0], _FIRST_TOKENS, now, reason, kept, name, stamp)
+    source = _SOURCES.get((component, etype))
+    if source is None:
+        source = _SOURCES[(component, etype)] = (component, etype)
+    entry = (source, _FIRST_TOKENS, now, reason, kept, name, stamp)
     rec = event_record(stamp, obj.get("apiVersion", "v1"), obj["kind"], md["name"], uid, reason, message, etype, component, namespace=ns)
     objects = table_put(st, "Event", (ns, name), rec)
     return st.evolve(objects=objects, recorder=put_in(st, "recorder", uid, (*entries, entry)), event_count=n)
@@ -191,6 +194,8 @@ def _aggregate(similar: tuple, etype: str, reason: str, message: str, now: int) 
 _AGGREGATED: dict = {}
 #: (component, type, reason, message, now) -> the shared parts of a first event's entry (source, similar, key).
 _FIRST: dict = {}
+#: (component, type) -> that tuple, kept once: the sources of correlator entries (a few).
+_SOURCES: dict = {}
 #: The token count after a first event (a full bucket, one taken), one float for every entry.
 _FIRST_TOKENS = float(SPAM_BURST - 1)
 #: Equal parts of correlator entries (sources, tokens, message sets, similar-event groups, keys), kept once:
