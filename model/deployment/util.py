@@ -6,6 +6,8 @@ orders of `pkg/controller/controller_utils.go`. Names keep upstream's, in snake_
 
 from __future__ import annotations
 
+from operator import is_
+
 import json
 from functools import lru_cache
 
@@ -348,13 +350,29 @@ def _stored_template_key(template: dict) -> str:
 def find_new_rs(d: dict, rss) -> dict | None:
     """`FindNewReplicaSet`: the oldest ReplicaSet whose template equals the Deployment's.
 
-    `d` and `rss` are stored objects (read from the state), never mutated in place.
+    `d` and `rss` are stored objects (read from the state), never mutated in place, so the answer is
+    memoised by their identities (a rollout step asks it several times of the same objects).
     """
-    key = _stored_template_key(d["spec"]["template"])
+    template = d["spec"]["template"]
+    rss = tuple(rss)
+    memo = (id(template), *map(id, rss))
+    hit = _NEW_RS.get(memo)
+    if hit is not None and hit[0] is template and all(map(is_, hit[1], rss)):
+        return hit[2]
+    key = _stored_template_key(template)
+    found = None
     for rs in by_creation(rss):
         if _stored_template_key(rs["spec"]["template"]) == key:
-            return rs
-    return None
+            found = rs
+            break
+    if len(_NEW_RS) >= 1024:
+        _NEW_RS.clear()
+    _NEW_RS[memo] = (template, rss, found)  # keeps the objects alive: their ids are not reused meanwhile
+    return found
+
+
+#: (id(template), ids of the ReplicaSets) -> (template, ReplicaSets, `find_new_rs` of them).
+_NEW_RS: dict[tuple, tuple] = {}
 
 
 def find_old_rss(d: dict, rss) -> tuple[list[dict], list[dict]]:
