@@ -185,7 +185,7 @@ def _start_container(st: ClusterState, pod: dict, c: ContainerRuntime, behaviour
         st = record_event(st, pod, "Warning", "FailedMount", f'MountVolume.SetUp failed for volume "{missing[0]}" : configmap "{missing[1]}" not found', "kubelet")
         return st, replace(c, state="waiting", reason="ContainerCreating", message="", start_at=None)
     st = _record_pulled(st, pod, c)
-    env, err = resolve_env(st, pod, spec)
+    env, err = _start_env(st, pod, spec)
     if err is not None:
         st = record_event(st, pod, "Warning", "Failed", f"Error: {err}", "kubelet")
         first = 0 if c.started_ms is None and c.retry is None else 1  # only a new pod's sandbox brings the PLEG's extra attempt
@@ -200,7 +200,7 @@ def _start_container(st: ClusterState, pod: dict, c: ContainerRuntime, behaviour
         reason="",
         message="",
         started_ms=now,
-        env=_stored_env(env, pod["metadata"]["name"]),
+        env=env,
         start_at=None,
         retry=None,
         ready=False,
@@ -224,6 +224,33 @@ def _stored_env(env: tuple, pod_name: str) -> tuple:
     if len(env) > 1 and env[1][0] == "HOSTNAME" and env[1][1] == pod_name:
         return _shared_runtime((env[0], POD_HOSTNAME, *env[2:]))
     return env
+
+
+def _start_env(st: ClusterState, pod: dict, spec: dict) -> tuple:
+    """`resolve_env` of container `spec` at its start, the environment as a container record keeps it
+    (`_stored_env`). A container without `env` and `envFrom` sees PATH, HOSTNAME, the Service links and HOME
+    only, a function of the Service table, the namespace and `enableServiceLinks`: shared (`_PLAIN_ENV`)."""
+    if spec.get("env") or spec.get("envFrom"):
+        env, err = resolve_env(st, pod, spec)
+        return (env if err is not None else _stored_env(env, pod["metadata"]["name"])), err
+    table = st.table("Service")
+    memo = (id(table), pod["metadata"]["namespace"], pod["spec"].get("enableServiceLinks", True))
+    hit = _PLAIN_ENV.get(memo)
+    if hit is not None and hit[0] is table:
+        return hit[1], None
+    env, err = resolve_env(st, pod, spec)
+    if err is not None:
+        return env, err
+    env = _stored_env(env, pod["metadata"]["name"])
+    if len(_PLAIN_ENV) >= 256:
+        _PLAIN_ENV.clear()
+    _PLAIN_ENV[memo] = (table, env)  # keeps the table alive: its id is not reused meanwhile
+    return env, None
+
+
+#: (id(Service table), namespace, enableServiceLinks) -> (that table, the stored environment of a container
+#: without env and envFrom).
+_PLAIN_ENV: dict[tuple, tuple] = {}
 
 
 def _pod_env(env: tuple, pod_name: str) -> tuple:
