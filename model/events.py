@@ -76,19 +76,15 @@ def correlate(st: ClusterState, obj: dict, etype: str, reason: str, message: str
 
     # eventObserve: an event seen before keeps its name and firstTimestamp and counts on.
     n = st.event_count
-    log = None
-    rest: list = []
-    for i in range(0, len(seen), 4):
-        if seen[i] == key:
-            log = i
-        else:
-            rest += seen[i : i + 4]
-    if log is None:
+    try:
+        log = 4 * seen[::4].index(key)  # `seen` is flat: (key, name, count, first) per event
+    except ValueError:
         n += 1
         name, count, first = f"{md['name']}.{n:016x}", 1, stamp
+        rest = (*seen, key, name, count, first)
     else:
         name, count, first = seen[log + 1], seen[log + 2] + 1, seen[log + 3]
-    rest += (key, name, count, first)
+        rest = (*seen[:log], *seen[log + 4 :], key, name, count, first)
 
     # Filter: the token bucket of this source and object.
     tokens = min(float(SPAM_BURST), tokens + (now - at) / SPAM_REFILL_MS)
@@ -134,7 +130,7 @@ def _first_parts(component: str, etype: str, reason: str, message: str, now: int
     return parts
 
 
-def _pack(source: tuple, tokens: float, at: int, similar: tuple, seen: list, ns: str, oname: str) -> tuple:
+def _pack(source: tuple, tokens: float, at: int, similar: tuple, seen: tuple, ns: str, oname: str) -> tuple:
     """A correlator entry about object `oname` in `ns` as stored: ``(source, tokens, at, reason, message, name,
     first)`` when it holds one first event of `at` (one similar group of one message, one event seen once under
     that message's key; the message as `state.compact_message` keeps it), else flat: ``(source, tokens, at,

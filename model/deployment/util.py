@@ -6,8 +6,6 @@ orders of `pkg/controller/controller_utils.go`. Names keep upstream's, in snake_
 
 from __future__ import annotations
 
-from operator import is_
-
 import json
 from functools import lru_cache
 
@@ -357,7 +355,7 @@ def find_new_rs(d: dict, rss) -> dict | None:
     rss = tuple(rss)
     memo = (id(template), *map(id, rss))
     hit = _NEW_RS.get(memo)
-    if hit is not None and hit[0] is template and all(map(is_, hit[1], rss)):
+    if hit is not None:  # the entry holds the objects its key names, so no other object can have their ids
         return hit[2]
     key = _stored_template_key(template)
     found = None
