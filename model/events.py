@@ -16,11 +16,15 @@ Mirrors client-go `tools/record` (`events_cache.go`, `EventCorrelator.EventCorre
    (the next written update carries the higher count).
 
 The correlator's caches live in the cluster state (`ClusterState.recorder`): per involved
-object uid, one entry per source component and event type: ``((component, type), tokens, at_ms,
-similar, seen)``,
-with `similar` ``((type, reason, messages, last_ms), ...)`` and `seen`
-``((key, event name, count, first stamp), ...)``. An object's entry goes when the object is
-removed (no event names a removed object's uid again).
+object uid, one entry per source component and event type, holding ``(component, type)``, the
+bucket's tokens, the time of its last event `at_ms`, `similar` ``((type, reason, messages,
+last_ms), ...)`` and `seen`, the events written: ``(key, event name, count, first stamp)`` each.
+An entry is stored flat (`_pack`): ``(source, tokens, at_ms, similar, key, name, count, first,
+key, name, ...)``, or, after a single first event (the usual case: one per object and source),
+``(source, tokens, at_ms, reason, message, name, first)``, from which `similar` and `seen`
+follow; `_unpack` reads either (and the nested form ``(source, tokens, at_ms, similar, seen)``
+of older state files). An object's entry goes when the object is removed (no event names a
+removed object's uid again).
 
 Abstracts: upstream's caches are LRUs of 4096 entries per recorder, so on a large cluster
 old entries fall out and their counts restart; the model forgets nothing while the object
@@ -31,7 +35,7 @@ exists. When the set of similar messages is full upstream drops an arbitrary one
 from __future__ import annotations
 
 from .clock import rfc3339
-from .state import ClusterState, event_record, put_in, table_put
+from .state import ClusterState, compact_message, event_record, full_message, put_in, table_put
 
 #: `defaultAggregateMaxEvents` and `defaultAggregateIntervalInSeconds`.
 AGGREGATE_MAX_EVENTS = 10
@@ -59,11 +63,9 @@ def correlate(st: ClusterState, obj: dict, etype: str, reason: str, message: str
             mine = e
         else:
             others.append(e)
-    if mine is None:
-        source = _shared((component, etype))
-        tokens, at, similar, seen = float(SPAM_BURST), now, (), ()
-    else:
-        source, tokens, at, similar, seen = mine
+    if mine is None:  # this source's first event about the object: as the first event about it
+        return _first_event(st, obj, uid, etype, reason, message, component, stamp, entries)
+    source, tokens, at, similar, seen = _unpack(mine, md.get("namespace", "default"), md["name"])
 
     # EventAggregate: the distinct messages of similar events within the interval (`_aggregate`).
     hit = _AGGREGATED.get((id(similar), etype, reason, message, now))
@@ -74,52 +76,84 @@ def correlate(st: ClusterState, obj: dict, etype: str, reason: str, message: str
 
     # eventObserve: an event seen before keeps its name and firstTimestamp and counts on.
     n = st.event_count
-    log = None
-    rest = []
-    for s in seen:
-        if s[0] == key:
-            log = s
-        else:
-            rest.append(s)
-    if log is None:
+    try:
+        log = 4 * seen[::4].index(key)  # `seen` is flat: (key, name, count, first) per event
+    except ValueError:
         n += 1
         name, count, first = f"{md['name']}.{n:016x}", 1, stamp
+        rest = (*seen, key, name, count, first)
     else:
-        name, count, first = log[1], log[2] + 1, log[3]
-    rest.append((key, name, count, first))
-    seen = tuple(rest)
+        name, count, first = seen[log + 1], seen[log + 2] + 1, seen[log + 3]
+        rest = (*seen[:log], *seen[log + 4 :], key, name, count, first)
 
     # Filter: the token bucket of this source and object.
     tokens = min(float(SPAM_BURST), tokens + (now - at) / SPAM_REFILL_MS)
     write = tokens >= 1
     if write:
         tokens -= 1
-    others.append((source, _shared(tokens), now, similar, seen))
+    others.append(_pack(source, _shared(tokens), now, similar, rest, md.get("namespace", "default"), md["name"]))
     recorder = put_in(st, "recorder", uid, tuple(others))
     if not write:
         return st.evolve(recorder=recorder, event_count=n)
     ns = md.get("namespace", "default")
-    rec = event_record(first, obj.get("apiVersion", "v1"), obj["kind"], md["name"], uid, reason, text, etype, component, count, stamp)
+    rec = event_record(first, obj.get("apiVersion", "v1"), obj["kind"], md["name"], uid, reason, text, etype, component, count, stamp, ns)
     return st.evolve(objects=table_put(st, "Event", (ns, name), rec), recorder=recorder, event_count=n)
 
 
-def _first_event(st: ClusterState, obj: dict, uid: str, etype: str, reason: str, message: str, component: str, stamp: str) -> ClusterState:
-    """`correlate` of the first event about an object (no cache entry yet), the usual case, without the
-    general path's searches: one similar message, never seen before, a full token bucket (one token taken)."""
+def _first_event(st: ClusterState, obj: dict, uid: str, etype: str, reason: str, message: str, component: str, stamp: str, entries: tuple = ()) -> ClusterState:
+    """`correlate` of the first event of a source and type about an object (no cache entry for them yet, whose
+    other sources' and types' entries are `entries`), the usual case, without the general path's searches: one
+    similar message, never seen before, a full token bucket (one token taken)."""
     md = obj["metadata"]
     n = st.event_count + 1
     name = f"{md['name']}.{n:016x}"
     now = st.now
+    ns = md.get("namespace", "default")
+    kept = compact_message(message, reason, ns, md["name"])
+    source = _SOURCES.get((component, etype))
+    if source is None:
+        source = _SOURCES[(component, etype)] = (component, etype)
+    entry = (source, _FIRST_TOKENS, now, reason, kept, name, stamp)
+    rec = event_record(stamp, obj.get("apiVersion", "v1"), obj["kind"], md["name"], uid, reason, message, etype, component, namespace=ns)
+    objects = table_put(st, "Event", (ns, name), rec)
+    return st.evolve(objects=objects, recorder=put_in(st, "recorder", uid, (*entries, entry)), event_count=n)
+
+
+def _first_parts(component: str, etype: str, reason: str, message: str, now: int) -> tuple:
+    """(source, similar, key) of a first event's entry (see `_pack`), shared by the objects whose first event
+    of a source is alike (`_FIRST`)."""
     parts = _FIRST.get((component, etype, reason, message, now))
     if parts is None:
         if len(_FIRST) >= 4096:
             _FIRST.clear()
         parts = _FIRST[(component, etype, reason, message, now)] = (_shared((component, etype)), ((etype, reason, (message,), now),), (etype, reason, message))
-    source, similar, key = parts
-    entry = (source, _FIRST_TOKENS, now, similar, ((key, name, 1, stamp),))
-    rec = event_record(stamp, obj.get("apiVersion", "v1"), obj["kind"], md["name"], uid, reason, message, etype, component)
-    objects = table_put(st, "Event", (md.get("namespace", "default"), name), rec)
-    return st.evolve(objects=objects, recorder=put_in(st, "recorder", uid, (entry,)), event_count=n)
+    return parts
+
+
+def _pack(source: tuple, tokens: float, at: int, similar: tuple, seen: tuple, ns: str, oname: str) -> tuple:
+    """A correlator entry about object `oname` in `ns` as stored: ``(source, tokens, at, reason, message, name,
+    first)`` when it holds one first event of `at` (one similar group of one message, one event seen once under
+    that message's key; the message as `state.compact_message` keeps it), else flat: ``(source, tokens, at,
+    similar, *seen)`` (`seen`: key, name, count, first, ...)."""
+    if len(seen) == 4 and len(similar) == 1 and seen[2] == 1:
+        etype, reason, messages, last = similar[0]
+        key = seen[0]
+        if last == at and len(messages) == 1 and etype == source[1] and len(key) == 3 and key[0] == etype and key[1] == reason and key[2] == messages[0]:
+            return (source, tokens, at, reason, compact_message(key[2], reason, ns, oname), seen[1], seen[3])
+    return (source, tokens, at, similar, *seen)
+
+
+def _unpack(entry: tuple, ns: str, oname: str) -> tuple:
+    """(source, tokens, at, similar, seen) of a stored entry about `oname` in `ns` (`_pack`), `seen` flat (key,
+    name, count, first, ...)."""
+    if len(entry) == 7:
+        source, tokens, at, reason, message, name, first = entry
+        message = full_message(message, ns, oname)
+        _, similar, key = _first_parts(source[0], source[1], reason, message, at)
+        return source, tokens, at, similar, (key, name, 1, first)
+    if len(entry) == 5:  # nested (older state files): seen as a tuple of (key, name, count, first)
+        return (*entry[:4], tuple(x for s in entry[4] for x in s))
+    return (*entry[:4], entry[4:])
 
 
 def _aggregate(similar: tuple, etype: str, reason: str, message: str, now: int) -> tuple:
@@ -156,6 +190,8 @@ def _aggregate(similar: tuple, etype: str, reason: str, message: str, now: int) 
 _AGGREGATED: dict = {}
 #: (component, type, reason, message, now) -> the shared parts of a first event's entry (source, similar, key).
 _FIRST: dict = {}
+#: (component, type) -> that tuple, kept once: the sources of correlator entries (a few).
+_SOURCES: dict = {}
 #: The token count after a first event (a full bucket, one taken), one float for every entry.
 _FIRST_TOKENS = float(SPAM_BURST - 1)
 #: Equal parts of correlator entries (sources, tokens, message sets, similar-event groups, keys), kept once:

@@ -141,11 +141,11 @@ def sync_pod(st: ClusterState, ns: str, name: str) -> ClusterState:
         if c.state == "running" and c.crash_at is not None and c.crash_at <= now:
             st, c = _crash(st, pod, c)
         if c.state == "running" and c.ready_at is not None and c.ready_at <= now:
-            c = replace(c, ready=True, ready_at=None)
+            c = _shared_runtime(replace(c, ready=True, ready_at=None))
         containers.append(c)
         changed = changed or c is not c0
     if changed:
-        rt = replace(rt, containers=tuple(containers))
+        rt = replace(rt, containers=_shared_containers(containers))
     st, rt = _sync_volumes(st, pod, rt)
     ready = all(c.ready for c in rt.containers) if rt.readiness_override is None else (rt.readiness_override and all(c.state == "running" for c in rt.containers))
     if ready != rt.ready or rt.ready_ms is None:
@@ -164,7 +164,7 @@ def _new_runtime(st: ClusterState, pod: dict) -> PodRuntime:
     n = st.seq + 1
     node_index = st.config.nodes.index(pod["spec"]["nodeName"]) if pod["spec"]["nodeName"] in st.config.nodes else 0
     start_at = st.now + st.config.container_start_ms
-    containers = tuple(ContainerRuntime(name=c["name"], image=c.get("image", ""), start_at=start_at) for c in pod["spec"].get("containers") or ())
+    containers = _shared_containers([_shared_runtime(ContainerRuntime(name=c["name"], image=c.get("image", ""), start_at=start_at)) for c in pod["spec"].get("containers") or ()])
     return PodRuntime(
         ip=f"10.244.{(n >> 8) % 256}.{n % 256}",
         host_ip=_host_ip(node_index),
@@ -185,7 +185,7 @@ def _start_container(st: ClusterState, pod: dict, c: ContainerRuntime, behaviour
         st = record_event(st, pod, "Warning", "FailedMount", f'MountVolume.SetUp failed for volume "{missing[0]}" : configmap "{missing[1]}" not found', "kubelet")
         return st, replace(c, state="waiting", reason="ContainerCreating", message="", start_at=None)
     st = _record_pulled(st, pod, c)
-    env, err = resolve_env(st, pod, spec)
+    env, err = _start_env(st, pod, spec)
     if err is not None:
         st = record_event(st, pod, "Warning", "Failed", f"Error: {err}", "kubelet")
         first = 0 if c.started_ms is None and c.retry is None else 1  # only a new pod's sandbox brings the PLEG's extra attempt
@@ -210,7 +210,83 @@ def _start_container(st: ClusterState, pod: dict, c: ContainerRuntime, behaviour
     )
     if ready_at is not None and ready_at <= now:
         started = replace(started, ready=True, ready_at=None)
-    return st, started
+    return st, _shared_runtime(started)
+
+
+#: The HOSTNAME pair a stored environment holds in place of ``("HOSTNAME", <the pod's name>)`` (`_stored_env`),
+#: so that the environments, container records and container tuples of pods started alike are one shared value
+#: (`_shared_runtime`); `container_env` puts the pod's name back.
+POD_HOSTNAME = ("HOSTNAME", None)
+
+
+def _stored_env(env: tuple, pod_name: str) -> tuple:
+    """`env` (from `resolve_env`: PATH, then HOSTNAME, ...) as a container record keeps it (see `POD_HOSTNAME`)."""
+    if len(env) > 1 and env[1][0] == "HOSTNAME" and env[1][1] == pod_name:
+        return _shared_runtime((env[0], POD_HOSTNAME, *env[2:]))
+    return env
+
+
+def _start_env(st: ClusterState, pod: dict, spec: dict) -> tuple:
+    """`resolve_env` of container `spec` at its start, the environment as a container record keeps it
+    (`_stored_env`). A container without `env` and `envFrom` sees PATH, HOSTNAME, the Service links and HOME
+    only, a function of the Service table, the namespace and `enableServiceLinks`: shared (`_PLAIN_ENV`)."""
+    if spec.get("env") or spec.get("envFrom"):
+        env, err = resolve_env(st, pod, spec)
+        return (env if err is not None else _stored_env(env, pod["metadata"]["name"])), err
+    table = st.table("Service")
+    memo = (id(table), pod["metadata"]["namespace"], pod["spec"].get("enableServiceLinks", True))
+    hit = _PLAIN_ENV.get(memo)
+    if hit is not None and hit[0] is table:
+        return hit[1], None
+    env, err = resolve_env(st, pod, spec)
+    if err is not None:
+        return env, err
+    env = _stored_env(env, pod["metadata"]["name"])
+    if len(_PLAIN_ENV) >= 256:
+        _PLAIN_ENV.clear()
+    _PLAIN_ENV[memo] = (table, env)  # keeps the table alive: its id is not reused meanwhile
+    return env, None
+
+
+#: (id(Service table), namespace, enableServiceLinks) -> (that table, the stored environment of a container
+#: without env and envFrom).
+_PLAIN_ENV: dict[tuple, tuple] = {}
+
+
+def _pod_env(env: tuple, pod_name: str) -> tuple:
+    """The environment a container record keeps (`_stored_env`) as the container sees it."""
+    if len(env) > 1 and env[1] == POD_HOSTNAME:
+        return (env[0], ("HOSTNAME", pod_name), *env[2:])
+    return env
+
+
+def _shared_runtime(value):
+    """`value` (an immutable runtime record or environment), or the equal one kept before (`_RUNTIME_SHARED`)."""
+    hit = _RUNTIME_SHARED.get(value)
+    if hit is not None and type(hit) is type(value):
+        return hit
+    if len(_RUNTIME_SHARED) >= 16384:
+        _RUNTIME_SHARED.clear()
+    _RUNTIME_SHARED[value] = value
+    return value
+
+
+def _shared_containers(containers: list) -> tuple:
+    """`tuple(containers)`, shared by the pods whose container records are the same (shared) ones."""
+    ids = tuple(map(id, containers))
+    hit = _CONTAINER_TUPLES.get(ids)
+    if hit is not None:
+        return hit
+    if len(_CONTAINER_TUPLES) >= 16384:
+        _CONTAINER_TUPLES.clear()
+    out = _CONTAINER_TUPLES[ids] = tuple(containers)  # holds the records: their ids are not reused meanwhile
+    return out
+
+
+#: Equal runtime values (container records, environments) kept once: pure values, so sharing them is safe.
+_RUNTIME_SHARED: dict = {}
+#: ids of container records -> the tuple of them (`_shared_containers`).
+_CONTAINER_TUPLES: dict = {}
 
 
 def _record_pulled(st: ClusterState, pod: dict, c: ContainerRuntime) -> ClusterState:
@@ -405,7 +481,7 @@ def container_env(st: ClusterState, ns: str, pod_name: str, container: str | Non
         return None
     for c in rt.containers:
         if container in (None, c.name):
-            return c.env if c.state == "running" else None
+            return _pod_env(c.env, pod_name) if c.state == "running" else None
     return None
 
 
@@ -530,7 +606,7 @@ def pod_status(st: ClusterState, pod: dict, rt: PodRuntime) -> dict:
         statuses.append(cs)
     status = {
         "conditions": conditions,
-        "containerStatuses": statuses,
+        "containerStatuses": statuses[:],  # exactly sized: appending left room for more
         "hostIP": rt.host_ip,
         "hostIPs": _host_ips(rt.host_ip),
         "phase": "Running" if all_started else "Pending",

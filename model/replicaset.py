@@ -133,7 +133,7 @@ def _owned_counts(st: ClusterState, rs: dict) -> tuple[int, int, int, int] | Non
     pod needs the walk (one the index has no signature for, or an active one the selector no longer matches)."""
     ns = rs["metadata"]["namespace"]
     selector = rs["spec"].get("selector")
-    tmpl_labels = ((rs["spec"].get("template") or {}).get("metadata") or {}).get("labels") or {}
+    tmpl_labels = ((rs["spec"].get("template") or {}).get("metadata") or {}).get("labels") or _NO_LABELS
     owned = ready = labeled = terminating = 0
     for csig, count in st.pod_counts.get(rs["metadata"]["uid"], EMPTY).items():
         if csig is None or csig[0] != ns:
@@ -143,15 +143,35 @@ def _owned_counts(st: ClusterState, rs: dict) -> tuple[int, int, int, int] | Non
             terminating += count
         if not active:
             continue
-        labels = dict(lk)
-        if not selector_matches(selector, labels):
+        matches, full = _label_fit(selector, tmpl_labels, lk)
+        if not matches:
             return None  # to be released: the walk does that
         owned += count
         if is_rdy:
             ready += count
-        if all(labels.get(k) == v for k, v in tmpl_labels.items()):
+        if full:
             labeled += count
     return owned, ready, labeled, terminating
+
+
+def _label_fit(selector: dict | None, tmpl_labels: dict, lk: tuple) -> tuple[bool, bool]:
+    """(does `selector` match the labels `lk` (sorted items), do they hold every template label): a pure
+    function of the (stored, never mutated) selector and template labels and of `lk`, memoised (`_FIT`)."""
+    memo = (id(selector), id(tmpl_labels), lk)
+    hit = _FIT.get(memo)
+    if hit is not None and hit[0] is selector and hit[1] is tmpl_labels:
+        return hit[2]
+    labels = dict(lk)
+    fit = (selector_matches(selector, labels), all(labels.get(k) == v for k, v in tmpl_labels.items()))
+    if len(_FIT) >= 1024:
+        _FIT.clear()
+    _FIT[memo] = (selector, tmpl_labels, fit)  # keeps both dicts alive: their ids are not reused meanwhile
+    return fit
+
+
+#: (id(selector), id(template labels), label items) -> (selector, template labels, `_label_fit` of them).
+_FIT: dict[tuple, tuple] = {}
+_NO_LABELS: dict = {}
 
 
 def manage_replicas(st: ClusterState, rs: dict, pods: list[dict] | OwnedPods) -> ClusterState:
@@ -180,8 +200,8 @@ def create_pod(st: ClusterState, rs: dict) -> ClusterState:
     """Create one pod from the ReplicaSet's template (`podControl.CreatePods`)."""
     tmpl = rs["spec"]["template"]
     tmd = tmpl.get("metadata") or {}
-    md: dict = {"generateName": f"{rs['metadata']['name']}-", "namespace": rs["metadata"]["namespace"]}
     shared = _from_template(rs)
+    md: dict = {"generateName": shared[5], "namespace": rs["metadata"]["namespace"]}
     if tmd.get("labels"):
         md["labels"] = shared[0]
     if tmd.get("annotations"):
@@ -195,7 +215,7 @@ def create_pod(st: ClusterState, rs: dict) -> ClusterState:
 
 
 def _from_template(rs: dict) -> tuple:
-    """What every pod of `rs` gets from it: (labels, annotations, ownerReferences, spec, qosClass).
+    """What every pod of `rs` gets from it: (labels, annotations, ownerReferences, spec, qosClass, generateName).
 
     Stored objects are never mutated, so the pods of one ReplicaSet share these values;
     remembered per
@@ -206,7 +226,7 @@ def _from_template(rs: dict) -> tuple:
         return hit[1]
     tmpl = rs["spec"]["template"]
     tmd = tmpl.get("metadata") or {}
-    out = (dict(tmd.get("labels") or {}), dict(tmd.get("annotations") or {}), [owner_reference(rs, "ReplicaSet")], pod_spec_from_template(tmpl["spec"]), qos_class(tmpl["spec"]))
+    out = (dict(tmd.get("labels") or {}), dict(tmd.get("annotations") or {}), [owner_reference(rs, "ReplicaSet")], pod_spec_from_template(tmpl["spec"]), qos_class(tmpl["spec"]), f"{rs['metadata']['name']}-")
     if len(_TEMPLATE_MEMO) >= 256:
         _TEMPLATE_MEMO.clear()
     _TEMPLATE_MEMO[id(rs)] = (rs, out)  # the entry keeps `rs` alive, so its id is not reused meanwhile

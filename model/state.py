@@ -367,14 +367,26 @@ _LISTED: dict[tuple, tuple] = {}
 
 
 def event_record(
-    stamp: str, api_version: str, kind: str, name: str, uid: str, reason: str, message: str, etype: str, component: str, count: int = 1, last: str | None = None
+    stamp: str,
+    api_version: str,
+    kind: str,
+    name: str,
+    uid: str,
+    reason: str,
+    message: str,
+    etype: str,
+    component: str,
+    count: int = 1,
+    last: str | None = None,
+    namespace: str | None = None,
 ) -> tuple:
     """Return the compact form of an Event about object `kind`/`name` (see `event_dict`).
 
     (first stamp, object name, object uid, message, shared part), plus (count, last stamp) for an
     event seen more than once: the fields one recorder repeats on every event of a reason
     (apiVersion, kind, reason, type, component) are one shared tuple, and messages repeated
-    word for word ("Container started") are one string.
+    word for word ("Container started") are one string; a message that names the object itself is
+    kept without it (`compact_message`).
     """
     cls = (api_version, kind, reason, etype, component)
     hit = _CLASSES.get(cls)
@@ -382,19 +394,46 @@ def event_record(
         if len(_CLASSES) >= 4096:
             _CLASSES.clear()
         hit = _CLASSES[cls] = cls
-    shared = _MESSAGES.get(message)
-    if shared is None:
-        if len(_MESSAGES) >= 4096:
-            _MESSAGES.clear()
-        _MESSAGES[message] = shared = message
+    shared = compact_message(message, reason, namespace, name)
+    if shared is message:
+        shared = _MESSAGES.get(message)
+        if shared is None:
+            if len(_MESSAGES) >= 4096:
+                _MESSAGES.clear()
+            _MESSAGES[message] = shared = message
     if count == 1 and (last is None or last == stamp):
         return (stamp, name, uid, shared, hit)
     return (stamp, name, uid, shared, hit, count, stamp if last is None else last)
 
 
+def compact_message(message: str, reason: str, namespace: str | None, name: str) -> Any:
+    """`message` as an event record keeps it: the scheduler's ``Successfully assigned <namespace>/<name> to
+    <node>`` about pod `name` in `namespace` as the shared 1-tuple ``(node,)`` (`full_message` writes it out
+    again), any other message as it is."""
+    if reason == "Scheduled" and namespace is not None and type(message) is str:
+        head = f"Successfully assigned {namespace}/{name} to "
+        if message.startswith(head):
+            node = message[len(head) :]
+            hit = _NODES.get(node)
+            if hit is None:
+                if len(_NODES) >= 4096:
+                    _NODES.clear()
+                hit = _NODES[node] = (node,)
+            return hit
+    return message
+
+
+def full_message(message: Any, namespace: str, name: str) -> str:
+    """The message `compact_message` kept as `message`, written out (about `name` in `namespace`)."""
+    if type(message) is tuple:
+        return f"Successfully assigned {namespace}/{name} to {message[0]}"
+    return message
+
+
 #: Interned event parts (pure values, so sharing them is safe).
 _CLASSES: dict[tuple, tuple] = {}
 _MESSAGES: dict[str, str] = {}
+_NODES: dict[str, tuple] = {}
 
 
 def event_dict(key: Key, rec: Any) -> dict:
@@ -410,7 +449,7 @@ def event_dict(key: Key, rec: Any) -> dict:
         "metadata": {"name": name, "namespace": ns, "creationTimestamp": stamp},
         "involvedObject": {"apiVersion": api_version, "kind": kind, "name": oname, "namespace": ns, "uid": uid},
         "reason": reason,
-        "message": message,
+        "message": message if type(message) is str else full_message(message, ns, oname),
         "type": etype,
         "source": {"component": component},
         "firstTimestamp": stamp,
@@ -426,11 +465,11 @@ def compact_event(key: Key, ev: dict) -> Any:
         md, io, src = ev["metadata"], ev["involvedObject"], ev["source"]
         rec = event_record(
             md["creationTimestamp"], io["apiVersion"], io["kind"], io["name"], io["uid"], ev["reason"], ev["message"], ev["type"], src["component"],
-            ev["count"], ev["lastTimestamp"],
+            ev["count"], ev["lastTimestamp"], key[0],
         )
     except (KeyError, TypeError):
         return ev
-    if all(type(v) is str for v in (*rec[:4], *rec[4], *rec[6:])) and type((rec[5:6] or (1,))[0]) is int and event_dict(key, rec) == ev:
+    if all(type(v) is str for v in (*rec[:3], *rec[4], *rec[6:])) and type(rec[3]) in (str, tuple) and type((rec[5:6] or (1,))[0]) is int and event_dict(key, rec) == ev:
         return rec
     return ev
 
@@ -538,6 +577,8 @@ __all__ = [
     "controller_ref",
     "event_dict",
     "event_record",
+    "compact_message",
+    "full_message",
     "freeze",
     "snapshot",
     "key_of",

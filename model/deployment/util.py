@@ -93,7 +93,7 @@ def min_available(d: dict) -> int:
 
 
 def spec_replicas(rs: dict | None) -> int:
-    return 0 if rs is None else replicas(rs)
+    return 0 if rs is None else rs["spec"].get("replicas", 1)  # `replicas`, inlined: asked many times per sync
 
 
 def status_of(rs: dict | None, field: str) -> int:
@@ -348,13 +348,29 @@ def _stored_template_key(template: dict) -> str:
 def find_new_rs(d: dict, rss) -> dict | None:
     """`FindNewReplicaSet`: the oldest ReplicaSet whose template equals the Deployment's.
 
-    `d` and `rss` are stored objects (read from the state), never mutated in place.
+    `d` and `rss` are stored objects (read from the state), never mutated in place, so the answer is
+    memoised by their identities (a rollout step asks it several times of the same objects).
     """
-    key = _stored_template_key(d["spec"]["template"])
+    template = d["spec"]["template"]
+    rss = tuple(rss)
+    memo = (id(template), *map(id, rss))
+    hit = _NEW_RS.get(memo)
+    if hit is not None:  # the entry holds the objects its key names, so no other object can have their ids
+        return hit[2]
+    key = _stored_template_key(template)
+    found = None
     for rs in by_creation(rss):
         if _stored_template_key(rs["spec"]["template"]) == key:
-            return rs
-    return None
+            found = rs
+            break
+    if len(_NEW_RS) >= 1024:
+        _NEW_RS.clear()
+    _NEW_RS[memo] = (template, rss, found)  # keeps the objects alive: their ids are not reused meanwhile
+    return found
+
+
+#: (id(template), ids of the ReplicaSets) -> (template, ReplicaSets, `find_new_rs` of them).
+_NEW_RS: dict[tuple, tuple] = {}
 
 
 def find_old_rss(d: dict, rss) -> tuple[list[dict], list[dict]]:

@@ -165,3 +165,37 @@ def test_invariants_see_an_event_counted_again_as_a_new_occurrence():
     assert new_events(obs(1), obs(1)) == []
     assert [e["count"] for e in new_events(obs(1), obs(2))] == [2]
     assert event_message(obs(2, "(combined from similar events): Deleted pod: b").of("Event")[0]) == "Deleted pod: b"
+
+
+def test_the_scheduled_event_reads_back_with_its_pod_and_node():
+    """The scheduler's `Scheduled` event names its pod and node (`Successfully assigned <ns>/<pod> to <node>`,
+    default-scheduler's `schedule_one.go`) and round-trips through its compact record; an Event that only
+    looks alike (another namespace in the text) keeps its message word for word."""
+    st = run(m.Apply(deployment(replicas=2)))
+    pods = sorted(p["metadata"]["name"] for p in st.list("Pod", NS))
+    scheduled = sorted(_events(st, reason="Scheduled"), key=lambda e: e["involvedObject"]["name"])
+    assert [e["message"] for e in scheduled] == [f"Successfully assigned {NS}/{p} to kubesim-worker" for p in pods]
+    for e in scheduled:
+        key = (e["metadata"]["namespace"], e["metadata"]["name"])
+        assert event_dict(key, compact_event(key, e)) == e
+    odd = {**scheduled[0], "message": f"Successfully assigned other/{pods[0]} to kubesim-worker"}
+    key = (odd["metadata"]["namespace"], odd["metadata"]["name"])
+    assert event_dict(key, compact_event(key, odd))["message"] == odd["message"]
+
+
+def test_correlator_entries_of_the_nested_form_are_read():
+    """A correlator entry in the nested form ``(source, tokens, at, similar, ((key, name, count, first), ...))``
+    (as older state files hold it) counts on as the stored form does: the same repeat bumps the same Event."""
+    from kubesim.model.events import _unpack
+
+    st = m.new_cluster()
+    for reason in ("A", "B"):
+        st = _record(st, reason=reason)
+    (entry,) = st.recorder["u-1"]
+    source, tokens, at, similar, seen = _unpack(entry, NS, "p")
+    nested = (source, tokens, at, similar, tuple(tuple(seen[i : i + 4]) for i in range(0, len(seen), 4)))
+    old = st.evolve(recorder=st.recorder.set("u-1", (nested,)))
+    a, b = _record(_at(st, 5000), reason="A"), _record(_at(old, 5000), reason="A")
+    assert a.list("Event", NS) == b.list("Event", NS) and a.recorder == b.recorder
+    (ev,) = _events(a, reason="A")
+    assert ev["count"] == 2

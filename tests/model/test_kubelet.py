@@ -320,3 +320,19 @@ def test_unscheduled_pod_is_removed_at_once():
     assert not st.get("Pod", NS, "p")["spec"].get("nodeName")
     st = m.step(st, m.Delete("Pod", "p"))
     assert st.get("Pod", NS, "p") is None
+
+
+def test_each_container_sees_its_own_pod_name_as_hostname_while_pods_started_alike_share_their_records():
+    """On three pods of one Deployment started at one instant: `printenv HOSTNAME` in each shows that pod's name
+    (the image's HOSTNAME, upstream `makeEnvironmentVariables` / the runtime's hostname), while the kubelet's
+    records of their containers are one shared value (memory per pod stays small)."""
+    from simkit import deployment
+
+    st = run(m.Apply(deployment(replicas=3)))
+    pods = [p["metadata"]["name"] for p in st.list("Pod", NS)]
+    assert len(pods) == 3
+    for name in pods:
+        env = m.container_env(st, NS, name)
+        assert dict(env)["HOSTNAME"] == name and env[1] == ("HOSTNAME", name) and env[0][0] == "PATH"
+    records = {id(st.runtime[(NS, name)].containers[0]) for name in pods}
+    assert len(records) == 1

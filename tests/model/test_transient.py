@@ -91,17 +91,32 @@ def test_a_controller_that_fails_leaves_the_state_it_was_given(monkeypatch):
     assert all(getattr(st, k) is v for k, v in before.items())
 
 
-def test_the_first_event_about_an_object_is_correlated_as_the_general_path_does():
-    """`correlate`'s short path for an object without a cache entry gives the state the general path gives
-    with an empty entry (client-go's correlator: a new event, count 1, one token of the burst taken)."""
+def test_the_first_event_of_a_source_about_an_object_is_a_new_event_with_one_token_taken():
+    """`correlate`'s short path (an object without a cache entry for the event's source and type, whether or not
+    other sources have one) gives what client-go's correlator gives a new event: a new Event with count 1, one
+    similar message, and one token of the burst taken; the same event again (the general path) counts 2 on that
+    Event and takes another token."""
+    from kubesim.model.events import _unpack
+
     st = m.settle(m.step(m.new_cluster(), Apply(_deployment(1))))
     pod = st.list("Pod", "default")[0]
-    uid = pod["metadata"]["uid"]
-    bare = st.evolve(recorder=st.recorder.delete(uid))
-    short = correlate(bare, pod, "Normal", "Pulled", "Pulled image", "kubelet", "2024-01-01T00:00:00Z")
-    general = correlate(bare.evolve(recorder=bare.recorder.set(uid, ())), pod, "Normal", "Pulled", "Pulled image", "kubelet", "2024-01-01T00:00:00Z")
-    assert short == general
-    assert short.recorder[uid][0][1] == SPAM_BURST - 1
+    uid, name = pod["metadata"]["uid"], pod["metadata"]["name"]
+    stamp = "2024-01-01T00:00:00Z"
+    others = tuple(e for e in st.recorder[uid] if e[0] != ("kubelet", "Normal"))
+    assert others  # the scheduler's entry
+    for before in (st.evolve(recorder=st.recorder.delete(uid)), st.evolve(recorder=st.recorder.set(uid, others))):
+        n = before.event_count + 1
+        short = correlate(before, pod, "Normal", "Pulled", "Pulled image", "kubelet", stamp)
+        ev = short.get("Event", "default", f"{name}.{n:016x}")
+        assert (ev["count"], ev["message"], ev["firstTimestamp"], ev["lastTimestamp"]) == (1, "Pulled image", stamp, stamp)
+        *kept, entry = short.recorder[uid]
+        assert tuple(kept) == before.recorder.get(uid, ())
+        assert _unpack(entry, "default", name) == (
+            ("kubelet", "Normal"), SPAM_BURST - 1, st.now, (("Normal", "Pulled", ("Pulled image",), st.now),), (("Normal", "Pulled", "Pulled image"), ev["metadata"]["name"], 1, stamp)
+        )
+        again = correlate(short, pod, "Normal", "Pulled", "Pulled image", "kubelet", stamp)
+        assert again.get("Event", "default", f"{name}.{n:016x}")["count"] == 2 and again.event_count == n
+        assert _unpack(again.recorder[uid][-1], "default", name)[1] == SPAM_BURST - 2
 
 
 @pytest.mark.parametrize("min_ready", [0, 10])
