@@ -101,21 +101,25 @@ def _rollback_wrong_revision(stack: ExitStack) -> None:
 def _env_updated_live(stack: ExitStack) -> None:
     """A running container sees ConfigMap changes in its environment at once."""
 
-    def broken(st, ns, pod_name, container=None):
-        pod = st.get("Pod", ns, pod_name)
-        rt = st.runtime.get((ns, pod_name))
-        if pod is None or rt is None:
+    def make(real):
+        def broken(st, ns, pod_name, container=None):
+            pod = st.get("Pod", ns, pod_name)
+            rt = st.runtime.get((ns, pod_name))
+            if pod is None or rt is None:
+                return None
+            for c in rt.containers:
+                if container in (None, c.name):
+                    if c.state != "running":
+                        return None
+                    spec = next(x for x in pod["spec"]["containers"] if x["name"] == c.name)
+                    env, err = containerenv_mod.resolve_env(st, pod, spec)
+                    # on a lookup error, what the container started with (the kubelet's view, its HOSTNAME filled in)
+                    return real(st, ns, pod_name, c.name) if err else env
             return None
-        for c in rt.containers:
-            if container in (None, c.name):
-                if c.state != "running":
-                    return None
-                spec = next(x for x in pod["spec"]["containers"] if x["name"] == c.name)
-                env, err = containerenv_mod.resolve_env(st, pod, spec)
-                return c.env if err else env
-        return None
 
-    _replace(stack, kubelet_mod.container_env, lambda real: broken)
+        return broken
+
+    _replace(stack, kubelet_mod.container_env, make)
 
 
 def _adopt_owned_by_others(stack: ExitStack) -> None:

@@ -51,3 +51,27 @@ def test_a_mutant_changes_functions_in_place_and_restores_them(name):
     after = _model_functions()
     assert after.keys() == before.keys()
     assert [k for k in before if after[k][1] is not before[k][1]] == []
+
+
+def test_env_updated_live_falls_back_to_the_started_environment_with_its_hostname():
+    """`env_updated_live` shows a running container the ConfigMap's current values; when the ConfigMap is gone
+    (the lookup fails) it shows what the container started with, as the real rule does: HOSTNAME is the pod's
+    name (the kubelet keeps it as a placeholder in shared records and fills it in on reading)."""
+    from kubesim import model as m
+    from kubesim.model.actions import Apply, Delete
+    from kubesim.model.kubelet import container_env
+
+    cm = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cfg", "namespace": "default"}, "data": {"MODE": "one"}}
+    dep = {
+        "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "namespace": "default"},
+        "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "web"}}, "template": {
+            "metadata": {"labels": {"app": "web"}},
+            "spec": {"containers": [{"name": "web", "image": "web:v1", "envFrom": [{"configMapRef": {"name": "cfg"}}]}]}}},
+    }
+    st = m.settle(m.step(m.step(m.new_cluster(), Apply(cm)), Apply(dep)))
+    (pod_name,) = [name for (_, name) in st.table("Pod").keys()]
+    started = dict(container_env(st, "default", pod_name))
+    assert started["HOSTNAME"] == pod_name and started["MODE"] == "one"
+    st = m.step(st, Delete("ConfigMap", "cfg"))
+    with mutant("env_updated_live"):
+        assert dict(container_env(st, "default", pod_name)) == started
