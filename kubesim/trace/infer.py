@@ -1,7 +1,8 @@
 """From a trace to what the search replays: observations, and the inputs that caused them.
 
 Changes are put in commit order (resourceVersion: etcd's one revision counter; lines
-without one keep their place after the line before them), applied one by one to a view
+without one keep their place after the line before them, a deletion also after the
+version of the object it shows: `commit_order`), applied one by one to a view
 of the namespace, and projected (`project.project`). A change that leaves the projection
 as it was (an Event, a status field no rule reads) is a stutter and is dropped, unless it
 carries an input. Inputs are what the model cannot decide for itself:
@@ -83,16 +84,35 @@ class Observation:
 
 
 def commit_order(changes: list[Change]) -> list[Change]:
-    """Initial lines first, then the rest by resourceVersion (file order for lines without one),
-    each owner no later than its first dependent (`owners_first`)."""
+    """Initial lines first, then the rest by resourceVersion, each owner no later than its
+    first dependent (`owners_first`).
+
+    A line without a resourceVersion keeps its place after the line before it, and a deletion
+    without one also comes after the version of the object it shows (`_last_version`). A
+    recorder that compares snapshots (`DriverRecorder`) writes a deletion without the
+    deletion's own resourceVersion; the line before it may come from another kind's watch
+    that lags behind, with a lower resourceVersion than the object's last write: ordered
+    after that line alone, the deletion would come before that write, and the object would
+    come back from the dead.
+    """
     initial = [c for c in changes if c.initial]
     keyed, last = [], -1
     for pos, c in enumerate(c for c in changes if not c.initial):
         rv = c.resource_version
         if rv is not None and rv.isdigit():
             last = int(rv)
-        keyed.append(((last, pos), c))
+            key = (last, 0, pos)
+        else:
+            key = max((last, 0, pos), (_last_version(c), 1, pos))
+        keyed.append((key, c))
     return initial + owners_first([c for _, c in sorted(keyed, key=lambda kc: kc[0])], {_uid(c) for c in initial})
+
+
+def _last_version(change: Change) -> int:
+    """For a deletion, the resourceVersion of the object it shows: the object's last write
+    that the recorder saw, which the deletion follows (-1 for other lines, or none known)."""
+    rv = (change.obj.get("metadata") or {}).get("resourceVersion")
+    return int(rv) if change.type == "DELETED" and isinstance(rv, str) and rv.isdigit() else -1
 
 
 def _uid(change: Change) -> str | None:
