@@ -35,6 +35,7 @@ exists. When the set of similar messages is full upstream drops an arbitrary one
 from __future__ import annotations
 
 from .clock import rfc3339
+from .pmap import interner
 from .state import ClusterState, compact_message, event_record, full_message, put_in, table_put
 
 #: `defaultAggregateMaxEvents` and `defaultAggregateIntervalInSeconds`.
@@ -196,18 +197,7 @@ _SOURCES: dict = {}
 _FIRST_TOKENS = float(SPAM_BURST - 1)
 #: Equal parts of correlator entries (sources, tokens, message sets, similar-event groups, keys), kept once:
 #: many objects' entries hold equal ones (pods of one rollout start alike). Pure values, so sharing is safe.
-_SHARED: dict = {}
-
-
-def _shared(value):
-    """`value`, or the equal value kept before (see `_SHARED`)."""
-    hit = _SHARED.get(value)
-    if hit is not None and type(hit) is type(value):
-        return hit
-    if len(_SHARED) >= 16384:
-        _SHARED.clear()
-    _SHARED[value] = value
-    return value
+_shared = interner()
 
 
 def record_event(st: ClusterState, obj: dict, etype: str, reason: str, message: str, component: str) -> ClusterState:

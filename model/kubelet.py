@@ -36,7 +36,7 @@ from .clock import rfc3339
 from .containerenv import configmaps_used_by, resolve_env
 from .events import record_event
 from .informers import Controller, Handlers
-from .pmap import EMPTY
+from .pmap import EMPTY, interner
 from .podworker import PLEG_RELIST_MS, next_periodic_sync, retry_attempts
 from .state import ClusterState, ImageBehaviour, put_runtime
 from .store import remove, set_status
@@ -260,17 +260,6 @@ def _pod_env(env: tuple, pod_name: str) -> tuple:
     return env
 
 
-def _shared_runtime(value):
-    """`value` (an immutable runtime record or environment), or the equal one kept before (`_RUNTIME_SHARED`)."""
-    hit = _RUNTIME_SHARED.get(value)
-    if hit is not None and type(hit) is type(value):
-        return hit
-    if len(_RUNTIME_SHARED) >= 16384:
-        _RUNTIME_SHARED.clear()
-    _RUNTIME_SHARED[value] = value
-    return value
-
-
 def _shared_containers(containers: list) -> tuple:
     """`tuple(containers)`, shared by the pods whose container records are the same (shared) ones."""
     ids = tuple(map(id, containers))
@@ -284,7 +273,7 @@ def _shared_containers(containers: list) -> tuple:
 
 
 #: Equal runtime values (container records, environments) kept once: pure values, so sharing them is safe.
-_RUNTIME_SHARED: dict = {}
+_shared_runtime = interner()
 #: ids of container records -> the tuple of them (`_shared_containers`).
 _CONTAINER_TUPLES: dict = {}
 

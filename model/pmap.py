@@ -34,4 +34,22 @@ def delete_in(outer: Map, key: Any, inner_key: Any) -> Map:
     return outer.set(key, inner) if len(inner) else outer.delete(key)
 
 
-__all__ = ["Map", "EMPTY", "pmap", "set_in", "delete_in"]
+def interner(limit: int = 16384):
+    """A function returning its argument, or the equal value it returned before, so equal immutable values
+    (many pods hold equal parts) are kept once. At `limit` values the table starts afresh; only sharing is
+    lost. A hit must also have the same type (``1 == 1.0 == True``)."""
+    table: dict = {}
+
+    def share(value):
+        hit = table.get(value)
+        if hit is not None and type(hit) is type(value):
+            return hit
+        if len(table) >= limit:
+            table.clear()
+        table[value] = value
+        return value
+
+    return share
+
+
+__all__ = ["Map", "EMPTY", "pmap", "set_in", "delete_in", "interner"]
