@@ -81,7 +81,51 @@ def load_each(text: str | bytes, source: str = "-") -> list[Document | ManifestE
         return [_parse_error(source, None, f"error converting YAML to JSON: {err}")]
 
 
+#: (text, source) -> ((index, obj), ...) of a stream that read without an error: the objects as first built,
+#: kept private; each read gets copies (`_copy_tree`). A pure function of the text and the name, so it cannot go
+#: stale; generated runs apply the same few manifests again and again, and reading one is costly.
+_READ: dict[tuple, tuple] = {}
+_READ_LIMIT = 512
+_READ_MAX_CHARS = 64 * 1024
+
+
 def _load_each(text: str | bytes, source: str) -> list[Document | ManifestError]:
+    """`_read_each`, remembered for streams that read without an error (see `_READ`)."""
+    key = (text, source)
+    hit = _READ.get(key)
+    if hit is not None:
+        memo: dict = {}
+        return [Document(index=index, source=source, obj=_copy_tree(obj, memo)) for index, obj in hit]
+    out = _read_each(text, source)
+    if len(text) <= _READ_MAX_CHARS and all(type(item) is Document for item in out):
+        if len(_READ) >= _READ_LIMIT:
+            _READ.clear()
+        memo = {}
+        _READ[key] = tuple((doc.index, _copy_tree(doc.obj, memo)) for doc in out)
+    return out
+
+
+def _copy_tree(value, memo: dict):
+    """A copy of JSON data: new dicts and lists, the same scalars; a container reached twice (a YAML alias) is
+    copied once, so the copy shares what the original shares."""
+    kind = type(value)
+    if kind is not dict and kind is not list:
+        return value
+    copied = memo.get(id(value))
+    if copied is not None:
+        return copied
+    if kind is dict:
+        out = memo[id(value)] = {}
+        for k, v in value.items():
+            out[k] = v if type(v) is not dict and type(v) is not list else _copy_tree(v, memo)
+    else:
+        out = memo[id(value)] = []
+        for v in value:
+            out.append(v if type(v) is not dict and type(v) is not list else _copy_tree(v, memo))
+    return out
+
+
+def _read_each(text: str | bytes, source: str) -> list[Document | ManifestError]:
     text = _decode(text, source)
     out: list[Document | ManifestError] = []
     for index, chunk in enumerate(_split_documents(text, source)):
