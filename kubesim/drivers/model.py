@@ -150,6 +150,16 @@ class ModelDriver:
             raise m.ControllerError(f'unable to upgrade connection: container not found ("{cname}")')
         return dict(env)
 
+    def env_version(self) -> object:
+        """The state's container records (an immutable map), or None: while it is the very same object, `exec_env`
+        gives the same answer for every running container of the pods it is asked about (`model.container_env`
+        reads only these records). None when a subclass answers `exec_env` its own way, or the records are a
+        transient's builder."""
+        if type(self).exec_env is not ModelDriver.exec_env:
+            return None
+        runtime = self.state.runtime
+        return runtime if type(runtime) is Map else None
+
     def read_file(self, pod: str, path: str, container: str | None = None) -> str | None:
         return m.container_files(self.state, self.namespace, pod, container).get(path)
 
