@@ -23,7 +23,8 @@ def _fresh_cache():
 
 
 def _as_data(items):
-    return [(type(i).__name__, i.index, i.source, i.obj) if isinstance(i, Document) else (type(i).__name__, i.message) for i in items]
+    """Comparable data of what a read gave; `repr` tells 1, 1.0 and True apart (== does not)."""
+    return [(type(i).__name__, i.index, i.source, repr(i.obj)) if isinstance(i, Document) else (type(i).__name__, i.message) for i in items]
 
 
 manifests = st.one_of(
@@ -48,7 +49,7 @@ def test_a_remembered_read_equals_a_fresh_one(docs, source):
     assert (text, source) in manifest._READ
     second = load_each(text, source)
     assert _as_data(first) == fresh and _as_data(second) == fresh
-    assert [d.obj for d in load_documents(text, source)] == [d[3] for d in fresh]
+    assert [repr(d.obj) for d in load_documents(text, source)] == [d[3] for d in fresh]
 
 
 def test_each_read_gets_its_own_objects():
@@ -69,6 +70,7 @@ def test_an_alias_stays_shared_in_a_remembered_read():
     for _ in range(2):
         md = load_documents(text)[0].obj["metadata"]
         assert md["labels"] is md["annotations"] and md["labels"] == {"k": "v"}
+    assert type(manifest._READ[(text, "-")][0][1]) is dict  # kept as a copy: JSON text would not show the sharing
 
 
 def test_a_stream_with_an_error_is_read_afresh_each_time():
@@ -85,3 +87,18 @@ def test_the_source_is_part_of_the_key():
     text = configmap_manifest("red")
     assert load_documents(text, "a.yaml")[0].source == "a.yaml"
     assert load_documents(text, "b.yaml")[0].source == "b.yaml"
+
+
+def test_scalars_keep_their_types_in_a_remembered_read():
+    """Integers, floats, booleans, nulls and strings that look like numbers read back as the same types and values."""
+    text = (
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n"
+        "x: {i: 1, f: 1.0, e: 1e3, o: 017, h: 0x1F, t: true, y: y, n: null, s: '1', big: 18446744073709551615, neg: -0.0,"
+        " u: \"\\u00e9\\U0001F600\", l: [1, [2.5, {k: ~}]], empty: {}, none: []}\n"
+    )
+    fresh = repr(manifest._read_each(text, "-")[0].obj)
+    assert repr(load_documents(text)[0].obj) == fresh
+    assert type(manifest._READ[(text, "-")][0][1]) is str  # kept as JSON text
+    again = load_documents(text)[0].obj
+    assert repr(again) == fresh
+    assert repr(again["x"]["neg"]) == "-0.0" and again["x"]["t"] is True and again["x"]["big"] == 2**64 - 1
