@@ -60,6 +60,24 @@ def _listing(st: m.ClusterState, kind: str, ns: str | None, table: Map, before: 
     return (table, keys, order, dict(zip(order, stored)), dict(zip(order, objs)), objs)
 
 
+#: config -> `model.new_cluster(config)`: a state is an immutable value, so every driver can start from the same one.
+_FRESH: dict = {}
+
+
+def _fresh_cluster(config: m.Config | None) -> m.ClusterState:
+    """`model.new_cluster(config)`, made once per config (a fresh cluster is the same value each time: no
+    randomness, and its uids come from the config's seed)."""
+    try:
+        st = _FRESH.get(config)
+    except TypeError:  # a config holding something unhashable: made afresh
+        return m.new_cluster(config)
+    if st is None:
+        if len(_FRESH) >= 16:
+            _FRESH.clear()
+        st = _FRESH[config] = m.new_cluster(config)
+    return st
+
+
 class ModelDriver:
     """`Driver` over `model`. Time is logical; `settle` runs the engine until nothing changes."""
 
@@ -70,7 +88,7 @@ class ModelDriver:
         self.namespace = namespace
         self.config = config
         self.settle_limit_ms = int(settle_limit_s * 1000)
-        self.state = m.new_cluster(config)
+        self.state = _fresh_cluster(config)
         self._subscribers: list[Callable[[Observation], None]] = []
         #: kind -> (the state's table it was listed from, {key: (stored value, API object)}, the list)
         self._listed: dict[str, tuple] = {}
@@ -79,7 +97,7 @@ class ModelDriver:
 
     # ----- lifecycle
     def start(self) -> None:
-        self.state = m.new_cluster(self.config)
+        self.state = _fresh_cluster(self.config)
         if self.namespace != "default":
             self.apply(f"apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {self.namespace}\n")
 

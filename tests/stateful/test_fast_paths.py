@@ -93,3 +93,15 @@ def test_env_version_is_none_for_a_driver_with_its_own_exec_env():
     assert Own().env_version() is None
     d = ModelDriver()
     assert d.env_version() is d.state.runtime
+
+
+def test_a_fresh_driver_starts_from_what_new_cluster_makes():
+    """The state a driver starts from (made once per config) equals `model.new_cluster` of its config, field by field."""
+    from kubesim import model as m
+    from kubesim.drivers.model import ModelDriver
+
+    for config in (None, m.Config(), m.Config(seed=7, nodes=("a", "b"))):
+        d = ModelDriver(config=config)
+        d.start()
+        assert d.state == m.new_cluster(config)
+        assert d.observe().objects == ModelDriver(config=config).observe().objects
