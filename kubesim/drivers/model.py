@@ -248,6 +248,14 @@ class ModelDriver:
         obs = self._observation(self.state)
         return Observation(time=obs.time, objects={k: list(v) for k, v in obs.objects.items()})
 
+    def shared_observation(self) -> Observation:
+        """`observe()` without copying: the lists (and objects) are shared with the observations subscribers were
+        shown, so they must not be modified (the invariant monitor only reads them). A subclass with an `observe`
+        of its own gets that."""
+        if type(self).observe is not ModelDriver.observe:
+            return self.observe()
+        return self._observation(self.state)
+
     def subscribe(self, callback: Callable[[Observation], None]) -> Callable[[], None]:
         self._subscribers.append(callback)
         return lambda: self._subscribers.remove(callback) if callback in self._subscribers else None

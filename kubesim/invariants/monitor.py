@@ -214,7 +214,7 @@ class InvariantMonitor:
     def check_settled(self, obs: Observation | None = None) -> None:
         """Run the settled layer on `obs` (default: the driver's current observation)."""
         if obs is None:
-            obs = self.driver.observe() if self.driver is not None else self.previous
+            obs = self._snapshot() if self.driver is not None else self.previous
         found: list[Violation] = []
         for check in self._settled:
             found += check(obs)
@@ -223,8 +223,14 @@ class InvariantMonitor:
     def request(self, request: Request, before: Observation, after: Observation | None = None) -> None:
         """Run the request layer for one user request (`after` defaults to the driver's current observation)."""
         if after is None:
-            after = self.driver.observe()
+            after = self._snapshot()
         self._report([v for v in check_request(before, request, after) if v.invariant not in self.skip])
+
+    def _snapshot(self) -> Observation:
+        """The driver's current observation, read only here: its `shared_observation` when it has one (lists shared
+        with the observations it showed, so the views built for those are re-used), else `observe()`."""
+        shared = getattr(self.driver, "shared_observation", None)
+        return shared() if shared is not None else self.driver.observe()
 
     def _report(self, found: list[Violation]) -> None:
         if not found:

@@ -105,3 +105,32 @@ def test_a_fresh_driver_starts_from_what_new_cluster_makes():
         d.start()
         assert d.state == m.new_cluster(config)
         assert d.observe().objects == ModelDriver(config=config).observe().objects
+
+
+def test_the_shared_observation_equals_observe():
+    """`shared_observation()` holds what `observe()` holds (equal lists of the very same objects), at every step of a
+    run; a subclass with its own `observe` gets that one."""
+    from kubesim.driver import Observation
+    from kubesim.drivers.model import ModelDriver
+
+    runner = Runner(check=False)
+    driver = runner.driver
+    checked = [0]
+
+    def compare(_obs):
+        shared, fresh = driver.shared_observation(), driver.observe()
+        assert shared.time == fresh.time and shared.objects.keys() == fresh.objects.keys()
+        for kind, objs in fresh.objects.items():
+            assert len(objs) == len(shared.objects[kind]) and all(a is b for a, b in zip(objs, shared.objects[kind])), kind
+        checked[0] += 1
+
+    driver.subscribe(compare)
+    for command in split_commands(HAND_WRITTEN):
+        runner.run(command)
+    assert checked[0] > 20
+
+    class Own(ModelDriver):
+        def observe(self):
+            return Observation(0.0, {"Pod": []})
+
+    assert Own().shared_observation().objects == {"Pod": []}
