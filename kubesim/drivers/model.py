@@ -171,9 +171,9 @@ class ModelDriver:
     def env_version(self) -> object:
         """The state's container records (an immutable map), or None: while it is the very same object, `exec_env`
         gives the same answer for every running container of the pods it is asked about (`model.container_env`
-        reads only these records). None when a subclass answers `exec_env` its own way, or the records are a
-        transient's builder."""
-        if type(self).exec_env is not ModelDriver.exec_env:
+        reads only these records). None when a subclass (or the instance) answers `exec_env` its own way, or the
+        records are a transient's builder."""
+        if type(self).exec_env is not ModelDriver.exec_env or "exec_env" in self.__dict__:
             return None
         runtime = self.state.runtime
         return runtime if type(runtime) is Map else None

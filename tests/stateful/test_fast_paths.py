@@ -10,6 +10,7 @@ from __future__ import annotations
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis.stateful import run_state_machine_as_test
 
+from kubesim import model as m
 from kubesim.generate import configmap_manifest, deployment_manifest, heredoc
 from kubesim.invariants.registry import ENV_KIND
 from kubesim.replay import Runner, split_commands
@@ -44,25 +45,28 @@ def _generated_scripts(examples: int) -> list[str]:
 
 def _env_per_step(script: str, fast: bool) -> tuple[list, int]:
     """The container-environment samples of every observation the monitor checked, and how often `exec_env` ran."""
-    runner = Runner()
-    driver = runner.driver
     calls = [0]
-    exec_env = driver.exec_env
+    container_env = m.container_env
 
     def counted(*args):
         calls[0] += 1
-        return exec_env(*args)
+        return container_env(*args)
 
-    driver.exec_env = counted
-    if not fast:
-        driver.env_version = lambda: None
-    seen = []
-    driver.subscribe(lambda obs: seen.append(runner.monitor.previous.objects.get(ENV_KIND)))
-    for command in split_commands(script):
-        try:
-            runner.run(command)
-        except Exception:  # a refused request, as in the generated run
-            pass
+    m.container_env = counted  # what `ModelDriver.exec_env` asks
+    try:
+        runner = Runner()
+        driver = runner.driver
+        if not fast:
+            driver.env_version = lambda: None
+        seen = []
+        driver.subscribe(lambda obs: seen.append(runner.monitor.previous.objects.get(ENV_KIND)))
+        for command in split_commands(script):
+            try:
+                runner.run(command)
+            except Exception:  # a refused request, as in the generated run
+                pass
+    finally:
+        m.container_env = container_env
     return seen, calls[0]
 
 
@@ -91,6 +95,9 @@ def test_env_version_is_none_for_a_driver_with_its_own_exec_env():
             return {}
 
     assert Own().env_version() is None
+    patched = ModelDriver()
+    patched.exec_env = lambda pod, container=None: {}
+    assert patched.env_version() is None
     d = ModelDriver()
     assert d.env_version() is d.state.runtime
 
