@@ -17,6 +17,7 @@ messages.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from dataclasses import dataclass
@@ -81,7 +82,78 @@ def load_each(text: str | bytes, source: str = "-") -> list[Document | ManifestE
         return [_parse_error(source, None, f"error converting YAML to JSON: {err}")]
 
 
+#: (text, source) -> ((index, obj as JSON text, or a private copy of obj), ...) of a stream that read without an
+#: error. A pure function of the text and the name, so it cannot go stale; generated runs apply the same few
+#: manifests again and again, and reading one is costly. Each read gets objects of its own: `json.loads` of the
+#: JSON text (JSON data, read back exactly), or a copy (`_copy_tree`) of an object that shares a container
+#: between two places (a YAML alias), which a JSON text would not show.
+_READ: dict[tuple, tuple] = {}
+_READ_LIMIT = 512
+_READ_MAX_CHARS = 64 * 1024
+
+
 def _load_each(text: str | bytes, source: str) -> list[Document | ManifestError]:
+    """`_read_each`, remembered for streams that read without an error (see `_READ`)."""
+    key = (text, source)
+    hit = _READ.get(key)
+    if hit is not None:
+        memo: dict = {}
+        return [Document(index=index, source=source, obj=_loads(kept) if type(kept) is str else _copy_tree(kept, memo)) for index, kept in hit]
+    out = _read_each(text, source)
+    if len(text) <= _READ_MAX_CHARS and all(type(item) is Document for item in out):
+        if len(_READ) >= _READ_LIMIT:
+            _READ.clear()
+        memo = {}
+        _READ[key] = tuple((doc.index, _kept(doc.obj, memo)) for doc in out)
+    return out
+
+
+def _kept(obj: dict, memo: dict):
+    """What `_READ` keeps of `obj`: its JSON text when that shows it exactly, else a private copy."""
+    if _is_tree(obj, set()):
+        try:
+            return _dumps(obj)
+        except (TypeError, ValueError):  # defensive: the loader builds JSON data only
+            pass
+    return _copy_tree(obj, memo)
+
+
+_loads = json.JSONDecoder().decode
+_dumps = json.JSONEncoder(ensure_ascii=False, check_circular=False, allow_nan=False, separators=(",", ":")).encode
+
+
+def _is_tree(value, seen: set) -> bool:
+    """Whether no dict or list is reached twice in `value` (JSON text then shows it exactly)."""
+    kind = type(value)
+    if kind is not dict and kind is not list:
+        return True
+    if id(value) in seen:
+        return False
+    seen.add(id(value))
+    return all(map(_is_tree, value.values() if kind is dict else value, [seen] * len(value)))
+
+
+def _copy_tree(value, memo: dict):
+    """A copy of JSON data: new dicts and lists, the same scalars; a container reached twice (a YAML alias) is
+    copied once, so the copy shares what the original shares."""
+    kind = type(value)
+    if kind is not dict and kind is not list:
+        return value
+    copied = memo.get(id(value))
+    if copied is not None:
+        return copied
+    if kind is dict:
+        out = memo[id(value)] = {}
+        for k, v in value.items():
+            out[k] = v if type(v) is not dict and type(v) is not list else _copy_tree(v, memo)
+    else:
+        out = memo[id(value)] = []
+        for v in value:
+            out.append(v if type(v) is not dict and type(v) is not list else _copy_tree(v, memo))
+    return out
+
+
+def _read_each(text: str | bytes, source: str) -> list[Document | ManifestError]:
     text = _decode(text, source)
     out: list[Document | ManifestError] = []
     for index, chunk in enumerate(_split_documents(text, source)):

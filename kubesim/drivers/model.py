@@ -60,6 +60,24 @@ def _listing(st: m.ClusterState, kind: str, ns: str | None, table: Map, before: 
     return (table, keys, order, dict(zip(order, stored)), dict(zip(order, objs)), objs)
 
 
+#: config -> `model.new_cluster(config)`: a state is an immutable value, so every driver can start from the same one.
+_FRESH: dict = {}
+
+
+def _fresh_cluster(config: m.Config | None) -> m.ClusterState:
+    """`model.new_cluster(config)`, made once per config (a fresh cluster is the same value each time: no
+    randomness, and its uids come from the config's seed)."""
+    try:
+        st = _FRESH.get(config)
+    except TypeError:  # a config holding something unhashable: made afresh
+        return m.new_cluster(config)
+    if st is None:
+        if len(_FRESH) >= 16:
+            _FRESH.clear()
+        st = _FRESH[config] = m.new_cluster(config)
+    return st
+
+
 class ModelDriver:
     """`Driver` over `model`. Time is logical; `settle` runs the engine until nothing changes."""
 
@@ -70,7 +88,7 @@ class ModelDriver:
         self.namespace = namespace
         self.config = config
         self.settle_limit_ms = int(settle_limit_s * 1000)
-        self.state = m.new_cluster(config)
+        self.state = _fresh_cluster(config)
         self._subscribers: list[Callable[[Observation], None]] = []
         #: kind -> (the state's table it was listed from, {key: (stored value, API object)}, the list)
         self._listed: dict[str, tuple] = {}
@@ -79,7 +97,7 @@ class ModelDriver:
 
     # ----- lifecycle
     def start(self) -> None:
-        self.state = m.new_cluster(self.config)
+        self.state = _fresh_cluster(self.config)
         if self.namespace != "default":
             self.apply(f"apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {self.namespace}\n")
 
@@ -150,6 +168,16 @@ class ModelDriver:
             raise m.ControllerError(f'unable to upgrade connection: container not found ("{cname}")')
         return dict(env)
 
+    def env_version(self) -> object:
+        """The state's container records (an immutable map), or None: while it is the very same object, `exec_env`
+        gives the same answer for every running container of the pods it is asked about (`model.container_env`
+        reads only these records). None when a subclass (or the instance) answers `exec_env` its own way, or the
+        records are a transient's builder."""
+        if type(self).exec_env is not ModelDriver.exec_env or "exec_env" in self.__dict__:
+            return None
+        runtime = self.state.runtime
+        return runtime if type(runtime) is Map else None
+
     def read_file(self, pod: str, path: str, container: str | None = None) -> str | None:
         return m.container_files(self.state, self.namespace, pod, container).get(path)
 
@@ -219,6 +247,14 @@ class ModelDriver:
     def observe(self) -> Observation:
         obs = self._observation(self.state)
         return Observation(time=obs.time, objects={k: list(v) for k, v in obs.objects.items()})
+
+    def shared_observation(self) -> Observation:
+        """`observe()` without copying: the lists (and objects) are shared with the observations subscribers were
+        shown, so they must not be modified (the invariant monitor only reads them). A subclass with an `observe`
+        of its own gets that."""
+        if type(self).observe is not ModelDriver.observe:
+            return self.observe()
+        return self._observation(self.state)
 
     def subscribe(self, callback: Callable[[Observation], None]) -> Callable[[], None]:
         self._subscribers.append(callback)
