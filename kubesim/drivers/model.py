@@ -15,6 +15,7 @@ from immutables import Map
 
 from kubesim import model as m
 from kubesim.model.kinds import CLUSTER_SCOPED
+from kubesim.model.pmap import EMPTY
 
 from ..driver import KINDS, NotSettledError, Observation
 
@@ -168,15 +169,16 @@ class ModelDriver:
             raise m.ControllerError(f'unable to upgrade connection: container not found ("{cname}")')
         return dict(env)
 
-    def env_version(self) -> object:
-        """The state's container records (an immutable map), or None: while it is the very same object, `exec_env`
-        gives the same answer for every running container of the pods it is asked about (`model.container_env`
-        reads only these records). None when a subclass (or the instance) answers `exec_env` its own way, or the
-        records are a transient's builder."""
+    def env_version(self) -> tuple | None:
+        """The state's container records and its ConfigMap table (immutable maps), or None: while both are the very
+        same objects, `exec_env` gives the same answer for every running container of the pods it is asked about
+        (`model.container_env` reads only the records; the ConfigMaps are there for a broken model, such as the
+        `env_updated_live` mutant, whose environments follow them). None when a subclass (or the instance) answers
+        `exec_env` its own way, or either map is a transient's builder."""
         if type(self).exec_env is not ModelDriver.exec_env or "exec_env" in self.__dict__:
             return None
-        runtime = self.state.runtime
-        return runtime if type(runtime) is Map else None
+        runtime, configmaps = self.state.runtime, self.state.objects.get("ConfigMap", EMPTY)
+        return (runtime, configmaps) if type(runtime) is Map and type(configmaps) is Map else None
 
     def read_file(self, pod: str, path: str, container: str | None = None) -> str | None:
         return m.container_files(self.state, self.namespace, pod, container).get(path)

@@ -81,6 +81,13 @@ class EnvPlans:
         return self.flat
 
 
+def _same(version: object, last: object) -> bool:
+    """The very same version: the same object, or tuples of the very same objects."""
+    if version is last:
+        return True
+    return type(version) is tuple and type(last) is tuple and len(version) == len(last) and all(map(is_, version, last))
+
+
 def container_env_samples(
     obs: Observation,
     exec_env: Callable[[str, str], dict],
@@ -101,7 +108,7 @@ def container_env_samples(
     plan = plans.plan(obs.of("Pod"))
     if version is not None:
         last_version, last_plan, last_samples = plans.sampled
-        if version is last_version and (plan is last_plan or plan == last_plan):
+        if _same(version, last_version) and (plan is last_plan or plan == last_plan):
             return last_samples
     samples = []
     known, made = plans.samples, {}

@@ -99,7 +99,31 @@ def test_env_version_is_none_for_a_driver_with_its_own_exec_env():
     patched.exec_env = lambda pod, container=None: {}
     assert patched.env_version() is None
     d = ModelDriver()
-    assert d.env_version() is d.state.runtime
+    runtime, configmaps = d.env_version()
+    assert runtime is d.state.runtime and configmaps is d.state.table("ConfigMap")
+
+
+def test_the_env_mutant_is_seen_with_the_version():
+    """With `env_updated_live` applied, a running container's environment follows its ConfigMap while the container
+    records stay the same: the version covers the ConfigMaps too, so the samples follow and the invariant that
+    environments stay fixed while running still catches the mutant."""
+    from kubesim.invariants.registry import InvariantViolation
+    from kubesim.mutants import mutant
+
+    with mutant("env_updated_live"):
+        fast, _ = _env_per_step(HAND_WRITTEN, True)
+        slow, _ = _env_per_step(HAND_WRITTEN, False)
+    assert fast == slow
+    runner = Runner()
+    caught = None
+    with mutant("env_updated_live"):
+        for command in split_commands(HAND_WRITTEN):
+            try:
+                runner.run(command)
+            except InvariantViolation as err:
+                caught = err
+                break
+    assert caught is not None and "container_env_fixed_while_running" in str(caught)
 
 
 def test_a_fresh_driver_starts_from_what_new_cluster_makes():
