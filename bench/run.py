@@ -224,7 +224,7 @@ def test_suite(args, emit) -> float | None:
     emit("\n### The default test command: `python -m pytest -q`\n")
     load = loadavg()
     t0 = time.perf_counter()
-    out = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=ROOT, capture_output=True, text=True)
+    out = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=ROOT, capture_output=True, text=True, env=tool_env())
     wall = time.perf_counter() - t0
     counts = [line for line in out.stdout.splitlines() if re.search(r"\d+ (passed|failed)", line)]
     if counts:
@@ -256,6 +256,15 @@ spec:
 """
 
 
+def tool_env() -> dict:
+    """The environment for the test suite and `make cluster-up/down`: this interpreter's scripts folder first on
+    PATH, so they run with the Python (and the `kubesim` command) the benchmark runs under, as they would in its
+    activated virtualenv (the cluster's build reads the image conventions from the installed package)."""
+    env = dict(os.environ)
+    env["PATH"] = os.pathsep.join([os.path.dirname(sys.executable), env.get("PATH", os.defpath)])
+    return env
+
+
 def cluster_kubeconfig(args, emit) -> tuple[str | None, bool]:
     """The kubeconfig of a reachable cluster (or None, reported), and whether this run started that cluster.
 
@@ -285,13 +294,13 @@ def cluster_kubeconfig(args, emit) -> tuple[str | None, bool]:
         emit(f"**skipped**: the cluster of KUBECONFIG context {args.kube_context} is not reachable ({why}); a given cluster is never started here")
         return None, False
     emit(f"cluster not reachable ({why}); starting it with `make cluster-up`")
-    up = subprocess.run(["make", "cluster-up"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    up = subprocess.run(["make", "cluster-up"], cwd=ROOT, capture_output=True, text=True, timeout=300, env=tool_env())
     started = up.returncode == 0
     why = reachable() if started else f"make cluster-up failed: {(up.stderr.strip().splitlines() or ['?'])[-1]}"
     if why is not None:
         emit(f"**skipped**: the cluster is not reachable ({why})")
         if started:
-            subprocess.run(["make", "cluster-down"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+            subprocess.run(["make", "cluster-down"], cwd=ROOT, capture_output=True, text=True, timeout=300, env=tool_env())
         return None, False
     return kubeconfig, started
 
@@ -492,7 +501,7 @@ def main(argv=None) -> int:
             differential(args, emit, kubeconfig)
     finally:
         if started:
-            subprocess.run(["make", "cluster-down"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+            subprocess.run(["make", "cluster-down"], cwd=ROOT, capture_output=True, text=True, timeout=300, env=tool_env())
             emit("(the benchmark started the cluster and brought it down again: `make cluster-down`)")
     ci_duration(args, emit)
     emit("\n### Targets\n")
