@@ -513,7 +513,11 @@ def pod_status(st: ClusterState, pod: dict, rt: PodRuntime) -> dict:
     """The pod status the kubelet reports for `rt` (`generateAPIPodStatus`)."""
     epoch = st.config.epoch
     old = pod["status"]
-    sched = next((c for c in old.get("conditions") or () if c.get("type") == "PodScheduled"), None)
+    sched = None
+    for c in old.get("conditions") or ():
+        if c.get("type") == "PodScheduled":
+            sched = c
+            break
     sandbox = rfc3339(epoch, rt.sandbox_ms)
     ready_stamp = rfc3339(epoch, rt.ready_ms if rt.ready_ms is not None else rt.sandbox_ms)
     unready = [c.name for c in rt.containers if not c.ready]
@@ -523,7 +527,7 @@ def pod_status(st: ClusterState, pod: dict, rt: PodRuntime) -> dict:
     # The kubelet's SyncPod waits for the pod's volumes (WaitForAttachAndMount) before the
     # runtime creates the sandbox, which gives the pod its IP: a pod whose ConfigMap volume
     # never mounted has no sandbox, so no IP, and is not ready to start containers.
-    no_sandbox = all(c.started_ms is None and c.last_terminated is None for c in rt.containers) and _missing_volume(st, pod) is not None
+    no_sandbox = bool(pod["spec"].get("volumes")) and all(c.started_ms is None and c.last_terminated is None for c in rt.containers) and _missing_volume(st, pod) is not None
     ckey = (sandbox, rt.ready, ready_stamp, msg, no_sandbox)
     shared = _CONDITIONS.get(ckey)
     if shared is None:
