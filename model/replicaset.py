@@ -49,7 +49,8 @@ def sync_replicaset(st: ClusterState, ns: str, name: str) -> ClusterState:
         return st
     st, pods = claim_pods(st, rs)
     rs = st.get("ReplicaSet", ns, name)
-    if not rs["metadata"].get("deletionTimestamp"):
+    # With as many pods as wanted, `manage_replicas` writes nothing, so the pods stay as claimed (most syncs).
+    if not rs["metadata"].get("deletionTimestamp") and len(pods) != rs["spec"].get("replicas", 1):
         st = manage_replicas(st, rs, pods)
         rs = st.get("ReplicaSet", ns, name)
         pods = reread(st, rs, pods)
