@@ -27,7 +27,7 @@ from .controllerref import claim, owner_reference
 from .events import record_event
 from .informers import Controller, Handlers
 from .labels import selector_matches
-from .pmap import EMPTY
+from .pmap import EMPTY, Map
 from .podindex import smallest
 from .pods import _log_rank, available_at_ms, compare_for_deletion, is_active, is_available, is_ready, is_terminating
 from .qos import qos_class
@@ -49,7 +49,8 @@ def sync_replicaset(st: ClusterState, ns: str, name: str) -> ClusterState:
         return st
     st, pods = claim_pods(st, rs)
     rs = st.get("ReplicaSet", ns, name)
-    if not rs["metadata"].get("deletionTimestamp"):
+    # With as many pods as wanted, `manage_replicas` writes nothing, so the pods stay as claimed (most syncs).
+    if not rs["metadata"].get("deletionTimestamp") and len(pods) != rs["spec"].get("replicas", 1):
         st = manage_replicas(st, rs, pods)
         rs = st.get("ReplicaSet", ns, name)
         pods = reread(st, rs, pods)
@@ -130,12 +131,36 @@ def reread(st: ClusterState, rs: dict, pods: list[dict] | OwnedPods) -> list[dic
 
 def _owned_counts(st: ClusterState, rs: dict) -> tuple[int, int, int, int] | None:
     """(owned active pods, ready, fully labeled, terminating dependents) from the pod index, or None if a
-    pod needs the walk (one the index has no signature for, or an active one the selector no longer matches)."""
-    ns = rs["metadata"]["namespace"]
-    selector = rs["spec"].get("selector")
-    tmpl_labels = ((rs["spec"].get("template") or {}).get("metadata") or {}).get("labels") or _NO_LABELS
+    pod needs the walk (one the index has no signature for, or an active one the selector no longer matches).
+
+    A pure function of the owner's (immutable) count map, the (stored, never mutated) selector and
+    template labels, and the namespace, memoised by identity (`_COUNTS`): a sync asks twice, syncs
+    between two writes of the owner's pods ask again, and scaling keeps the selector and template."""
+    md = rs["metadata"]
+    ns = md["namespace"]
+    spec = rs["spec"]
+    selector = spec.get("selector")
+    tmpl_labels = ((spec.get("template") or {}).get("metadata") or {}).get("labels") or _NO_LABELS
+    counts = st.pod_counts.get(md["uid"], EMPTY)
+    memo = (id(counts), id(selector), id(tmpl_labels))
+    hit = _COUNTS.get(memo)
+    if hit is not None and hit[0] is counts and hit[1] is selector and hit[2] is tmpl_labels and hit[3] == ns:
+        return hit[4]
+    out = _count_owned(counts, selector, tmpl_labels, ns)
+    if len(_COUNTS) >= 256:
+        _COUNTS.clear()
+    _COUNTS[memo] = (counts, selector, tmpl_labels, ns, out)  # keeps all three alive: their ids are not reused meanwhile
+    return out
+
+
+#: (id(count map), id(selector), id(template labels)) -> (those three, namespace, `_owned_counts`).
+_COUNTS: dict[tuple, tuple] = {}
+
+
+def _count_owned(counts: Map, selector: dict | None, tmpl_labels: dict, ns: str) -> tuple[int, int, int, int] | None:
+    """`_owned_counts` of one owner's count map."""
     owned = ready = labeled = terminating = 0
-    for csig, count in st.pod_counts.get(rs["metadata"]["uid"], EMPTY).items():
+    for csig, count in counts.items():
         if csig is None or csig[0] != ns:
             return None
         _, lk, active, is_rdy, term, _ = csig
@@ -327,18 +352,43 @@ def update_status(st: ClusterState, rs: dict, pods: list[dict] | OwnedPods) -> C
             terminating = pods.terminating
         else:
             terminating = sum(1 for p in st.dependents_of(rs["metadata"]["uid"], "Pod") if is_terminating(p))
-    status = {"replicas": replicas}
-    for k, v in (("fullyLabeledReplicas", labeled), ("readyReplicas", ready), ("availableReplicas", available)):
-        if v:
-            status[k] = v
-    status["observedGeneration"] = rs["metadata"].get("generation", 1)
-    status["terminatingReplicas"] = terminating
-    for c in rs.get("status", {}).get("conditions") or ():
-        status.setdefault("conditions", []).append(c)
-    st = set_status(st, rs, status)
+    generation = rs["metadata"].get("generation", 1)
+    if not _status_is(rs.get("status", {}), replicas, labeled, ready, available, generation, terminating):
+        status = {"replicas": replicas}
+        for k, v in (("fullyLabeledReplicas", labeled), ("readyReplicas", ready), ("availableReplicas", available)):
+            if v:
+                status[k] = v
+        status["observedGeneration"] = generation
+        status["terminatingReplicas"] = terminating
+        for c in rs.get("status", {}).get("conditions") or ():
+            status.setdefault("conditions", []).append(c)
+        st = set_status(st, rs, status)
     if next_available is not None:
         st = add_timer(st, next_available, ("replicaset", rs["metadata"]["namespace"], rs["metadata"]["name"]))
     return st
+
+
+def _status_is(old: dict, replicas: int, labeled: int, ready: int, available: int, generation: int, terminating: int) -> bool:
+    """Whether the status `update_status` would build equals `old` (so `set_status` would write nothing),
+    without building it: most syncs leave the status as it was."""
+    if type(old) is not dict:
+        return False
+    conditions = old.get("conditions")
+    n = 3 + (1 if labeled else 0) + (1 if ready else 0) + (1 if available else 0)
+    if conditions:
+        if type(conditions) is not list:  # the built status holds a list of them: a tuple would differ
+            return False
+        n += 1
+    return (
+        len(old) == n
+        and old.get("replicas") == replicas
+        and "observedGeneration" in old  # `generation` may be anything stored, None too
+        and old["observedGeneration"] == generation
+        and old.get("terminatingReplicas") == terminating
+        and (not labeled or old.get("fullyLabeledReplicas") == labeled)
+        and (not ready or old.get("readyReplicas") == ready)
+        and (not available or old.get("availableReplicas") == available)
+    )
 
 
 # ----- the deletion ranking from the pod index (podindex.py) -------------------------------
