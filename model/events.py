@@ -179,7 +179,7 @@ def _unpack(entry: tuple, ns: str, oname: str) -> tuple:
 def _aggregate(similar: tuple, etype: str, reason: str, message: str, now: int) -> tuple:
     """`EventAggregate` of one event: (the source's similar-event groups after it, the key `eventObserve`
     counts it under, the message written). A pure function of its arguments, memoised in `_AGGREGATED`
-    (the pods of one rollout go through the same groups at the same instants)."""
+    (the pods of one rollout go through the same groups at the same instants), but for a combined event."""
     arg = similar
     messages: tuple = ()
     rest = []
@@ -191,15 +191,13 @@ def _aggregate(similar: tuple, etype: str, reason: str, message: str, now: int) 
             rest.append(group)
     if message not in messages:
         messages = (*messages, message)
-    if len(messages) < AGGREGATE_MAX_EVENTS:
-        key: tuple = (etype, reason, message)
-        text = message
-    else:
-        messages = messages[1:]  # upstream: PopAny
-        key = (etype, reason)
-        text = COMBINED_PREFIX + message
+    if len(messages) >= AGGREGATE_MAX_EVENTS:
+        # upstream: PopAny. A set this full is its object's own (its messages name the object's pods, as the
+        # ReplicaSet's do) and a new message changes it: neither shared nor memoised (no other event finds it).
+        rest.append((etype, reason, messages[1:], now))
+        return tuple(rest), _shared((etype, reason)), COMBINED_PREFIX + message
     rest.append(_shared((etype, reason, _shared(messages), now)))
-    out = (_shared(tuple(rest)), _shared(key), text)
+    out = (_shared(tuple(rest)), _shared((etype, reason, message)), message)
     if len(_AGGREGATED) >= 4096:
         _AGGREGATED.clear()
     _AGGREGATED[(id(arg), etype, reason, message, now)] = (arg, out)  # keeps `arg` alive: its id is not reused meanwhile
