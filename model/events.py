@@ -66,7 +66,17 @@ def correlate(st: ClusterState, obj: dict, etype: str, reason: str, message: str
             others.append(e)
     if mine is None:  # this source's first event about the object: as the first event about it
         return _first_event(st, obj, uid, etype, reason, message, component, stamp, entries)
-    source, tokens, at, similar, seen = _unpack(mine, md.get("namespace", "default"), md["name"])
+    ns = md.get("namespace", "default")
+    oname = md["name"]
+    # the entry as `_unpack` reads it, without building its tuples
+    source, tokens, at, similar = mine[:4]
+    if len(mine) == 7:  # one first event: `similar` holds its reason
+        _, similar, key = _first_parts(component, etype, similar, full_message(mine[4], ns, oname), at)
+        seen: tuple = (key, mine[5], 1, mine[6])
+    elif len(mine) == 5:  # nested (older state files)
+        seen = tuple(x for s in mine[4] for x in s)
+    else:
+        seen = mine[4:]
 
     # EventAggregate: the distinct messages of similar events within the interval (`_aggregate`).
     hit = _AGGREGATED.get((id(similar), etype, reason, message, now))
@@ -75,29 +85,38 @@ def correlate(st: ClusterState, obj: dict, etype: str, reason: str, message: str
     else:
         similar, key, text = _aggregate(similar, etype, reason, message, now)
 
-    # eventObserve: an event seen before keeps its name and firstTimestamp and counts on.
-    n = st.event_count
-    try:
-        log = 4 * seen[::4].index(key)  # `seen` is flat: (key, name, count, first) per event
-    except ValueError:
-        n += 1
-        name, count, first = f"{md['name']}.{n:016x}", 1, stamp
-        rest = (*seen, key, name, count, first)
-    else:
-        name, count, first = seen[log + 1], seen[log + 2] + 1, seen[log + 3]
-        rest = (*seen[:log], *seen[log + 4 :], key, name, count, first)
-
     # Filter: the token bucket of this source and object.
     tokens = min(float(SPAM_BURST), tokens + (now - at) / SPAM_REFILL_MS)
     write = tokens >= 1
     if write:
         tokens -= 1
-    others.append(_pack(source, _shared(tokens), now, similar, rest, md.get("namespace", "default"), md["name"]))
+    tokens = _shared(tokens)
+
+    # eventObserve: an event seen before keeps its name and firstTimestamp and counts on. `seen` is flat,
+    # (key, name, count, first) per event, its keys distinct (an event seen again moves to the end), so the
+    # last event is tried first (the usual repeat: a combined event counting on); no search raises (a new
+    # event is the usual case). The entry is stored as `_pack` would: flat, but for the first event of an
+    # entry that had none.
+    log = len(seen) - 4
+    if log < 0 or seen[log] != key:
+        keys = seen[::4]
+        log = 4 * keys.index(key) if key in keys else -1
+    n = st.event_count
+    if log < 0:
+        n += 1
+        name, count, first = "%s.%016x" % (oname, n), 1, stamp
+        if seen:
+            entry = (source, tokens, now, similar, *seen, key, name, 1, stamp)
+        else:
+            entry = _pack(source, tokens, now, similar, (key, name, 1, stamp), ns, oname)
+    else:
+        name, count, first = seen[log + 1], seen[log + 2] + 1, seen[log + 3]
+        entry = (source, tokens, now, similar, *seen[:log], *seen[log + 4 :], key, name, count, first)
+    others.append(entry)
     recorder = put_in(st, "recorder", uid, tuple(others))
     if not write:
         return st.evolve(recorder=recorder, event_count=n)
-    ns = md.get("namespace", "default")
-    rec = event_record(first, obj.get("apiVersion", "v1"), obj["kind"], md["name"], uid, reason, text, etype, component, count, stamp, ns)
+    rec = event_record(first, obj.get("apiVersion", "v1"), obj["kind"], oname, uid, reason, text, etype, component, count, stamp, ns)
     return st.evolve(objects=table_put(st, "Event", (ns, name), rec), recorder=recorder, event_count=n)
 
 
@@ -107,15 +126,15 @@ def _first_event(st: ClusterState, obj: dict, uid: str, etype: str, reason: str,
     similar message, never seen before, a full token bucket (one token taken)."""
     md = obj["metadata"]
     n = st.event_count + 1
-    name = f"{md['name']}.{n:016x}"
-    now = st.now
+    oname = md["name"]
+    name = "%s.%016x" % (oname, n)
     ns = md.get("namespace", "default")
-    kept = compact_message(message, reason, ns, md["name"])
+    rec = event_record(stamp, obj.get("apiVersion", "v1"), obj["kind"], oname, uid, reason, message, etype, component, namespace=ns)
     source = _SOURCES.get((component, etype))
     if source is None:
         source = _SOURCES[(component, etype)] = (component, etype)
-    entry = (source, _FIRST_TOKENS, now, reason, kept, name, stamp)
-    rec = event_record(stamp, obj.get("apiVersion", "v1"), obj["kind"], md["name"], uid, reason, message, etype, component, namespace=ns)
+    # the record's message is the one `compact_message` keeps (shared): the entry keeps the same
+    entry = (source, _FIRST_TOKENS, st.now, reason, rec[3], name, stamp)
     objects = table_put(st, "Event", (ns, name), rec)
     return st.evolve(objects=objects, recorder=put_in(st, "recorder", uid, (*entries, entry)), event_count=n)
 
@@ -146,7 +165,7 @@ def _pack(source: tuple, tokens: float, at: int, similar: tuple, seen: tuple, ns
 
 def _unpack(entry: tuple, ns: str, oname: str) -> tuple:
     """(source, tokens, at, similar, seen) of a stored entry about `oname` in `ns` (`_pack`), `seen` flat (key,
-    name, count, first, ...)."""
+    name, count, first, ...). `correlate` reads an entry the same way, inline (its hot path)."""
     if len(entry) == 7:
         source, tokens, at, reason, message, name, first = entry
         message = full_message(message, ns, oname)
@@ -160,7 +179,7 @@ def _unpack(entry: tuple, ns: str, oname: str) -> tuple:
 def _aggregate(similar: tuple, etype: str, reason: str, message: str, now: int) -> tuple:
     """`EventAggregate` of one event: (the source's similar-event groups after it, the key `eventObserve`
     counts it under, the message written). A pure function of its arguments, memoised in `_AGGREGATED`
-    (the pods of one rollout go through the same groups at the same instants)."""
+    (the pods of one rollout go through the same groups at the same instants), but for a combined event."""
     arg = similar
     messages: tuple = ()
     rest = []
@@ -172,15 +191,13 @@ def _aggregate(similar: tuple, etype: str, reason: str, message: str, now: int) 
             rest.append(group)
     if message not in messages:
         messages = (*messages, message)
-    if len(messages) < AGGREGATE_MAX_EVENTS:
-        key: tuple = (etype, reason, message)
-        text = message
-    else:
-        messages = messages[1:]  # upstream: PopAny
-        key = (etype, reason)
-        text = COMBINED_PREFIX + message
+    if len(messages) >= AGGREGATE_MAX_EVENTS:
+        # upstream: PopAny. A set this full is its object's own (its messages name the object's pods, as the
+        # ReplicaSet's do) and a new message changes it: neither shared nor memoised (no other event finds it).
+        rest.append((etype, reason, messages[1:], now))
+        return tuple(rest), _shared((etype, reason)), COMBINED_PREFIX + message
     rest.append(_shared((etype, reason, _shared(messages), now)))
-    out = (_shared(tuple(rest)), _shared(key), text)
+    out = (_shared(tuple(rest)), _shared((etype, reason, message)), message)
     if len(_AGGREGATED) >= 4096:
         _AGGREGATED.clear()
     _AGGREGATED[(id(arg), etype, reason, message, now)] = (arg, out)  # keeps `arg` alive: its id is not reused meanwhile
@@ -207,14 +224,14 @@ def record_event(st: ClusterState, obj: dict, etype: str, reason: str, message: 
     The event is kept as a compact record (`state.event_record`); every read through
     `ClusterState.get/list/table` sees its API JSON (`state.event_dict`).
     """
-    when = (st.config.epoch, st.now)
-    if _STAMP[0] != when:  # events of one instant share their timestamp string
-        _STAMP[0], _STAMP[1] = when, rfc3339(st.config.epoch, st.now)
-    return correlate(st, obj, etype, reason, message, component, _STAMP[1])
+    epoch, now = st.config.epoch, st.now
+    if _STAMP[1] != now or _STAMP[0] != epoch:  # events of one instant share their timestamp string
+        _STAMP[0], _STAMP[1], _STAMP[2] = epoch, now, rfc3339(epoch, now)
+    return correlate(st, obj, etype, reason, message, component, _STAMP[2])
 
 
-#: (epoch, now) of the last event and its rfc3339 timestamp.
-_STAMP: list = [None, ""]
+#: epoch and time of the last event, and its rfc3339 timestamp.
+_STAMP: list = [None, None, ""]
 
 
 __all__ = ["AGGREGATE_INTERVAL_MS", "AGGREGATE_MAX_EVENTS", "COMBINED_PREFIX", "SPAM_BURST", "SPAM_REFILL_MS", "correlate", "record_event"]
