@@ -12,6 +12,7 @@ from ..errors import ApiError
 from ..controllerref import claim, owner_reference
 from ..state import ClusterState
 from ..events import record_event
+from ..labels import selector_matches
 from ..store import create, delete, set_status, update
 from . import util as u
 
@@ -19,7 +20,15 @@ COMPONENT = "deployment-controller"
 
 
 def now_stamp(st: ClusterState) -> str:
-    return rfc3339(st.config.epoch, st.now)
+    """The RFC 3339 stamp of now: the last one rendered is kept (every sync of an instant asks it)."""
+    key = (st.config.epoch, st.now)
+    if _STAMP[0] != key:
+        _STAMP[:] = [key, rfc3339(*key)]
+    return _STAMP[1]
+
+
+#: [(epoch, now), its stamp] of the last `now_stamp`.
+_STAMP: list = [None, None]
 
 
 def reread(st: ClusterState, obj: dict) -> dict:
@@ -31,8 +40,32 @@ def claim_replica_sets(st: ClusterState, d: dict) -> tuple[ClusterState, list[di
     """`getReplicaSetsForDeployment`: adopt matching orphan RSs, release non-matching ones (`ClaimReplicaSets`)."""
     md = d["metadata"]
     owned = st.dependents_of(md["uid"], "ReplicaSet")
+    if ("ReplicaSet", md["namespace"]) not in st.orphans and _all_match(d["spec"].get("selector"), owned):
+        # `claim` would keep every owned RS, release none and find no orphan to adopt: skip it.
+        return st, u.by_creation(owned)
     st, claimed = claim(st, d, "Deployment", owned, lambda st: st.orphans_of("ReplicaSet", md["namespace"]))
     return st, u.by_creation(claimed)
+
+
+def _all_match(selector: dict | None, rss: list[dict]) -> bool:
+    """Whether `selector` matches the labels of every RS in `rss` (`selector_matches`, memoised by the
+    identities of the selector and the labels: both belong to stored objects, never mutated, and a
+    status or scale write keeps them)."""
+    for rs in rss:
+        labels = rs["metadata"].get("labels")
+        memo = (id(selector), id(labels))
+        hit = _MATCHES.get(memo)
+        if hit is None:  # the entry holds the two dicts its key names, so their ids are not reused meanwhile
+            if len(_MATCHES) >= 4096:
+                _MATCHES.clear()
+            hit = _MATCHES[memo] = (selector, labels, selector_matches(selector, labels))
+        if not hit[2]:
+            return False
+    return True
+
+
+#: (id(selector), id(labels)) -> (selector, labels, `selector_matches` of them).
+_MATCHES: dict[tuple, tuple] = {}
 
 
 def write_status(st: ClusterState, d: dict, status: dict, annotations: dict | None = None) -> tuple[ClusterState, dict]:
@@ -48,10 +81,30 @@ def with_revision(d: dict, rev: str) -> dict | None:
 
 
 def get_all_replica_sets_and_sync_revision(st: ClusterState, d: dict, rs_list: list[dict], create_if_missing: bool):
-    """`getAllReplicaSetsAndSyncRevision`: (state, deployment, new RS or None, all old RSs)."""
+    """`getAllReplicaSetsAndSyncRevision`: (state, deployment, new RS or None, all old RSs).
+
+    When the new RS exists and neither it nor the Deployment needs a write, the answer is a pure
+    function of the (stored, never mutated) objects `d` and `rs_list` (`create_if_missing` then plays no
+    part), so it is memoised by their identities: a rolling sync asks it twice (`isScalingEvent`, then
+    `rolloutRolling`) of the same objects unless the first call wrote.
+    """
+    memo = (id(d), *map(id, rs_list))
+    hit = _SYNCED.get(memo)
+    if hit is not None:  # the entry holds the objects its key names, so no other object can have their ids
+        return st, d, hit[2], list(hit[3])
+    seq = st.seq
     _, all_old = u.find_old_rss(d, rs_list)
-    st, d, new_rs = get_new_replica_set(st, d, rs_list, all_old, create_if_missing)
-    return st, d, new_rs, all_old
+    st, d2, new_rs = get_new_replica_set(st, d, rs_list, all_old, create_if_missing)
+    if new_rs is not None and d2 is d and st.seq == seq and any(rs is new_rs for rs in rs_list):
+        if len(_SYNCED) >= 1024:
+            _SYNCED.clear()
+        _SYNCED[memo] = (d, tuple(rs_list), new_rs, tuple(all_old))  # keeps the objects alive: their ids are not reused meanwhile
+    return st, d2, new_rs, all_old
+
+
+#: (id(d), ids of the ReplicaSets) -> (d, ReplicaSets, new RS, all old RSs) of the calls of
+#: `get_all_replica_sets_and_sync_revision` that found the new RS and wrote nothing.
+_SYNCED: dict[tuple, tuple] = {}
 
 
 def get_new_replica_set(st: ClusterState, d: dict, rs_list: list[dict], old_rss: list[dict], create_if_missing: bool):
@@ -232,21 +285,37 @@ def calculate_status(all_rss: list, new_rs: dict | None, d: dict, stamp: str) ->
 
     `unavailableReplicas` mixes spec and status: Σ spec - Σ available, at least 0.
     """
-    rss = [rs for rs in all_rss if rs is not None]
-    available = u.available_replica_count(rss)
-    unavailable = max(0, u.replica_count(rss) - available)
+    # One pass for the sums of `GetReplicaCountForReplicaSets`, `GetActualReplicaCountForReplicaSets`,
+    # `GetReadyReplicaCountForReplicaSets`, `GetAvailableReplicaCountForReplicaSets` and
+    # `GetTerminatingReplicaCountForReplicaSets` (u.replica_count & co., each a loop of its own).
+    spec = actual = ready = available = 0
+    terminating: int | None = 0
+    for rs in all_rss:
+        if rs is None:
+            continue
+        spec += rs["spec"].get("replicas", 1)
+        rs_status = rs.get("status") or {}
+        actual += rs_status.get("replicas", 0)
+        ready += rs_status.get("readyReplicas", 0)
+        available += rs_status.get("availableReplicas", 0)
+        if terminating is not None:
+            count = rs_status.get("terminatingReplicas")
+            if count is not None:
+                terminating += count
+            elif rs_status.get("observedGeneration"):  # synced, but does not report it: nil
+                terminating = None
+    unavailable = max(0, spec - available)
     old = d.get("status") or {}
     status: dict = {"observedGeneration": d["metadata"].get("generation", 1)}
     for k, v in (
-        ("replicas", u.actual_replica_count(rss)),
-        ("updatedReplicas", u.actual_replica_count([new_rs])),
-        ("readyReplicas", u.ready_replica_count(rss)),
+        ("replicas", actual),
+        ("updatedReplicas", u.status_of(new_rs, "replicas")),
+        ("readyReplicas", ready),
         ("availableReplicas", available),
         ("unavailableReplicas", unavailable),
     ):
         if v:
             status[k] = v
-    terminating = u.terminating_replica_count(rss)
     if terminating is not None:
         status["terminatingReplicas"] = terminating
     if old.get("collisionCount") is not None:
