@@ -17,6 +17,7 @@ Three figures:
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 import time
@@ -41,7 +42,9 @@ class RecordingMachine(ClusterMachine):
 
 
 def main() -> None:
-    examples = int(sys.argv[1]) if len(sys.argv) > 1 else 100
+    parser = argparse.ArgumentParser(description="Steps per second of the stateful tests on the model (three figures).")
+    parser.add_argument("examples", nargs="?", type=int, default=100, help="Hypothesis examples (runs) to generate (default 100)")
+    examples = parser.parse_args().examples
     s = settings(
         max_examples=examples,
         stateful_step_count=20,
