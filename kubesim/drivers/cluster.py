@@ -149,6 +149,8 @@ class ClusterDriver:
         self.quiet_seconds = quiet_seconds
         self.request_timeout = request_timeout
         self._lock = threading.RLock()
+        #: Held from taking an observation to handing it to every subscriber (`_changed`).
+        self._delivering = threading.Lock()
         self._cache: dict[str, dict[str, dict]] = {k: {} for k in _WATCHED}
         self._subscribers: list[Callable[[Observation], None]] = []
         self._threads: list[threading.Thread] = []
@@ -326,11 +328,15 @@ class ClusterDriver:
                     return
 
     def _changed(self) -> None:
+        """Hand subscribers an observation after a watch event. One watch thread per kind calls this: without
+        `_delivering`, a thread could take its observation, be overtaken by another thread's later one, and
+        deliver the older after it (a ReplicaSet just created would vanish for one observation and come back)."""
         self._last_event = time.monotonic()
         if self._subscribers:
-            obs = self.observe()
-            for cb in list(self._subscribers):
-                cb(obs)
+            with self._delivering:  # observations reach subscribers in the order they were taken
+                obs = self.observe()
+                for cb in list(self._subscribers):
+                    cb(obs)
 
     def observe(self) -> Observation:
         with self._lock:
