@@ -352,43 +352,18 @@ def update_status(st: ClusterState, rs: dict, pods: list[dict] | OwnedPods) -> C
             terminating = pods.terminating
         else:
             terminating = sum(1 for p in st.dependents_of(rs["metadata"]["uid"], "Pod") if is_terminating(p))
-    generation = rs["metadata"].get("generation", 1)
-    if not _status_is(rs.get("status", {}), replicas, labeled, ready, available, generation, terminating):
-        status = {"replicas": replicas}
-        for k, v in (("fullyLabeledReplicas", labeled), ("readyReplicas", ready), ("availableReplicas", available)):
-            if v:
-                status[k] = v
-        status["observedGeneration"] = generation
-        status["terminatingReplicas"] = terminating
-        for c in rs.get("status", {}).get("conditions") or ():
-            status.setdefault("conditions", []).append(c)
-        st = set_status(st, rs, status)
+    status = {"replicas": replicas}
+    for k, v in (("fullyLabeledReplicas", labeled), ("readyReplicas", ready), ("availableReplicas", available)):
+        if v:
+            status[k] = v
+    status["observedGeneration"] = rs["metadata"].get("generation", 1)
+    status["terminatingReplicas"] = terminating
+    for c in rs.get("status", {}).get("conditions") or ():
+        status.setdefault("conditions", []).append(c)
+    st = set_status(st, rs, status)  # writes nothing when the status is as stored
     if next_available is not None:
         st = add_timer(st, next_available, ("replicaset", rs["metadata"]["namespace"], rs["metadata"]["name"]))
     return st
-
-
-def _status_is(old: dict, replicas: int, labeled: int, ready: int, available: int, generation: int, terminating: int) -> bool:
-    """Whether the status `update_status` would build equals `old` (so `set_status` would write nothing),
-    without building it: most syncs leave the status as it was."""
-    if type(old) is not dict:
-        return False
-    conditions = old.get("conditions")
-    n = 3 + (1 if labeled else 0) + (1 if ready else 0) + (1 if available else 0)
-    if conditions:
-        if type(conditions) is not list:  # the built status holds a list of them: a tuple would differ
-            return False
-        n += 1
-    return (
-        len(old) == n
-        and old.get("replicas") == replicas
-        and "observedGeneration" in old  # `generation` may be anything stored, None too
-        and old["observedGeneration"] == generation
-        and old.get("terminatingReplicas") == terminating
-        and (not labeled or old.get("fullyLabeledReplicas") == labeled)
-        and (not ready or old.get("readyReplicas") == ready)
-        and (not available or old.get("availableReplicas") == available)
-    )
 
 
 # ----- the deletion ranking from the pod index (podindex.py) -------------------------------

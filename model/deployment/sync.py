@@ -20,15 +20,7 @@ COMPONENT = "deployment-controller"
 
 
 def now_stamp(st: ClusterState) -> str:
-    """The RFC 3339 stamp of now: the last one rendered is kept (every sync of an instant asks it)."""
-    key = (st.config.epoch, st.now)
-    if _STAMP[0] != key:
-        _STAMP[:] = [key, rfc3339(*key)]
-    return _STAMP[1]
-
-
-#: [(epoch, now), its stamp] of the last `now_stamp`.
-_STAMP: list = [None, None]
+    return rfc3339(st.config.epoch, st.now)
 
 
 def reread(st: ClusterState, obj: dict) -> dict:
