@@ -148,8 +148,11 @@ class ClusterState:
 
     def orphans_of(self, kind: str, namespace: str) -> list[dict]:
         """Return objects of `kind` in `namespace` that have no controller reference."""
+        names = self.orphans.get((kind, namespace))
+        if not names:  # the usual case; and the table is not read (in a transient, reading finishes its builder)
+            return []
         table = self.table(kind)
-        return [table[(namespace, n)] for n in sorted(self.orphans.get((kind, namespace), EMPTY).keys())]
+        return [table[(namespace, n)] for n in sorted(names.keys())]
 
     @property
     def namespaces(self) -> list[str]:

@@ -12,7 +12,6 @@ from ..errors import ApiError
 from ..controllerref import claim, owner_reference
 from ..state import ClusterState
 from ..events import record_event
-from ..labels import selector_matches
 from ..store import create, delete, set_status, update
 from . import util as u
 
@@ -32,32 +31,8 @@ def claim_replica_sets(st: ClusterState, d: dict) -> tuple[ClusterState, list[di
     """`getReplicaSetsForDeployment`: adopt matching orphan RSs, release non-matching ones (`ClaimReplicaSets`)."""
     md = d["metadata"]
     owned = st.dependents_of(md["uid"], "ReplicaSet")
-    if ("ReplicaSet", md["namespace"]) not in st.orphans and _all_match(d["spec"].get("selector"), owned):
-        # `claim` would keep every owned RS, release none and find no orphan to adopt: skip it.
-        return st, u.by_creation(owned)
     st, claimed = claim(st, d, "Deployment", owned, lambda st: st.orphans_of("ReplicaSet", md["namespace"]))
     return st, u.by_creation(claimed)
-
-
-def _all_match(selector: dict | None, rss: list[dict]) -> bool:
-    """Whether `selector` matches the labels of every RS in `rss` (`selector_matches`, memoised by the
-    identities of the selector and the labels: both belong to stored objects, never mutated, and a
-    status or scale write keeps them)."""
-    for rs in rss:
-        labels = rs["metadata"].get("labels")
-        memo = (id(selector), id(labels))
-        hit = _MATCHES.get(memo)
-        if hit is None:  # the entry holds the two dicts its key names, so their ids are not reused meanwhile
-            if len(_MATCHES) >= 4096:
-                _MATCHES.clear()
-            hit = _MATCHES[memo] = (selector, labels, selector_matches(selector, labels))
-        if not hit[2]:
-            return False
-    return True
-
-
-#: (id(selector), id(labels)) -> (selector, labels, `selector_matches` of them).
-_MATCHES: dict[tuple, tuple] = {}
 
 
 def write_status(st: ClusterState, d: dict, status: dict, annotations: dict | None = None) -> tuple[ClusterState, dict]:
