@@ -10,7 +10,9 @@ unless another plugin already took them):
 
 * ``--driver`` picks the system under test (``model``, ``cluster`` or ``package.module:Class``);
 * ``--kube-context`` is passed to drivers that talk to a real cluster;
-* ``--mutant NAME`` runs every test with the model broken as `kubesim.mutants` names it.
+* ``--mutant NAME`` runs every test with the model broken as `kubesim.mutants` names it;
+* ``--rerun-log FILE`` keeps why each attempt that pytest-rerunfailures reran failed (its
+  JUnit report keeps nothing of it), a JSON line per attempt.
 
 The `driver` fixture starts a fresh driver for each test that asks for it and stops it
 afterwards, also when the test fails. Scenarios tagged ``@needs_<capability>`` are skipped,
@@ -21,6 +23,7 @@ with the reason, on drivers that lack the capability. The step definitions
 from __future__ import annotations
 
 import contextlib
+import json
 import re
 import warnings
 from pathlib import Path
@@ -72,6 +75,7 @@ OPTIONS = {
     "kubesim_kube_context": ("kube-context", None, "kubeconfig context for drivers that reach a real cluster"),
     "kubesim_mutant": ("mutant", None, "run every test with this broken model variant (kubesim.mutants.MUTANTS)"),
     "kubesim_trace_dir": ("trace-dir", None, "record the trace of every rollout/rollback scenario into this folder and check it against the model (kubesim.trace)"),
+    "kubesim_rerun_log": ("rerun-log", None, "append a JSON line (test, phase, attempt, message) to this file for every failed attempt pytest-rerunfailures reruns"),
     "kubesim_trace_check": ("trace-check", "fail", "with --trace-dir: 'fail' fails a scenario whose trace no model run produces; 'report' only writes the verdict to summary.txt"),
 }
 
@@ -98,6 +102,9 @@ def pytest_configure(config: pytest.Config) -> None:
             load_driver(spec, **_driver_options(config))
         except DriverLoadError as err:
             raise pytest.UsageError(str(err)) from None
+    rerun_log = config.getoption("kubesim_rerun_log")
+    if rerun_log and not hasattr(config, "workerinput"):  # under xdist the controller sees every worker's reports
+        config.pluginmanager.register(RerunLog(Path(rerun_log)), "kubesim-rerun-log")
     name = config.getoption("kubesim_mutant")
     if name:
         from kubesim.mutants import MUTANTS
@@ -116,6 +123,24 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem):
 
     with mutant(name):
         return (yield)
+
+
+class RerunLog:
+    """Append why each attempt that pytest-rerunfailures reruns failed to a file, a JSON line each: ``{"test":
+    node id, "when": setup|call|teardown, "attempt": 1, 2, ..., "message": the failure's message}``."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.outcome != "rerun":  # the outcome pytest-rerunfailures gives an attempt it runs again
+            return
+        crash = getattr(report.longrepr, "reprcrash", None)
+        message = getattr(crash, "message", None) or (report.longreprtext.strip().splitlines() or [""])[-1]
+        entry = {"test": report.nodeid, "when": report.when, "attempt": getattr(report, "rerun", 0) + 1, "message": message}
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.path, "a", encoding="utf-8") as log:
+            log.write(json.dumps(entry, ensure_ascii=False) + "\n")
 
 
 def _driver_options(config: pytest.Config) -> dict:

@@ -55,3 +55,29 @@ def test_a_rerun_records_its_own_trace_file(tmp_path):
     summary = (traces / "summary.txt").read_text().splitlines()
     assert [line.split(":")[0] for line in summary] == [first.name, second.name]
     assert all(": valid " in line for line in summary), summary
+
+
+def test_the_conformance_table_says_why_a_rerun_scenarios_first_run_failed(tmp_path):
+    """pytest-rerunfailures' JUnit report keeps nothing of a failed attempt it reran; `--rerun-log` keeps its
+    message (once, also under xdist, whose controller and workers both see the reports), and the conformance
+    table quotes it beside "passed on rerun"."""
+    from kubesim.conformance import outcomes
+
+    (tmp_path / "test_flaky.py").write_text(textwrap.dedent(TEST.format(attempts=str(tmp_path / "attempts"))))
+    (tmp_path / "test_steady.py").write_text("def test_steady():\n    assert True\n")
+    log, junit = tmp_path / "reruns.jsonl", tmp_path / "junit.xml"
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "2", "--driver", "model", "--reruns", "1",
+         "--rerun-log", str(log), f"--junitxml={junit}"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stdout + run.stderr
+    entries = [json.loads(line) for line in log.read_text().splitlines()]
+    assert [(e["test"], e["when"], e["attempt"]) for e in entries] == [("test_flaky.py::test_flaky", "call", 1)]
+    assert "the first attempt fails, the rerun passes" in entries[0]["message"]
+    table = outcomes(junit, log)
+    assert table["test_steady::test_steady"] == ("passed", "")
+    status, reason = table["test_flaky::test_flaky"]
+    assert status == "passed" and reason.startswith("passed on rerun: its first run failed (call: ")
+    assert "the first attempt fails, the rerun passes" in reason
+    assert outcomes(junit)["test_flaky::test_flaky"] == ("passed", "passed on rerun: its first run failed")  # no log: no reason
