@@ -111,3 +111,22 @@ def test_new_events_are_the_events_with_new_names_in_observation_order():
     assert new_events(events("a", "b"), events("b")) == []
     nameless = Observation(0, {"Event": [{"metadata": {}, "reason": "x"}, {"metadata": {"name": "a"}, "reason": "a"}]})
     assert [e["reason"] for e in new_events(events("a"), nameless)] == ["x"]
+
+
+def test_an_old_replicaset_renumbered_as_the_new_one_may_grow_before_the_deployments_change_is_seen():
+    """After `rollout undo` on a real cluster, the ReplicaSet watch can show the old ReplicaSet renumbered
+    (revision 2 -> 4, by `getNewReplicaSet`) and scaled 0 -> 1 while the Deployment watch still shows the
+    template and revision 3 it had before the undo (CI, 3 December 2026). Only the new ReplicaSet is ever
+    renumbered, so that growth is the new one's; an old ReplicaSet growing without it is still caught."""
+    d = deployment(4, 1, 0)
+    d["metadata"]["annotations"] = {"deployment.kubernetes.io/revision": "3"}
+    d["spec"]["template"]["spec"] = {"containers": [{"image": "web:3"}]}
+    current = replicaset("web-c", 4, 4, 3, "web:3")
+    before = obs(1, d, replicaset("web-b", 0, 0, 2, "web:2"), current)
+
+    def grown(revision: int) -> list[str]:
+        after = obs(2, d, replicaset("web-b", 1, 0, revision, "web:2"), current)
+        return [v.message for v in check_all(after, before) if v.invariant == "old_replicasets_never_grow"]
+
+    assert grown(4) == []
+    assert grown(2) == ["old_replicasets_never_grow violated for Deployment/web at t=2s: old ReplicaSet scaled up (web-b 0->1) outside a scaling event"]

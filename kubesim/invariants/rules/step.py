@@ -81,6 +81,13 @@ def old_replicasets_never_grow(prev: Observation, cur: Observation) -> list[Viol
     ones down, and `cleanupUnhealthyReplicas` refuses a "scale down" that would grow one
     ("got invalid request to scale down"); `rolloutRecreate` scales old ones to 0. Only
     `sync`/`scale` (a scaling event, or a paused Deployment) may grow an old ReplicaSet.
+
+    A ReplicaSet whose revision annotation is above the Deployment's is not old: only
+    `getNewReplicaSet` raises a ReplicaSet's revision (to max old revision + 1, on the one
+    whose template is the Deployment's), before it scales it, and the Deployment's own
+    annotation follows. A real cluster's watches deliver kinds separately, so after a
+    `rollout undo` the old ReplicaSet that becomes the new one can be seen renumbered and
+    scaled before the Deployment's new template is seen (CI, 3 December 2026).
     """
     pv, cv = view(prev), view(cur)
     out = []
@@ -89,10 +96,11 @@ def old_replicasets_never_grow(prev: Observation, cur: Observation) -> list[Viol
             continue
         before = _rs_map(pv, d)
         key = deployment_template_key(d)
+        revision = revision_of(d)
         grown = [
             (rs, spec_replicas(before[u]))
             for u, rs in _rs_map(cv, d).items()
-            if u in before and spec_replicas(rs) > spec_replicas(before[u]) and rs_template_key(rs) != key
+            if u in before and spec_replicas(rs) > spec_replicas(before[u]) and rs_template_key(rs) != key and revision_of(rs) <= revision
         ]
         if not grown:
             continue
