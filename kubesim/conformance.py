@@ -19,7 +19,6 @@ Usage: ``python -m kubesim.conformance [--no-up] [--keep-up] [--out DIR] [-k EXP
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import subprocess
@@ -65,44 +64,15 @@ def run_scenarios(driver: str, junit: Path, extra: list[str], env: dict, workers
 
 
 def outcomes(junit: Path, rerun_log: Path | None = None) -> dict[str, tuple[str, str]]:
-    """Read a JUnit XML report: test id -> (passed|failed|skipped, reason).
+    """Read a JUnit XML report (`kubesim.report.results.junit_outcomes`): "module::test" -> (passed|failed|skipped,
+    reason), reasons cut to fit the table. A pass after a rerun reads "passed on rerun", with why the first
+    run failed when `rerun_log` (the plugin's ``--rerun-log`` file) has it."""
+    from kubesim.report.results import junit_outcomes
 
-    A test listed more than once was rerun (pytest-rerunfailures writes a case per run): its
-    last run decides, and a pass after a rerun reads "passed on rerun", with why the first run
-    failed when `rerun_log` (the plugin's ``--rerun-log`` file) has it.
-    """
-    out: dict[str, tuple[str, str]] = {}
     if not junit.exists():
-        return out
-    first_failures = _first_failures(rerun_log)
-    for case in ET.parse(junit).getroot().iter("testcase"):
-        test_id = f"{case.get('classname', '').split('.')[-1]}::{case.get('name')}"
-        why = first_failures.get(test_id)
-        rerun = "passed on rerun: its first run failed" + (f" ({why[:120]})" if why else "")
-        status, reason = ("passed", rerun) if test_id in out else ("passed", "")
-        for child in case:
-            if child.tag in ("failure", "error"):
-                status, reason = "failed", (child.get("message") or "").splitlines()[0][:90] if child.get("message") else child.tag
-            elif child.tag == "skipped":
-                status, reason = "skipped", (child.get("message") or "")[:90]
-        out[test_id] = (status, reason)
-    return out
-
-
-def _first_failures(rerun_log: Path | None) -> dict[str, str]:
-    """Test id (as `outcomes` names it) -> the message of its first failed attempt, from a ``--rerun-log`` file."""
-    out: dict[str, str] = {}
-    if rerun_log is None or not rerun_log.exists():
-        return out
-    for line in rerun_log.read_text(encoding="utf-8").splitlines():
-        try:
-            entry = json.loads(line)
-            path, _, name = entry["test"].partition("::")
-            message = str(entry["message"]).strip().splitlines()
-        except (ValueError, KeyError, TypeError, AttributeError):
-            continue  # a line cut short (a killed run): the others still count
-        out.setdefault(f"{Path(path).stem}::{name}", f"{entry.get('when', 'call')}: {message[0] if message else ''}")
-    return out
+        return {}
+    limits = {"failed": 90, "skipped": 90, "passed": 160}
+    return {f"{module}::{name}": (status, reason[: limits.get(status, 90)]) for (module, name), (status, reason) in junit_outcomes(junit, rerun_log).items()}
 
 
 def wait_for_cleanup(timeout: float = 120.0) -> list[str]:
@@ -185,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
                 # its own file); the table gives the count and summary.txt each verdict.
                 shutil.rmtree(out / "traces", ignore_errors=True)
                 trace = ["--trace-dir", str(out / "traces")]
-                (out / "cluster-reruns.jsonl").unlink(missing_ok=True)
+                (out / "cluster-reruns.jsonl").unlink(missing_ok=True)  # the report reads <driver>-reruns.jsonl beside <driver>.xml
                 reruns = ["--rerun-log", str(out / "cluster-reruns.jsonl")]
                 _, timings["cluster run"] = run_scenarios("cluster", out / "cluster.xml", extra + trace + reruns, report_env(out, "cluster", env), args.workers)
             finally:

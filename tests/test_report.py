@@ -15,6 +15,7 @@ kubectl's printers (a ReplicaSet is named ``<deployment>-<pod-template-hash>``).
 from __future__ import annotations
 
 import html
+import json
 import os
 import re
 import shutil
@@ -257,6 +258,25 @@ def test_a_conformance_run_adds_a_column_per_driver(report, scenarios, tmp_path)
     assert "lacks the 'kubelet' capability" in c22_page
     row = re.search(r"<tr><td><a href=\"#[^\"]*unquoted[^\"]*\">.*?</tr>", html.unescape((tmp_path / "r" / "claims" / "C20.html").read_text(encoding="utf-8")), re.S)
     assert row and row.group(0).count('class="badge passed"') == 2
+
+
+def test_a_scenario_that_passed_on_a_rerun_says_so_with_why_its_first_run_failed(report, scenarios, tmp_path):
+    """pytest-rerunfailures lists a rerun test twice in the JUnit file and keeps nothing of the failed attempt;
+    the plugin's --rerun-log (conformance writes ``cluster-reruns.jsonl``) keeps its message. The claim page
+    shows the pass, and beside it that it came on a rerun and why the first run failed."""
+    out, _ = report
+    c20 = _named(scenarios, "ConfigMap with an unquoted number is rejected")
+    folder = tmp_path / "conformance"
+    folder.mkdir()
+    case = f'<testcase classname="features.test_scenarios_configmap" name="{c20.item}" time="1.0"/>'
+    (folder / "cluster.xml").write_text(f'<?xml version="1.0" encoding="utf-8"?><testsuites><testsuite name="pytest">{case}{case}</testsuite></testsuites>', encoding="utf-8")
+    entry = {"test": f"features/test_scenarios_configmap.py::{c20.item}", "when": "call", "attempt": 1, "message": "AssertionError: 2 pods, expected 3\nassert 2 == 3"}
+    (folder / "cluster-reruns.jsonl").write_text(json.dumps(entry) + "\n", encoding="utf-8")
+    render_report(out / "cucumber.json", out / "timelines", tmp_path / "r", conformance=folder)
+    page = html.unescape((tmp_path / "r" / "claims" / "C20.html").read_text(encoding="utf-8"))
+    row = re.search(r"<tr><td><a href=\"#[^\"]*unquoted[^\"]*\">.*?</tr>", page, re.S)
+    assert row and row.group(0).count('class="badge passed"') == 2
+    assert "<small>passed on rerun: its first run failed (call: AssertionError: 2 pods, expected 3)</small>" in row.group(0)
 
 
 def _chart_text(page: str, sc) -> str:

@@ -81,7 +81,8 @@ def _conformance(features: list[Feature], folder: Path | None, primary: str, pri
     """Attach the conformance run found in `folder`; return the drivers added and the table text.
 
     Each ``<driver>.xml`` (pytest's JUnit) whose tests are scenarios gives that driver's result
-    per scenario (other JUnit files, such as the clean-up checks, are left out), and its
+    per scenario (other JUnit files, such as the clean-up checks, are left out; a scenario that
+    passed on a rerun says so, with why its first run failed from ``<driver>-reruns.jsonl``), and its
     ``<driver>/timelines`` folder, if any, the driver's rollout charts. The primary driver's
     results are another column ("model (conformance run)") unless the report's own run is the
     conformance run (its cucumber JSON lies inside `folder`).
@@ -94,7 +95,7 @@ def _conformance(features: list[Feature], folder: Path | None, primary: str, pri
         if junit.stem == primary and same_run:
             continue
         name = junit.stem if junit.stem != primary else f"{junit.stem} (conformance run)"
-        if not attach_junit(features, name, junit):
+        if not attach_junit(features, name, junit, folder / f"{junit.stem}-reruns.jsonl"):
             continue
         drivers.append(name)
         if junit.stem != primary and (folder / junit.stem / "timelines").is_dir():

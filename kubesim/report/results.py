@@ -230,23 +230,50 @@ def _add_unrun(features: dict[str, Feature]) -> None:
 
 
 # ---------------------------------------------------------------------- other drivers
-def junit_outcomes(junit: Path) -> dict[tuple[str, str], tuple[str, str]]:
-    """(module, test name) -> (passed|failed|skipped, reason) from a JUnit XML file."""
-    out = {}
+def junit_outcomes(junit: Path, rerun_log: Path | None = None) -> dict[tuple[str, str], tuple[str, str]]:
+    """(module, test name) -> (passed|failed|skipped, reason) from a JUnit XML file; a reason is one line.
+
+    A test listed more than once was rerun (pytest-rerunfailures writes a case per run): its last
+    run decides, and a pass after a rerun reads "passed on rerun", with why the first run failed
+    when `rerun_log` (the kubesim plugin's ``--rerun-log`` file) has it.
+    """
+    first_failures = rerun_failures(rerun_log)
+    out: dict[tuple[str, str], tuple[str, str]] = {}
     for case in ET.parse(junit).getroot().iter("testcase"):
+        key = (case.get("classname", "").split(".")[-1], case.get("name", ""))
         status, reason = "passed", ""
+        if key in out:
+            why = first_failures.get(key)
+            reason = "passed on rerun: its first run failed" + (f" ({why})" if why else "")
         for child in case:
             if child.tag in ("failure", "error"):
-                status, reason = "failed", (child.get("message") or child.tag).splitlines()[0][:160]
+                status, reason = "failed", ((child.get("message") or child.tag).splitlines() or [child.tag])[0]
             elif child.tag == "skipped":
-                status, reason = "skipped", (child.get("message") or "")[:160]
-        out[(case.get("classname", "").split(".")[-1], case.get("name", ""))] = (status, reason)
+                status, reason = "skipped", (child.get("message") or "").split("\n")[0]
+        out[key] = (status, reason)
     return out
 
 
-def attach_junit(features: list[Feature], driver: str, junit: Path) -> int:
-    """Add `driver`'s results from a JUnit file to each scenario it ran (matched by test name); return how many."""
-    results = junit_outcomes(junit)
+def rerun_failures(rerun_log: Path | None) -> dict[tuple[str, str], str]:
+    """(module, test name) -> "phase: message" of its first failed attempt, from a ``--rerun-log`` file (none: {})."""
+    out: dict[tuple[str, str], str] = {}
+    if rerun_log is None or not rerun_log.exists():
+        return out
+    for line in rerun_log.read_text(encoding="utf-8").splitlines():
+        try:
+            entry = json.loads(line)
+            path, _, name = entry["test"].partition("::")
+            message = str(entry["message"]).strip().splitlines()
+        except (ValueError, KeyError, TypeError, AttributeError):
+            continue  # a line cut short (a killed run): the others still count
+        out.setdefault((Path(path).stem, name), f"{entry.get('when', 'call')}: {message[0] if message else ''}")
+    return out
+
+
+def attach_junit(features: list[Feature], driver: str, junit: Path, rerun_log: Path | None = None) -> int:
+    """Add `driver`'s results from a JUnit file (and its ``--rerun-log``, if any) to each scenario it ran (matched by
+    test name); return how many. Reasons are cut to 160 characters."""
+    results = {k: (status, reason[:160]) for k, (status, reason) in junit_outcomes(junit, rerun_log).items()}
     found = 0
     for feat in features:
         module = "test_scenarios_" + Path(feat.uri).name.removesuffix(".feature").replace(".", "_")
