@@ -63,13 +63,16 @@ def test_sigkill_during_a_command_leaves_the_state_before_or_after(tmp_path):
         f.save(st, {})
     # How long one command takes in a forked child (as the killed ones run: after a long test
     # session a child pays for copy-on-write of the parent's heap, which an in-process run does
-    # not), the longest of three, to spread the kills over it.
+    # not), the longest of three, to spread the kills over it. Timed from the moment `fork` returns,
+    # as the kills are (copying a large parent's page tables happens before), so that the kills
+    # land while the command runs rather than mostly after it.
     probe = tmp_path / "probe.json"
     span = 0.0
     for _ in range(3):
         probe.write_bytes(path.read_bytes())
+        pid = _fork(lambda: _command(probe, 0))
         t0 = time.perf_counter()
-        os.waitpid(_fork(lambda: _command(probe, 0)), 0)
+        os.waitpid(pid, 0)
         span = max(span, time.perf_counter() - t0)
     rng = random.Random(20261126)
     outcomes = {"before": 0, "after": 0}
@@ -80,7 +83,7 @@ def test_sigkill_during_a_command_leaves_the_state_before_or_after(tmp_path):
         expect_st, _ = m.apply_manifests(expect_st, f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c{i}}}\ndata: {{k: '{'x' * 3000}'}}\n")
         after = sf.dumps(expect_st, {**expect_session, "writes": i}).encode()
         pid = _fork(lambda: _command(path, i))
-        time.sleep(rng.uniform(0, span * 2.5))
+        time.sleep(rng.uniform(0, span * 1.5))
         os.kill(pid, signal.SIGKILL)
         os.waitpid(pid, 0)
         now = path.read_bytes()

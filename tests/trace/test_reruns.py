@@ -59,7 +59,7 @@ def test_a_rerun_records_its_own_trace_file(tmp_path):
 
 def test_the_conformance_table_says_why_a_rerun_scenarios_first_run_failed(tmp_path):
     """pytest-rerunfailures' JUnit report keeps nothing of a failed attempt it reran; `--rerun-log` keeps its
-    message (once, also under xdist, whose controller and workers both see the reports), and the conformance
+    message (once, also under xdist, whose controller and worker both see the reports), and the conformance
     table quotes it beside "passed on rerun"."""
     from kubesim.conformance import outcomes
 
@@ -67,7 +67,7 @@ def test_the_conformance_table_says_why_a_rerun_scenarios_first_run_failed(tmp_p
     (tmp_path / "test_steady.py").write_text("def test_steady():\n    assert True\n")
     log, junit = tmp_path / "reruns.jsonl", tmp_path / "junit.xml"
     run = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "2", "--driver", "model", "--reruns", "1",
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "1", "--driver", "model", "--reruns", "1",
          "--rerun-log", str(log), f"--junitxml={junit}"],
         cwd=tmp_path, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
