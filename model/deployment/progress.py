@@ -45,7 +45,7 @@ def sync_rollout_status(st: ClusterState, all_rss: list, new_rs: dict | None, d:
     failure = replica_failure(all_rss, new_rs)
     if failure is not None:
         new_status = u.set_condition(new_status, failure)
-    elif u.get_condition(new_status, "ReplicaFailure") is not None:  # else removing it would copy an equal status
+    else:
         new_status = u.remove_condition(new_status, "ReplicaFailure")
     if (d.get("status") or {}) == new_status:
         return requeue_stuck_deployment(st, d, new_status)

@@ -222,6 +222,10 @@ def set_condition(status: dict, cond: dict) -> dict:
 
 
 def remove_condition(status: dict, ctype: str) -> dict:
+    """`RemoveDeploymentCondition`: `status` itself when its conditions hold none of `ctype` (a copy would be
+    equal), else a copy without them (and without an emptied `conditions`)."""
+    if status.get("conditions") and get_condition(status, ctype) is None:
+        return status
     conds = [c for c in status.get("conditions") or () if c.get("type") != ctype]
     out = {**status}
     if conds:

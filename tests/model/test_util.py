@@ -387,3 +387,15 @@ def test_revision_history_trimmed_to_2000_chars():
     _, ann = u.new_rs_annotations(d, rs, 5001, True)
     # 1999 + 4 + 1 = 2004 > 2000: drop "1000," (5 chars) -> 1999.
     assert ann["deployment.kubernetes.io/revision-history"] == ",".join(str(n) for n in range(1001, 1400)) + ",5000"
+
+
+def test_remove_condition_drops_every_condition_of_the_type_and_an_emptied_list():
+    """`RemoveDeploymentCondition` (filterOutCondition): the other conditions stay in order; a list left empty
+    goes with its key; a status without the type is the very same object (nothing copied)."""
+    avail = {"type": "Available", "status": "True"}
+    failure = {"type": "ReplicaFailure", "status": "True"}
+    assert u.remove_condition({"replicas": 3, "conditions": [failure, avail]}, "ReplicaFailure") == {"replicas": 3, "conditions": [avail]}
+    assert u.remove_condition({"replicas": 3, "conditions": [failure]}, "ReplicaFailure") == {"replicas": 3}
+    assert u.remove_condition({"replicas": 3, "conditions": []}, "ReplicaFailure") == {"replicas": 3}
+    status = {"replicas": 3, "conditions": [avail]}
+    assert u.remove_condition(status, "ReplicaFailure") is status
