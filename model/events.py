@@ -68,15 +68,7 @@ def correlate(st: ClusterState, obj: dict, etype: str, reason: str, message: str
         return _first_event(st, obj, uid, etype, reason, message, component, stamp, entries)
     ns = md.get("namespace", "default")
     oname = md["name"]
-    # the entry as `_unpack` reads it, without building its tuples
-    source, tokens, at, similar = mine[:4]
-    if len(mine) == 7:  # one first event: `similar` holds its reason
-        _, similar, key = _first_parts(component, etype, similar, full_message(mine[4], ns, oname), at)
-        seen: tuple = (key, mine[5], 1, mine[6])
-    elif len(mine) == 5:  # nested (older state files)
-        seen = tuple(x for s in mine[4] for x in s)
-    else:
-        seen = mine[4:]
+    source, tokens, at, similar, seen = _unpack(mine, ns, oname)
 
     # EventAggregate: the distinct messages of similar events within the interval (`_aggregate`).
     hit = _AGGREGATED.get((id(similar), etype, reason, message, now))
@@ -95,8 +87,7 @@ def correlate(st: ClusterState, obj: dict, etype: str, reason: str, message: str
     # eventObserve: an event seen before keeps its name and firstTimestamp and counts on. `seen` is flat,
     # (key, name, count, first) per event, its keys distinct (an event seen again moves to the end), so the
     # last event is tried first (the usual repeat: a combined event counting on); no search raises (a new
-    # event is the usual case). The entry is stored as `_pack` would: flat, but for the first event of an
-    # entry that had none.
+    # event is the usual case).
     log = len(seen) - 4
     if log < 0 or seen[log] != key:
         keys = seen[::4]
@@ -105,14 +96,11 @@ def correlate(st: ClusterState, obj: dict, etype: str, reason: str, message: str
     if log < 0:
         n += 1
         name, count, first = "%s.%016x" % (oname, n), 1, stamp
-        if seen:
-            entry = (source, tokens, now, similar, *seen, key, name, 1, stamp)
-        else:
-            entry = _pack(source, tokens, now, similar, (key, name, 1, stamp), ns, oname)
+        rest = (*seen, key, name, count, first)
     else:
         name, count, first = seen[log + 1], seen[log + 2] + 1, seen[log + 3]
-        entry = (source, tokens, now, similar, *seen[:log], *seen[log + 4 :], key, name, count, first)
-    others.append(entry)
+        rest = (*seen[:log], *seen[log + 4 :], key, name, count, first)
+    others.append(_pack(source, tokens, now, similar, rest, ns, oname))
     recorder = put_in(st, "recorder", uid, tuple(others))
     if not write:
         return st.evolve(recorder=recorder, event_count=n)
@@ -165,7 +153,7 @@ def _pack(source: tuple, tokens: float, at: int, similar: tuple, seen: tuple, ns
 
 def _unpack(entry: tuple, ns: str, oname: str) -> tuple:
     """(source, tokens, at, similar, seen) of a stored entry about `oname` in `ns` (`_pack`), `seen` flat (key,
-    name, count, first, ...). `correlate` reads an entry the same way, inline (its hot path)."""
+    name, count, first, ...)."""
     if len(entry) == 7:
         source, tokens, at, reason, message, name, first = entry
         message = full_message(message, ns, oname)
