@@ -527,7 +527,7 @@ def pod_status(st: ClusterState, pod: dict, rt: PodRuntime) -> dict:
     # The kubelet's SyncPod waits for the pod's volumes (WaitForAttachAndMount) before the
     # runtime creates the sandbox, which gives the pod its IP: a pod whose ConfigMap volume
     # never mounted has no sandbox, so no IP, and is not ready to start containers.
-    no_sandbox = bool(pod["spec"].get("volumes")) and all(c.started_ms is None and c.last_terminated is None for c in rt.containers) and _missing_volume(st, pod) is not None
+    no_sandbox = _missing_volume(st, pod) is not None and all(c.started_ms is None and c.last_terminated is None for c in rt.containers)
     ckey = (sandbox, rt.ready, ready_stamp, msg, no_sandbox)
     shared = _CONDITIONS.get(ckey)
     if shared is None:
