@@ -298,7 +298,7 @@ def chart_svg(panels: list[Panel], title: str = "", salt: str = "kubesim") -> st
     with matplotlib.rc_context({**_RC, "svg.hashsalt": salt, "svg.id": None}):
         fig = figure(panels, title, titles)
         buf = io.StringIO()
-        fig.savefig(buf, format="svg", bbox_inches="tight")
+        fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})  # no timestamp: same panels, same SVG
         plt.close(fig)
     return _add_titles(buf.getvalue(), titles, salt)
 

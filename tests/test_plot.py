@@ -164,3 +164,15 @@ def test_after_several_rollouts_no_two_texts_of_the_chart_overlap():
         shown = "\n".join(t for t, _ in boxes)
         for n, line in enumerate(lines, start=1):
             assert shown.count(f"{n}. {line}") == len(panels)
+
+
+def test_the_same_panels_draw_the_same_svg():
+    """A chart is a function of what it shows: drawn twice, the SVG is the same to the byte (no timestamp
+    in its metadata), so a report or a plot rendered again from the same run does not differ."""
+    from kubesim import timeline
+
+    samples = [timeline.Sample(t=float(i), pods={"a": 3 - i, "b": i}, rs_spec={"a": 3 - i, "b": i}) for i in range(4)]
+    panel = timeline.Panel(samples, {"a": {"revisions": [1]}, "b": {"revisions": [2]}}, ((1.0, "set image deployment/web web=web:v2"),), "logical", "model")
+    first = timeline.chart_svg([panel], "rollout", salt="same")
+    assert first == timeline.chart_svg([panel], "rollout", salt="same")
+    assert "<dc:date>" not in first and "set image deployment/web" in first
