@@ -45,6 +45,29 @@ CHROMIUM_FLAGS = [
 needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (Debian: apt-get install -y chromium fonts-wqy-zenhei)")
 
 
+@pytest.fixture(scope="module", autouse=True)
+def charts_drawn_once():
+    """This module renders the same scenarios' charts into six reports; each distinct chart is drawn once.
+
+    `timeline.chart_svg` is a pure function of its panels, title and salt (matplotlib's SVG ids come
+    from the salt), so a later render gets the very SVG a fresh drawing would give. The first render
+    of each chart still goes through matplotlib; test_plot.py and the chart tests here draw their own.
+    Drawing 17 charts is most of a render's 3-5 s.
+    """
+    drawn: dict[str, str] = {}
+    chart_svg = timeline.chart_svg
+
+    def once(panels, title="", salt="kubesim"):
+        key = repr((panels, title, salt))
+        if key not in drawn:
+            drawn[key] = chart_svg(panels, title, salt)
+        return drawn[key]
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(timeline, "chart_svg", once)
+        yield
+
+
 @pytest.fixture(scope="module")
 def report():
     shutil.rmtree(OUT, ignore_errors=True)
