@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 from typing import Iterable
 
 from .caches import id_cache
-from .registry import HASH_LABEL, REVISION
+from .registry import DESIRED_REPLICAS, HASH_LABEL, REVISION
 
 
 def meta_of(obj: dict) -> dict:
@@ -142,6 +142,13 @@ def spec_replicas(obj: dict | None) -> int:
         return 0
     r = (obj.get("spec") or {}).get("replicas")
     return 1 if r is None else r
+
+
+def desired_replicas(rs: dict) -> int | None:
+    """The desired-replicas annotation (the Deployment's replicas when the controller last scaled or created
+    `rs`: `SetReplicasAnnotations`), or None when it is missing or not a count."""
+    raw = (meta_of(rs).get("annotations") or {}).get(DESIRED_REPLICAS)
+    return int(raw) if isinstance(raw, str) and raw.isdigit() else None
 
 
 def status_int(obj: dict | None, key: str) -> int:

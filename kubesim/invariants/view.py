@@ -11,8 +11,8 @@ from typing import Callable, Iterable
 from kubesim.driver import Observation
 
 from .caches import id_cache
-from .readers import meta_of, name_of, parse_time, spec_replicas, uid_of
-from .registry import DESIRED_REPLICAS, ENV_KIND
+from .readers import desired_replicas, meta_of, name_of, parse_time, spec_replicas, uid_of
+from .registry import ENV_KIND
 
 
 class _once:
@@ -315,8 +315,8 @@ def scaling_event(v: View, d: dict) -> bool:
     """`isScalingEvent`: an active ReplicaSet whose desired-replicas annotation differs from replicas."""
     for rs in v.rss_of.get(uid_of(d), ()):
         if spec_replicas(rs) > 0:
-            raw = (meta_of(rs).get("annotations") or {}).get(DESIRED_REPLICAS)
-            if raw is not None and raw.isdigit() and int(raw) != spec_replicas(d):
+            desired = desired_replicas(rs)
+            if desired is not None and desired != spec_replicas(d):
                 return True
     return False
 

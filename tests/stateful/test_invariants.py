@@ -60,6 +60,32 @@ def test_surge_violation_names_every_value_and_the_time():
     ]
 
 
+def test_a_scale_up_seen_on_the_replicasets_before_the_deployment_is_held_to_the_controllers_replicas():
+    """Scaling a settled Deployment 4 -> 8 (maxSurge 25%): `scaleReplicaSet` grows its ReplicaSet to 8 and writes
+    desired-replicas 8 in the same update. A real cluster's ReplicaSet watch can show that before the Deployment watch
+    shows replicas 8: the limit is then 8 + maxSurge(25% of 8 = 2) = 10, not 4 + 1. The same growth annotated with the
+    observed 4 (a controller that grew past its own limit) is still a violation, as is a growth past the lagging limit."""
+    d = deployment(4, "25%", "25%")
+    before = obs(20, d, replicaset("web-a", 4, 4, 1, "web:1"))
+
+    def grown(replicas: int, desired: str) -> Observation:
+        rs = replicaset("web-a", replicas, 4, 1, "web:1")
+        rs["metadata"]["annotations"]["deployment.kubernetes.io/desired-replicas"] = desired
+        return obs(21, d, rs)
+
+    def surge(after: Observation) -> list[str]:
+        return [v.message for v in check_all(after, before) if v.invariant == "total_replicas_within_surge_limit"]
+
+    assert surge(grown(8, "8")) == []
+    assert surge(grown(8, "4")) == [
+        "total_replicas_within_surge_limit violated for Deployment/web at t=21s: 8 replicas after scaling web-a 4->8; limit is replicas(4) + maxSurge(1) = 5"
+    ]
+    assert surge(grown(11, "8")) == [
+        "total_replicas_within_surge_limit violated for Deployment/web at t=21s: 11 replicas after scaling web-a 4->11; limit is "
+        "replicas(8, the grown ReplicaSets' desired-replicas; the Deployment is still seen with 4) + maxSurge(2) = 10"
+    ]
+
+
 def test_scale_down_below_min_available_is_a_violation_but_removing_unavailable_replicas_is_not():
     """On replicas 4, maxUnavailable 1: scaling a fully available old RS 4->2 breaks the rule; 4->3 of an RS with 3 available does not."""
     d = deployment(4, 1, 1)

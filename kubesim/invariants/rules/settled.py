@@ -8,6 +8,7 @@ from ..readers import (
     configmap_env_expected,
     deployment_complete,
     deployment_template_key,
+    desired_replicas,
     is_rolling,
     is_terminating,
     meta_of,
@@ -20,7 +21,7 @@ from ..readers import (
     status_int,
     uid_of,
 )
-from ..registry import DESIRED_REPLICAS, NEVER_READY_ANNOTATION, Violation, invariant
+from ..registry import NEVER_READY_ANNOTATION, Violation, invariant
 from ..view import View, scaling_event, view
 
 
@@ -83,14 +84,8 @@ def _stale_single_active_scaling(v: View, d: dict) -> bool:
     if len(active) != 1:
         return False
     rs, n = active[0], spec_replicas(d)
-    raw = (meta_of(rs).get("annotations") or {}).get(DESIRED_REPLICAS)
-    return (
-        rs_template_key(rs) != deployment_template_key(d)
-        and spec_replicas(rs) == n
-        and raw is not None
-        and raw.isdigit()
-        and int(raw) != n
-    )
+    desired = desired_replicas(rs)
+    return rs_template_key(rs) != deployment_template_key(d) and spec_replicas(rs) == n and desired is not None and desired != n
 
 
 @invariant("settled")

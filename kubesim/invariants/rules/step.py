@@ -8,6 +8,7 @@ from ..readers import (
     controller_of,
     count_ready,
     deployment_template_key,
+    desired_replicas,
     is_rolling,
     is_terminating,
     max_surge,
@@ -45,6 +46,15 @@ def total_replicas_within_surge_limit(prev: Observation, cur: Observation) -> li
     up; Recreate has maxSurge 0. A scale-down (a lower replicas, a lower maxSurge) may
     leave the sum above the new limit until old ReplicaSets shrink, so the rule is
     checked on the steps in which some ReplicaSet grows.
+
+    `scaleReplicaSet` writes the Deployment's replicas into the desired-replicas annotation of
+    the ReplicaSet it scales, in the same update. When every grown ReplicaSet names one
+    replicas count that the observed Deployment does not have, the controller acted on a
+    Deployment spec this observation does not show yet: a real cluster's watches deliver
+    kinds separately, so a scaled Deployment's ReplicaSets can be seen before the Deployment
+    itself. The limit is then that count + maxSurge (resolved against it), the one the
+    controller applied. On a consistent observation (the model's) the annotation of a
+    ReplicaSet grown in the step is the Deployment's replicas, and nothing changes.
     """
     pv, cv = view(prev), view(cur)
     out = []
@@ -57,8 +67,14 @@ def total_replicas_within_surge_limit(prev: Observation, cur: Observation) -> li
         if not grown:
             continue
         total = sum(spec_replicas(rs) for rs in after.values())
+        replicas, lag = spec_replicas(d), ""
+        desired = {desired_replicas(rs) for rs, _ in grown}
+        if len(desired) == 1 and None not in desired and replicas not in desired:
+            replicas = desired.pop()
+            lag = f", the grown ReplicaSets' desired-replicas; the Deployment is still seen with {spec_replicas(d)}"
+            d = {**d, "spec": {**(d.get("spec") or {}), "replicas": replicas}}
         surge = max_surge(d)
-        limit = spec_replicas(d) + surge
+        limit = replicas + surge
         if total > limit:
             growth = ", ".join(f"{name_of(rs)} {old}->{spec_replicas(rs)}" for rs, old in grown)
             out.append(
@@ -66,7 +82,7 @@ def total_replicas_within_surge_limit(prev: Observation, cur: Observation) -> li
                     "total_replicas_within_surge_limit",
                     f"Deployment/{name_of(d)}",
                     cur.time,
-                    f"{total} replicas after scaling {growth}; limit is replicas({spec_replicas(d)}) + maxSurge({surge}) = {limit}",
+                    f"{total} replicas after scaling {growth}; limit is replicas({replicas}{lag}) + maxSurge({surge}) = {limit}",
                 )
             )
     return out
