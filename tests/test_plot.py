@@ -103,6 +103,14 @@ def test_a_state_file_without_command_lines_still_plots_with_a_note(tmp_path):
     assert [c["argv"] for c in json.loads(path.read_text(encoding="utf-8"))["session"]["commands"]] == [["rollout", "undo", "deployment/mc-user"]]
 
 
+@pytest.fixture(scope="module")
+def applied(tmp_path_factory) -> str:
+    """The state file's text after `kubesim apply -f deploy.yaml` in a fresh session (made once for the module)."""
+    where = tmp_path_factory.mktemp("applied")
+    assert _kubesim(where, "apply", "-f", str(MANIFESTS / "deploy.yaml")).returncode == 0
+    return (where / "state.json").read_text(encoding="utf-8")
+
+
 @pytest.mark.parametrize(
     "commands, field",
     [
@@ -114,12 +122,11 @@ def test_a_state_file_without_command_lines_still_plots_with_a_note(tmp_path):
     ids=["not-a-list", "no-argv", "t-not-ms", "namespaces-not-a-list"],
 )
 @pytest.mark.parametrize("command", [("plot", "rollout", "deployment/mc-user", "-o", "x.svg"), ("scale", "deployment/mc-user", "--replicas", "1")], ids=["read", "change"])
-def test_a_corrupt_command_record_is_named_and_the_file_untouched(tmp_path, commands, field, command):
+def test_a_corrupt_command_record_is_named_and_the_file_untouched(applied, tmp_path, commands, field, command):
     """A state file whose session.commands has the wrong shape is refused by reads and changes alike,
     with one error naming the file and the field, exit 1, no traceback, and the file as it was."""
-    assert _kubesim(tmp_path, "apply", "-f", str(MANIFESTS / "deploy.yaml")).returncode == 0
     path = tmp_path / "state.json"
-    doc = json.loads(path.read_text(encoding="utf-8"))
+    doc = json.loads(applied)
     doc["session"]["commands"] = json.loads(commands)
     path.write_text(json.dumps(doc), encoding="utf-8")
     before = path.read_bytes()
