@@ -1,4 +1,4 @@
-"""Per-owner pod summaries, kept in step with every pod write (a derived index, like `dependents`).
+"""Per-owner pod summaries, kept in step with pod writes (a derived index, like `dependents`).
 
 The ReplicaSet controller reads these instead of walking every pod it owns on each sync:
 
@@ -10,6 +10,13 @@ The ReplicaSet controller reads these instead of walking every pod it owns on ea
   where ``fsig = (nodeName, phase rank, ready, deletion cost, Ready lastTransitionTime,
   restarts, creationTimestamp)``: everything `compare_for_deletion` looks at except the
   uid and the per-sync rank, so pods of one group are interchangeable for ranking.
+- `pod_sigs`: (namespace, name) -> (owner uid, (csig, fsig)) of every pod with a controller
+  ref, so a write moves the pod's old contribution without recomputing it.
+
+`pod_groups` is lazy: only the deletion ranking (`getPodsToDelete`) reads it, and most owners
+are never scaled down (in a rolling update the new ReplicaSet only grows), so an owner's groups
+are built from `pod_sigs` when it is first ranked (`ranked`) and kept in step from then on; it
+holds an entry, possibly empty, exactly for those owners, until the owner is removed.
 
 A pod whose shape the fast paths do not handle (no status, unsortable labels) gets the
 signature None, which sends its owner back to the full walk.
@@ -18,7 +25,7 @@ signature None, which sends its owner back to the full walk.
 from __future__ import annotations
 
 from .pmap import EMPTY, Map
-from .state import mdelete, mset, put_in, writable
+from .state import ClusterState, mdelete, mset, put_in, writable
 from .pods import _PHASE_RANK, deletion_cost, max_restarts
 
 _TERMINAL = ("Succeeded", "Failed")
@@ -110,10 +117,13 @@ def _count(counts: Map, uid: str, csig, delta: int) -> Map:
 
 
 def _group(groups: Map, uid: str, name: tuple, fsig, delta: int) -> Map:
+    """`groups` with `name` added to (delta 1) or removed from (-1) owner `uid`'s group `fsig`, if `uid` is ranked."""
     if fsig is None:
         return groups
-    g = _group_in(groups.get(uid, EMPTY), name, fsig, delta)
-    return groups.set(uid, g) if len(g) else groups.delete(uid)
+    g = groups.get(uid)
+    if g is None:  # never ranked: `ranked` builds its groups when it is
+        return groups
+    return groups.set(uid, _group_in(g, name, fsig, delta))
 
 
 def _group_in(g: Map, name: tuple, fsig, delta: int) -> Map:
@@ -138,8 +148,39 @@ def _group_in(g: Map, name: tuple, fsig, delta: int) -> Map:
 
 def _move_group(groups: Map, uid: str, name: tuple, old, new) -> Map:
     """`_group(_group(groups, uid, name, old, -1), uid, name, new, 1)` with one read and one write of `groups`."""
-    g = _group_in(_group_in(groups.get(uid, EMPTY), name, old, -1), name, new, 1)
-    return groups.set(uid, g) if len(g) else groups.delete(uid)
+    g = groups.get(uid)
+    if g is None:  # never ranked
+        return groups
+    return groups.set(uid, _group_in(_group_in(g, name, old, -1), name, new, 1))
+
+
+def ranked(st: ClusterState, uid: str) -> ClusterState:
+    """`st` with owner `uid`'s ranking groups in `pod_groups`, built from `pod_sigs` if it was never ranked.
+
+    The ReplicaSet controller calls this in the sync that first ranks the owner's pods for
+    deletion (`getPodsToDelete`, by `ActivePodsWithRanks`); every later pod write keeps the
+    groups in step. A fresh group is
+    (members, members, 0): `base` and `gone` only record how the members were reached.
+    """
+    groups = st.pod_groups
+    if uid in groups:
+        return st
+    sigs = st.pod_sigs
+    found: dict = {}
+    for kind, ns, name in st.dependents.get(uid, EMPTY).keys():  # the pods `pod_sigs` holds for `uid`
+        if kind == "Pod":
+            key = (ns, name)
+            fsig = sigs[key][1][1]
+            if fsig is not None:
+                found.setdefault(fsig, []).append(key)
+    g = Map({fsig: _fresh(keys) for fsig, keys in found.items()}) if found else EMPTY
+    return st.evolve(pod_groups=groups.set(uid, g))
+
+
+def _fresh(keys: list) -> tuple:
+    """A group of the pods `keys`, as if added at once."""
+    members = Map(dict.fromkeys(keys))
+    return members, members, 0
 
 
 # A group is (members, base, gone): `base` is the members map right after its latest

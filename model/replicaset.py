@@ -28,7 +28,7 @@ from .events import record_event
 from .informers import Controller, Handlers
 from .labels import selector_matches
 from .pmap import EMPTY, Map
-from .podindex import smallest
+from .podindex import ranked, smallest
 from .pods import _log_rank, available_at_ms, compare_for_deletion, is_active, is_available, is_ready, is_terminating
 from .qos import qos_class
 from .state import ClusterState, controller_ref
@@ -214,6 +214,8 @@ def manage_replicas(st: ClusterState, rs: dict, pods: list[dict] | OwnedPods) ->
         return st
     if diff > 0:
         n = min(diff, BURST_REPLICAS)
+        if isinstance(pods, OwnedPods) and n < len(pods):
+            st = ranked(st, rs["metadata"]["uid"])  # `_victims` ranks them by the owner's groups
         for pod in pods_to_delete(st, rs, pods, n):
             pmd = pod["metadata"]
             st = delete(st, "Pod", pmd["namespace"], pmd["name"])
@@ -373,8 +375,8 @@ def _victims(st: ClusterState, rs: dict, n: int) -> list[tuple] | None:
     """The keys of the `n` pods (fewer than it owns) `pods_to_delete` picks, from the ranking groups, or None
     when only the full sort can tell."""
     uid = rs["metadata"]["uid"]
-    groups = st.pod_groups.get(uid, EMPTY)
-    if len(groups) > MAX_RANK_GROUPS:
+    groups = st.pod_groups.get(uid)
+    if groups is None or len(groups) > MAX_RANK_GROUPS:  # None: not `ranked` (groups are built only for those)
         return None
     ref = controller_ref(rs)
     owners = [uid] if ref is None else [s["metadata"]["uid"] for s in st.dependents_of(ref["uid"], "ReplicaSet")]

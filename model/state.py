@@ -75,8 +75,9 @@ class ClusterState:
     orphans: Map = EMPTY  # (kind, ns) -> Map[name -> None]  (no controller ref)
     # Per-owner pod summaries for the ReplicaSet controller (see podindex.py).
     pod_counts: Map = EMPTY  # owner uid -> Map[count signature -> int]
-    #: owner uid -> Map[ranking signature -> (members, base, gone)] (active pods). Left out of
-    #: equality: `base`/`gone` record how the members were reached, not what they are.
+    #: owner uid -> Map[ranking signature -> (members, base, gone)] (active pods), for the owners
+    #: ranked so far (`podindex.ranked`). Left out of equality: which owners are held, and how
+    #: `base`/`gone` reached the members, depend on the path to the state, not on what it is.
     pod_groups: Map = field(default=EMPTY, compare=False)
     pod_sigs: Map = EMPTY  # (ns, name) -> (owner uid, signatures) of pods with a controller ref
     node_ports: Map = EMPTY  # nodePort -> (ns, service name)

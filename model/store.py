@@ -281,7 +281,10 @@ def _put(
         if old is None:
             changes["uids"] = put_in(st, "uids", new["metadata"]["uid"], ikey)
         elif new is None:
-            changes["uids"] = mdelete(writable(st, "uids"), old["metadata"]["uid"])
+            uid = old["metadata"]["uid"]
+            changes["uids"] = mdelete(writable(st, "uids"), uid)
+            if uid in st.pod_groups:  # a ranked owner is gone: its groups go too (`podindex.ranked`)
+                changes["pod_groups"] = st.pod_groups.delete(uid)
         changes["dependents"], changes["orphans"] = dependents, orphans
     if kind == "Pod":
         index = (st.pod_counts, st.pod_groups, st.pod_sigs)

@@ -8,6 +8,7 @@ from kubesim import model as m
 import kubesim.model.replicaset as rs_mod
 from kubesim.statefile import decode_state, dumps, encode_state
 from kubesim.model.actions import Apply, Delete, Scale, SetImage, SetReadiness
+from kubesim.model.podindex import ranked
 from kubesim.model.state import Config
 
 
@@ -84,9 +85,25 @@ def test_index_equals_rebuilt_index(kind):
     st = m.advance(m.step(st, SetImage("web", "web", "web:v2")), 1500)
     rebuilt = decode_state(encode_state(st))
     assert st.pod_counts == rebuilt.pod_counts
+    assert not len(rebuilt.pod_groups)  # built when an owner is first ranked
+    for uid in st.pod_groups.keys():
+        rebuilt = ranked(rebuilt, uid)
     members = lambda groups: {uid: {f: e[0] for f, e in g.items()} for uid, g in groups.items()}  # noqa: E731
     assert members(st.pod_groups) == members(rebuilt.pod_groups)
     for g in st.pod_groups.values():
         for fsig, (mem, base, gone) in g.items():
             assert set(mem.keys()) <= set(base.keys())
             assert not set(sorted(base.keys())[:gone]) & set(mem.keys())
+
+
+def test_groups_only_for_ranked_owners():
+    """Only a ReplicaSet that scales down gets ranking groups, and they go when it does."""
+    st = m.settle(m.step(m.new_cluster(), Apply(_deploy(6))))
+    st = m.settle(m.step(st, SetImage("web", "web", "web:v2")))
+    uids = {rs["spec"]["template"]["spec"]["containers"][0]["image"]: rs["metadata"]["uid"] for rs in st.list("ReplicaSet")}
+    assert set(st.pod_groups.keys()) == {uids["web:v1"]}
+    assert not len(st.pod_groups[uids["web:v1"]])  # ranked, no active pods left
+    st = m.settle(m.step(st, Scale("Deployment", "web", 2)))
+    assert set(st.pod_groups.keys()) == {uids["web:v1"], uids["web:v2"]}
+    st = m.settle(m.step(st, Delete("Deployment", "web")))
+    assert not st.list("ReplicaSet") and not len(st.pod_groups)
