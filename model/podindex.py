@@ -159,8 +159,8 @@ def ranked(st: ClusterState, uid: str) -> ClusterState:
 
     The ReplicaSet controller calls this in the sync that first ranks the owner's pods for
     deletion (`getPodsToDelete`, by `ActivePodsWithRanks`); every later pod write keeps the
-    groups in step. A fresh group is
-    (members, members, 0): `base` and `gone` only record how the members were reached.
+    groups in step. A fresh group is (members, members, 0): `base` and `gone` only record how
+    the members were reached.
     """
     groups = st.pod_groups
     if uid in groups:
