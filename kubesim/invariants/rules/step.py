@@ -67,13 +67,13 @@ def total_replicas_within_surge_limit(prev: Observation, cur: Observation) -> li
         if not grown:
             continue
         total = sum(spec_replicas(rs) for rs in after.values())
-        replicas, lag = spec_replicas(d), ""
+        replicas, lag, acted_on = spec_replicas(d), "", d
         desired = {desired_replicas(rs) for rs, _ in grown}
         if len(desired) == 1 and None not in desired and replicas not in desired:
             replicas = desired.pop()
             lag = f", the grown ReplicaSets' desired-replicas; the Deployment is still seen with {spec_replicas(d)}"
-            d = {**d, "spec": {**(d.get("spec") or {}), "replicas": replicas}}
-        surge = max_surge(d)
+            acted_on = {**d, "spec": {**(d.get("spec") or {}), "replicas": replicas}}  # maxSurge resolves against it
+        surge = max_surge(acted_on)
         limit = replicas + surge
         if total > limit:
             growth = ", ".join(f"{name_of(rs)} {old}->{spec_replicas(rs)}" for rs, old in grown)
