@@ -39,11 +39,12 @@ from datetime import datetime, timezone
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RESULTS = os.path.join(ROOT, "bench", "results.md")
 SIZES = (10, 100, 1_000, 10_000, 100_000)
-WORKLOADS = ("rollout", "rollout-surge1", "scale-up", "scale-down", "self-heal")
+WORKLOADS = ("rollout", "rollout-surge1", "scale-up", "scale-up-3-nodes", "scale-down", "self-heal")
 TITLES = {
     "rollout": "Rolling update v1 -> v2, default strategy (25%/25%)",
     "rollout-surge1": "Rolling update v1 -> v2, maxSurge 1 / maxUnavailable 0",
     "scale-up": "Scale up 0 -> N",
+    "scale-up-3-nodes": "Scale up 0 -> N on three nodes (the scheduler chooses a node for each pod)",
     "scale-down": "Scale down N -> 0",
     "self-heal": "Self-healing after deleting half the pods",
 }

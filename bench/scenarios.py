@@ -26,8 +26,9 @@ def deployment(replicas: int, image: str = "web:v1", *, surge1: bool = False, mi
     return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": NAME, "namespace": "default"}, "spec": spec}
 
 
-def settled_deployment(n: int, *, surge1: bool = False) -> m.ClusterState:
-    st = m.step(m.new_cluster(), Apply(deployment(n, surge1=surge1)))
+def settled_deployment(n: int, *, surge1: bool = False, nodes: int = 1) -> m.ClusterState:
+    config = m.Config(nodes=tuple(f"node-{i + 1}" for i in range(nodes))) if nodes > 1 else None
+    st = m.step(m.new_cluster(config), Apply(deployment(n, surge1=surge1)))
     return m.settle(st, max_ms=None)
 
 
@@ -37,6 +38,15 @@ def check_rollout(st: m.ClusterState, n: int, image: str) -> None:
     assert all(p["spec"]["containers"][0]["image"] == image for p in pods.values())
     status = st.get("Deployment", "default", NAME)["status"]
     assert status.get("availableReplicas", 0) == n and status.get("updatedReplicas", 0) == n, status
+
+
+def check_spread(st: m.ClusterState, n: int, nodes: int) -> None:
+    """`check_rollout` at web:v1, and the pods spread evenly: node loads differ by at most one."""
+    check_rollout(st, n, "web:v1")
+    load: dict = {}
+    for p in st.table("Pod").values():
+        load[p["spec"]["nodeName"]] = load.get(p["spec"]["nodeName"], 0) + 1
+    assert len(load) == min(n, nodes) and max(load.values()) - min(load.values()) <= 1, load
 
 
 # ----- workloads -------------------------------------------------------------------------
@@ -55,8 +65,8 @@ def rollout_run(box: list) -> m.ClusterState:
     return m.settle(m.step(box.pop(), SetImage(NAME, NAME, "web:v2")), max_ms=None)
 
 
-def scale_up_setup(n: int) -> m.ClusterState:
-    return settled_deployment(0)
+def scale_up_setup(n: int, nodes: int = 1) -> m.ClusterState:
+    return settled_deployment(0, nodes=nodes)
 
 
 def scale_to(box: list, n: int) -> m.ClusterState:
@@ -79,6 +89,7 @@ WORKLOADS = {
     "rollout": (lambda n: rollout_setup(n), lambda box, n: rollout_run(box), lambda st, n: check_rollout(st, n, "web:v2")),
     "rollout-surge1": (lambda n: rollout_setup(n, True), lambda box, n: rollout_run(box), lambda st, n: check_rollout(st, n, "web:v2")),
     "scale-up": (scale_up_setup, lambda box, n: scale_to(box, n), lambda st, n: check_rollout(st, n, "web:v1")),
+    "scale-up-3-nodes": (lambda n: scale_up_setup(n, 3), lambda box, n: scale_to(box, n), lambda st, n: check_spread(st, n, 3)),
     "scale-down": (settled_deployment, lambda box, n: scale_to(box, 0), lambda st, n: check_rollout(st, 0, "web:v1")),
     "self-heal": (settled_deployment, lambda box, n: self_heal_run(box), lambda st, n: check_rollout(st, n, "web:v1")),
 }

@@ -18,6 +18,10 @@ are never scaled down (in a rolling update the new ReplicaSet only grows), so an
 are built from `pod_sigs` when it is first ranked (`ranked`) and kept in step from then on; it
 holds an entry, possibly empty, exactly for those owners, until the owner is removed.
 
+One index is not per owner: `node_pods`, node name -> number of active pods bound to it, the load
+the scheduler compares (`node_slot`, `move_node_load`), so a binding does not walk every pod; kept
+only when the cluster has more than one node.
+
 A pod whose shape the fast paths do not handle (no status, unsortable labels) gets the
 signature None, which sends its owner back to the full walk.
 """
@@ -275,3 +279,27 @@ def _owned(uid: str, sig: tuple) -> tuple:
 
 #: (owner uid, id(signatures)) -> (owner uid, signatures): the pairs `pod_sigs` stores, shared.
 _OWNED: dict[tuple, tuple] = {}
+
+
+def node_slot(pod: dict | None) -> str | None:
+    """The node whose load `pod` counts in: its `nodeName` while it is active (`pods.is_active`: not Succeeded
+    or Failed, no deletionTimestamp), else None (unbound, gone, terminating or terminal)."""
+    if pod is None:
+        return None
+    node = pod["spec"].get("nodeName")
+    if not node or pod["metadata"].get("deletionTimestamp"):
+        return None
+    status = pod.get("status")
+    if isinstance(status, dict) and status.get("phase") in _TERMINAL:
+        return None
+    return node
+
+
+def move_node_load(load: Map, old: str | None, new: str | None) -> Map:
+    """`load` (node -> active pods) with one pod moved from node `old` to node `new` (None: counted nowhere)."""
+    if old is not None:
+        n = load.get(old, 0) - 1
+        load = load.set(old, n) if n else load.delete(old)
+    if new is not None:
+        load = load.set(new, load.get(new, 0) + 1)
+    return load

@@ -3,6 +3,14 @@
 The model's scheduler binds a pod to the node with the fewest active pods (ties: the
 first by name) through the binding subresource (`store.bind`), and records the
 `Scheduled` event as `default-scheduler` does. It watches pods that have no node yet.
+With more than one node, the load of each is an index kept in step with pod writes
+(`ClusterState.node_pods`, see `podindex.node_slot`), so a binding costs the same however
+many pods exist.
+
+Upstream's scheduler sees only non-terminal pods (`newPodInformer` in
+pkg/scheduler/scheduler.go lists with ``status.phase!=Succeeded,status.phase!=Failed``);
+the model also leaves out terminating pods, as the default topology spreading does when it
+counts a node's pods (`countPodsMatchSelector`, plugins/podtopologyspread/common.go).
 
 Abstracts: filtering and scoring plugins (resources, affinity, taints), preemption, and
 the scheduling queue's back-off: every node fits every pod.
@@ -28,12 +36,8 @@ def schedule_pod(st: ClusterState, ns: str, name: str) -> ClusterState:
     if len(nodes) == 1:
         node = nodes[0]
     else:
-        load = {n: 0 for n in nodes}
-        for p in st.table("Pod").values():
-            n = p["spec"].get("nodeName")
-            if n in load and not p["metadata"].get("deletionTimestamp"):
-                load[n] += 1
-        node = min(nodes, key=lambda n: (load[n], n))
+        load = st.node_pods
+        node = min(nodes, key=lambda n: (load.get(n, 0), n))
     stamp = rfc3339(st.config.epoch, st.now)
     status = {**pod["status"], "conditions": [_scheduled_condition(stamp)]}
     st, pod = bind(st, pod, node, _bound_spec(pod["spec"], node), status)

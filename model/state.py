@@ -80,6 +80,9 @@ class ClusterState:
     #: `base`/`gone` reached the members, depend on the path to the state, not on what it is.
     pod_groups: Map = field(default=EMPTY, compare=False)
     pod_sigs: Map = EMPTY  # (ns, name) -> (owner uid, signatures) of pods with a controller ref
+    #: node name -> number of active pods bound to it (the scheduler's node load; see `podindex.node_slot`),
+    #: kept when the cluster has more than one node (with one, the scheduler has no choice to make).
+    node_pods: Map = EMPTY
     node_ports: Map = EMPTY  # nodePort -> (ns, service name)
     cluster_ips: Map = EMPTY  # ip -> (ns, service name)
     # The kubelet's private state per pod.

@@ -18,7 +18,7 @@ from .clock import rfc3339
 from .errors import ApiError
 from .informers import fan_out
 from .pmap import EMPTY, delete_in, set_in
-from .podindex import update_pod_index
+from .podindex import move_node_load, node_slot, update_pod_index
 from .kinds import CLUSTER_SCOPED, KIND_LIST, resource as resource_of
 from .state import ClusterState, controller_ref, key_of, make_uid, mdelete, name_suffix, put_in, put_runtime, table_delete, table_put, writable
 from .workqueue import enqueue, queue_changes
@@ -257,8 +257,8 @@ def _put(
     first: tuple = (),
     extra: dict | None = None,
 ) -> ClusterState:
-    """Store `new` at `key` (None removes) in one state copy: the object, the uid/owner/orphan
-    and pod indices, `seq` (if given), the work the informer handlers enqueue (`informers.fan_out`,
+    """Store `new` at `key` (None removes) in one state copy: the object, the uid/owner/orphan,
+    pod and node-load indices, `seq` (if given), the work the informer handlers enqueue (`informers.fan_out`,
     after the garbage collector's items `first`), and the `extra` fields."""
     oref = controller_ref(old) if old is not None else None
     nref = controller_ref(new) if new is not None else None
@@ -289,6 +289,10 @@ def _put(
     if kind == "Pod":
         index = (st.pod_counts, st.pod_groups, st.pod_sigs)
         changes["pod_counts"], changes["pod_groups"], changes["pod_sigs"] = update_pod_index(index, key, new, nref, st)
+        if len(st.config.nodes) > 1:  # with one node the scheduler has no choice to make
+            onode, nnode = node_slot(old), node_slot(new)
+            if onode != nnode:
+                changes["node_pods"] = move_node_load(st.node_pods, onode, nnode)
     if seq is not None:
         changes["seq"] = seq
     if first:

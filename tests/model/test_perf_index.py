@@ -107,3 +107,46 @@ def test_groups_only_for_ranked_owners():
     assert set(st.pod_groups.keys()) == {uids["web:v1"], uids["web:v2"]}
     st = m.settle(m.step(st, Delete("Deployment", "web")))
     assert not st.list("ReplicaSet") and not len(st.pod_groups)
+
+
+def _node_load(st) -> dict:
+    """The scheduler's node load recomputed from the pod table: bound pods neither terminating nor terminal."""
+    load: dict = {}
+    for p in st.table("Pod").values():
+        node = p["spec"].get("nodeName")
+        if node and not p["metadata"].get("deletionTimestamp") and p["status"].get("phase") not in ("Succeeded", "Failed"):
+            load[node] = load.get(node, 0) + 1
+    return load
+
+
+def test_node_load_index_and_bindings_on_three_nodes():
+    """At every state of binds, rollouts, deletions (terminating pods) and scale-downs on three nodes, the node-load
+    index equals a recount of the pods, and every new binding went to a least-loaded node, the first by name."""
+    nodes = ("n1", "n2", "n3")
+    states = []
+    st = m.new_cluster(Config(nodes=nodes))
+    st = m.settle(m.step(st, Apply(_deploy(7))), observe=states.append)
+    st = m.settle(m.step(st, SetImage("web", "web", "web:v2")), observe=states.append)
+    for name in sorted(k[1] for k in st.table("Pod").keys())[:3]:
+        st = m.step(st, Delete("Pod", name))
+        states.append(st)
+    st = m.settle(st, observe=states.append)
+    st = m.settle(m.step(st, Scale("Deployment", "web", 2)), observe=states.append)
+    st = m.settle(m.step(st, Scale("Deployment", "web", 11)), observe=states.append)
+    bindings = 0
+    for prev, cur in zip(states, states[1:]):
+        assert dict(cur.node_pods) == _node_load(cur)
+        load = _node_load(prev)
+        for key, pod in cur.table("Pod").items():
+            before = prev.table("Pod").get(key)
+            if before is not None and not before["spec"].get("nodeName") and pod["spec"].get("nodeName"):
+                bindings += 1
+                assert pod["spec"]["nodeName"] == min(nodes, key=lambda n: (load.get(n, 0), n))
+    assert bindings >= 7 + 7 + 3 + 9  # each pod of the first apply, the rollout, the self-heal and the scale-up
+    assert sorted(_node_load(st).values()) == [3, 4, 4]  # 11 pods spread evenly
+    assert dict(decode_state(encode_state(st)).node_pods) == dict(st.node_pods)
+
+
+def test_node_load_not_kept_with_one_node():
+    st = m.settle(m.step(m.new_cluster(), Apply(_deploy(3))))
+    assert len(st.table("Pod")) == 3 and not len(st.node_pods)
