@@ -13,7 +13,6 @@ ReplicaSet's template (without pod-template-hash) and annotations into the Deplo
 
 from __future__ import annotations
 
-import copy
 import json
 
 from .clock import rfc3339
@@ -37,18 +36,18 @@ def _last_applied(obj: dict, namespace: str) -> str:
 
     kubectl fills in the namespace and an (empty) annotations map before recording it.
     """
-    clean = copy.deepcopy(obj)
-    md = clean.get("metadata")
-    if isinstance(md, dict):
+    md = obj.get("metadata")
+    if isinstance(md, dict):  # copies of the two maps it changes: `obj` stays as it is
         ann = md.get("annotations")
         if not isinstance(ann, dict):
             ann = {} if ann is None else ann
         elif du.LAST_APPLIED in ann:
-            del ann[du.LAST_APPLIED]
-        md["annotations"] = ann
+            ann = {k: v for k, v in ann.items() if k != du.LAST_APPLIED}
+        md = {**md, "annotations": ann}
         if namespace:
             md["namespace"] = namespace
-    return json.dumps(clean, sort_keys=True, separators=(",", ":")) + "\n"
+        obj = {**obj, "metadata": md}
+    return json.dumps(obj, sort_keys=True, separators=(",", ":")) + "\n"
 
 
 def _three_way(live, last, desired):
@@ -73,13 +72,15 @@ def apply(st: ClusterState, manifest: dict) -> tuple[ClusterState, str]:
     name = md.get("name", "")
     live = st.get(kind, ns, name) if kind in KINDS and isinstance(name, str) else None
     last_applied = _last_applied(manifest, ns)
-    desired = copy.deepcopy(manifest)
-    desired.setdefault("metadata", {})
-    if not isinstance(desired["metadata"], dict):
+    # `admit` and the three-way merge copy what they keep: only the maps changed here are copied
+    desired = dict(manifest)
+    md = desired.setdefault("metadata", {})
+    if not isinstance(md, dict):
         admit(desired)  # raises the decoding error
-    desired["metadata"].setdefault("annotations", {})
-    if isinstance(desired["metadata"]["annotations"], dict):
-        desired["metadata"]["annotations"][du.LAST_APPLIED] = last_applied
+    md = desired["metadata"] = dict(md)
+    ann = md.setdefault("annotations", {})
+    if isinstance(ann, dict):
+        md["annotations"] = {**ann, du.LAST_APPLIED: last_applied}
     if live is None:
         obj = admit(desired, begin_create=lambda decoded: begin_create(st, decoded, ns))
         obj["metadata"]["namespace"] = ns if kind not in CLUSTER_SCOPED else obj["metadata"].get("namespace")

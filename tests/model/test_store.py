@@ -201,3 +201,29 @@ def test_node_port_allocator_falls_back_to_the_static_band():
     with pytest.raises(m.ApiError) as info:
         m.step(m.new_cluster().evolve(node_ports=full), m.Apply(_svc("b")))
     assert str(info.value.causes[0]) == "spec.ports[0].nodePort: Invalid value: 0: range is full"
+
+
+def test_apply_records_last_applied_and_leaves_the_manifest_alone():
+    """`kubectl apply` records the manifest as sent (namespace filled in, annotations present, an old
+    last-applied-configuration left out; Go's encoding/json sorts map keys) and does not change the caller's dict."""
+    import copy
+    import json
+
+    key = "kubectl.kubernetes.io/last-applied-configuration"
+    cm = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cfg", "annotations": {"team": "a", key: "stale"}}, "data": {"b": "2", "a": "1"}}
+    sent = copy.deepcopy(cm)
+    st = run(m.Apply(cm))
+    assert cm == sent
+    expected = '{"apiVersion":"v1","data":{"a":"1","b":"2"},"kind":"ConfigMap","metadata":{"annotations":{"team":"a"},"name":"cfg","namespace":"default"}}\n'
+    assert st.get("ConfigMap", NS, "cfg")["metadata"]["annotations"] == {"team": "a", key: expected}
+    cm["data"]["a"], cm["metadata"]["annotations"]["team"] = "changed", "b"  # the state shares nothing with the caller
+    assert st.get("ConfigMap", NS, "cfg")["data"] == {"a": "1", "b": "2"}
+    assert st.get("ConfigMap", NS, "cfg")["metadata"]["annotations"]["team"] == "a"
+    cm["data"]["a"] = "3"  # and an update through the three-way merge shares nothing either
+    st = run(m.Apply(cm), st=st)
+    cm["data"]["a"] = "4"
+    assert st.get("ConfigMap", NS, "cfg")["data"] == {"a": "3", "b": "2"}
+    bare = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "bare"}}
+    st = run(m.Apply(bare), st=st)
+    assert bare == {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "bare"}}
+    assert json.loads(st.get("ConfigMap", NS, "bare")["metadata"]["annotations"][key])["metadata"] == {"annotations": {}, "name": "bare", "namespace": "default"}
