@@ -141,6 +141,16 @@ def available_replicas_within_unavailable_limit(prev: Observation, cur: Observat
     drop below minAvailable unless they were already below it and do not drop further.
     Exceptions, as upstream: Recreate (no bound); a scaling event or a paused Deployment
     (`sync` scales proportionally, `isScalingEvent`); a Deployment being deleted.
+
+    Not checked either while a ReplicaSet whose template is not the Deployment's has a higher
+    revision than the Deployment: `getNewReplicaSet` gives a revision above the others only to
+    the ReplicaSet whose template is the Deployment's, so the controller acted on a Deployment
+    spec this observation does not show yet, whose maxUnavailable it cannot know (no annotation
+    records it). A real cluster's watches deliver kinds separately: an apply that changed the
+    image and maxUnavailable 0 -> 1 showed the old ReplicaSet scaled 3 -> 2 (and the new one,
+    revision 2) before the applied Deployment (CI, 4 December 2026). (The new ReplicaSet
+    itself may be a revision ahead for a sync: `getNewReplicaSet` returns after renumbering
+    it, and the Deployment's annotation follows in the next sync; that is checked.)
     """
     pv, cv = view(prev), view(cur)
     out = []
@@ -154,6 +164,9 @@ def available_replicas_within_unavailable_limit(prev: Observation, cur: Observat
             continue
         pd = pv.deployment_first_by_uid.get(uid_of(d))
         if pd is None or (pd.get("spec") or {}).get("paused") or scaling_event(pv, pd) or spec_replicas(pd) != spec_replicas(d):
+            continue
+        revision, key = revision_of(d), deployment_template_key(d)
+        if any(revision_of(rs) > revision and rs_template_key(rs) != key for rs in after.values()):
             continue
         kept_before = sum(min(spec_replicas(before.get(u)), status_int(rs, "availableReplicas")) for u, rs in after.items())
         kept_after = sum(min(spec_replicas(rs), status_int(rs, "availableReplicas")) for rs in after.values())
