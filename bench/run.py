@@ -115,6 +115,43 @@ def loadavg() -> str:
         return "?"
 
 
+#: A fixed pure-Python workload of the kinds of operations the model is made of (dict and tuple building,
+#: lookups, small calls), timed in its own interpreter: the machine's speed at the moment, so that figures
+#: from different machines, or one machine on a busy host, can be compared.
+REFERENCE = """
+import time
+def work():
+    table, hits = {}, 0
+    for i in range(200_000):
+        key = ("default", f"pod-{i % 5000}")
+        obj = {"metadata": {"name": key[1], "uid": i}, "status": {"phase": "Running", "ready": i % 3 == 0}}
+        table[key] = {**obj, "spec": {"nodeName": "n%d" % (i % 3)}}
+        if table.get(("default", f"pod-{(i * 7) % 5000}")) is not None:
+            hits += 1
+    return len(table), hits
+best = float("inf")
+for _ in range(3):
+    t = time.perf_counter()
+    work()
+    best = min(best, time.perf_counter() - t)
+print(best)
+"""
+
+
+def reference_seconds() -> float | None:
+    """The best of 3 timings of `REFERENCE`, in a fresh interpreter (None if it cannot run)."""
+    try:
+        out = subprocess.run([sys.executable, "-c", REFERENCE], capture_output=True, text=True, timeout=120)
+        return float(out.stdout.strip()) if out.returncode == 0 else None
+    except (OSError, subprocess.SubprocessError, ValueError):
+        return None
+
+
+def _reference_text() -> str:
+    ref = reference_seconds()
+    return "?" if ref is None else f"{ref:.3f} s"
+
+
 def machine() -> dict:
     cpu = platform.processor() or "?"
     try:
@@ -234,6 +271,8 @@ def test_suite(args, emit) -> float | None:
         progress = "".join(re.sub(r"\s*\[\s*\d+%\]$", "", line) for line in out.stdout.splitlines() if re.fullmatch(r"[.FEsxX]+\s*\[\s*\d+%\]", line.strip()))
         summary = f"{progress.count('.')} passed, {progress.count('F')} failed, {progress.count('E')} errors, {progress.count('s')} skipped"
     emit(f"{wall:.1f} s wall (exit code {out.returncode}): `{summary}`; load average {load} before, {loadavg()} after")
+    if os.environ.get("PYTHONDONTWRITEBYTECODE"):
+        emit("(PYTHONDONTWRITEBYTECODE is set here: no bytecode or rewritten test module is cached between runs, so every run, and every CLI process a test starts, compiles from source)")
     return wall if out.returncode == 0 else None
 
 
@@ -490,6 +529,7 @@ def main(argv=None) -> int:
     for k, v in machine().items():
         emit(f"| {k} | {v} |")
     emit(f"| load average at start | {loadavg()} |")
+    emit(f"| reference workload at start (fixed pure-Python work, best of 3; lower is faster) | {_reference_text()} |")
     res = model_workloads(args, emit)
     steps = None if args.skip_stateful else stateful(args, emit)
     tests = None if args.skip_tests else test_suite(args, emit)
@@ -509,7 +549,10 @@ def main(argv=None) -> int:
     emit("| target | figure | |\n|---|---:|---|")
     for name, fig, verdict in targets(res, steps, tests, ratio, args):
         emit(f"| {name} | {fig} | {verdict} |")
-    emit(f"\nLoad average at the end: {loadavg()} (2-core machine shared with other work: times are noisy; best of {args.repeat}). Total {time.perf_counter() - start:.0f} s.")
+    emit(
+        f"\nLoad average at the end: {loadavg()}; the reference workload at the end: {_reference_text()} "
+        f"(2-core machine shared with other work: times are noisy; best of {args.repeat}). Total {time.perf_counter() - start:.0f} s."
+    )
     with open(args.output, "w") as f:
         f.write("\n".join(lines) + "\n")
     print(f"\nwritten to {os.path.relpath(args.output, ROOT)}")
