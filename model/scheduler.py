@@ -10,7 +10,9 @@ many pods exist.
 Upstream's scheduler sees only non-terminal pods (`newPodInformer` in
 pkg/scheduler/scheduler.go lists with ``status.phase!=Succeeded,status.phase!=Failed``);
 the model also leaves out terminating pods, as the default topology spreading does when it
-counts a node's pods (`countPodsMatchSelector`, plugins/podtopologyspread/common.go).
+counts a node's pods (`countPodsMatchSelector`, plugins/podtopologyspread/common.go), though
+upstream's resource scoring still counts them (a node's NodeInfo holds a pod until it is
+deleted). Ties go to the first node by name; upstream's `selectHost` picks among them at random.
 
 Abstracts: filtering and scoring plugins (resources, affinity, taints), preemption, and
 the scheduling queue's back-off: every node fits every pod.
