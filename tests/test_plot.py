@@ -10,21 +10,32 @@ spec changes it at that instant (README, "Simulated time moves only when a comma
 
 from __future__ import annotations
 
+import contextlib
 import html
+import io
 import json
 import os
 import re
-import subprocess
 from pathlib import Path
+from types import SimpleNamespace
+from unittest import mock
 
 import pytest
+
+from kubesim.cli import main
 
 MANIFESTS = Path(__file__).resolve().parent.parent / "features" / "manifests"
 
 
-def _kubesim(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "KUBESIM_STATE": str(tmp_path / "state.json")}
-    return subprocess.run(["kubesim", *args], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+def _kubesim(tmp_path: Path, *args: str) -> SimpleNamespace:
+    """`kubesim ARGS` in `tmp_path` with its state file there, run in-process (`main`, as the console script
+    runs it): each command loads the state file and saves it, so nothing passes between commands but the
+    file. Any exception escaping `main` fails the test with the exception itself."""
+    out, err = io.StringIO(), io.StringIO()
+    with mock.patch.dict(os.environ, {"KUBESIM_STATE": str(tmp_path / "state.json")}), contextlib.chdir(tmp_path), \
+            contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):  # fmt: skip
+        code = main(list(args))
+    return SimpleNamespace(returncode=code, stdout=out.getvalue(), stderr=err.getvalue())
 
 
 def test_plot_names_series_by_revision_and_image_on_logical_time(tmp_path):
@@ -48,7 +59,7 @@ def test_plot_marks_the_commands_that_changed_the_namespace_when_they_ran(tmp_pa
     namespace "other", rollout undo: the chart of default's Deployment marks exactly apply, set image
     and undo, numbered in order, each at the instant of the first change the session's timeline
     recorded for it (a change happens when the command runs; settling comes after); `--state` is
-    not part of the line, and the marks survive in the state file (each command is its own process)."""
+    not part of the line, and the marks survive in the state file (each command reads and writes it anew)."""
     state = tmp_path / "elsewhere.json"
     run = lambda *a: _kubesim(tmp_path, "--state", str(state), *a)  # noqa: E731
 
