@@ -353,30 +353,13 @@ def _chromium(profile: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run([CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args], capture_output=True, text=True, timeout=180)
 
 
-def _seen_text(out: Path, page: str, profile: Path) -> str:
-    """The page's rendered text as Chromium lays it out (innerText: nothing hidden, nothing collapsed)."""
-    probe = out / f"probe-{page.replace('/', '-')}"
-    probe.write_text(
-        f'<!DOCTYPE html><meta charset="utf-8"><iframe id="f" src="{page}" style="width:1280px;height:900px"></iframe>'
-        "<script>document.getElementById('f').onload = function () {"
-        " var p = document.createElement('pre'); p.id = 'seen';"
-        " p.textContent = document.getElementById('f').contentDocument.body.innerText; document.body.appendChild(p); };</script>",
-        encoding="utf-8",
-    )
-    try:
-        dom = _chromium(profile, "--allow-file-access-from-files", "--virtual-time-budget=10000", "--dump-dom", probe.as_uri()).stdout
-    finally:
-        probe.unlink()
-    m = re.search(r'<pre id="seen">(.*)</pre>', dom, re.S)
-    assert m, dom[:2000]
-    return html.unescape(m.group(1))
+def _visit(out: Path, page: str, name: str, profile: Path, element: str = "", size: str = "1280,1400") -> str:
+    """Open `page` (relative to `out`) in Chromium as a reader does; return its rendered text (innerText: nothing
+    hidden, nothing collapsed) and save a screenshot of it scrolled to `element` as screenshots/`name`.
 
-
-def _screenshot(out: Path, page: str, name: str, profile: Path, element: str = "", size: str = "1280,1400") -> Path:
-    """Save a screenshot of `page` (relative to `out`) scrolled to `element`, as screenshots/`name`.
-
-    The page is framed by a small wrapper that scrolls to the element: headless Chromium
-    paints nothing when its own ``--screenshot`` follows a #fragment far down a long page.
+    One Chromium run does both: the page is framed by a small wrapper that scrolls to the element (headless
+    Chromium paints nothing when its own ``--screenshot`` follows a #fragment far down a long page) and then
+    copies the frame's innerText into a hidden element of its own, which ``--dump-dom`` prints.
     """
     shots = out / "screenshots"
     shots.mkdir(exist_ok=True)
@@ -385,15 +368,20 @@ def _screenshot(out: Path, page: str, name: str, profile: Path, element: str = "
     frame.write_text(
         '<!DOCTYPE html><meta charset="utf-8"><style>body{margin:0}iframe{border:0;width:100vw;height:100vh;display:block}</style>'
         f'<iframe id="f" src="{page}"></iframe><script>var f = document.getElementById("f"); f.onload = function () {{'
-        f' var e = f.contentDocument.getElementById({element!r}); if (e) {{ e.scrollIntoView(); f.contentWindow.scrollBy(0, -8); }} }};</script>',
+        f' var e = f.contentDocument.getElementById({element!r}); if (e) {{ e.scrollIntoView(); f.contentWindow.scrollBy(0, -8); }}'
+        " var p = document.createElement('pre'); p.id = 'seen'; p.style.display = 'none';"
+        " p.textContent = f.contentDocument.body.innerText; document.body.appendChild(p); };</script>",
         encoding="utf-8",
     )
     try:
-        _chromium(profile, "--allow-file-access-from-files", "--virtual-time-budget=10000", f"--window-size={size}", f"--screenshot={shot}", frame.as_uri())
+        dom = _chromium(profile, "--allow-file-access-from-files", "--virtual-time-budget=10000", f"--window-size={size}", f"--screenshot={shot}",
+                        "--dump-dom", frame.as_uri()).stdout  # fmt: skip
     finally:
         frame.unlink()
     assert shot.exists() and shot.stat().st_size > 30_000, f"Chromium painted nothing of {page}#{element}."
-    return shot
+    m = re.search(r'<pre id="seen" style="display: none;">(.*)</pre>', dom, re.S)
+    assert m, dom[:2000]
+    return html.unescape(m.group(1))
 
 
 @needs_chromium
@@ -401,7 +389,7 @@ def test_a_reader_sees_scenarios_doc_strings_tables_and_outputs(report, scenario
     """Every scenario's name, a manifest doc string, a data table's cells and the real `kubectl get all`
     output are in the rendered text of the overview, without opening anything."""
     out, index = report
-    seen = _seen_text(out, "index.html", tmp_path / "p1")
+    seen = _visit(out, "index.html", "overview.png", tmp_path / "p1", size="1280,1600")
     missing = [s.name for s in scenarios if s.name not in seen]
     assert not missing, missing
     assert "image: rainbow/mc-user:1.0.RELEASE" in seen and "minReadySeconds: 10" in seen
@@ -409,7 +397,6 @@ def test_a_reader_sees_scenarios_doc_strings_tables_and_outputs(report, scenario
     real = _named(scenarios, "kubectl get all shows the Deployment").steps
     rs_line = next(ln for st in real if st.ran for ln in st.ran["stdout"].splitlines() if ln.startswith("replicaset.apps/"))
     assert " ".join(rs_line.split()) in " ".join(seen.split())
-    _screenshot(out, "index.html", "overview.png", tmp_path / "s1", size="1280,1600")
 
 
 @needs_chromium
@@ -418,13 +405,12 @@ def test_a_reader_sees_an_erratum_in_both_texts_and_languages(report, scenarios,
     Chinese (claims.md's today, translated in kubesim.report.claims)."""
     out, index = report
     sc = _named(scenarios, "ConfigMap with an unquoted number is rejected")
-    seen = _seen_text(out, "index.html", tmp_path / "p2")
+    seen = _visit(out, "index.html", "erratum-C20.png", tmp_path / "p2", sc.anchor, "1280,1100")
     start = seen.index(sc.name)
     box = seen[start : start + 3000]
     assert "The article says" in box and "Kubernetes today" in box
     assert sc.article in " ".join(box.split()) and sc.today in " ".join(box.split())
     assert DETAILS["C20"].today_zh in box
-    _screenshot(out, "index.html", "erratum-C20.png", tmp_path / "s2", sc.anchor, "1280,1100")
 
 
 @needs_chromium
@@ -432,13 +418,12 @@ def test_a_reader_sees_a_claim_page(report, scenarios, tmp_path):
     """claims/C08.html shows the article's Chinese words, the verdict, today's behaviour and the two
     scenarios tagged @C08 with their results."""
     out, _ = report
-    seen = _seen_text(out, "claims/C08.html", tmp_path / "p3")
+    seen = _visit(out, "claims/C08.html", "claim-C08.png", tmp_path / "p3", size="1280,2000")
     c = DETAILS["C08"]
     assert c.article_zh in seen and c.today_en in " ".join(seen.split()) and "erratum" in seen
     for s in (s for s in scenarios if "C08" in s.claims):
         assert s.name in seen
     assert seen.count("passed") >= 2
-    _screenshot(out, "claims/C08.html", "claim-C08.png", tmp_path / "s3", size="1280,2000")
 
 
 @needs_chromium
@@ -453,7 +438,7 @@ def test_a_reader_sees_a_rollout_chart_with_named_series(report, scenarios, tmp_
     text = html.unescape(re.sub(r"<[^>]+>", " ", fig.group(1)))
     assert "pods of rev 1→3 · rainbow/mc-user:1.0.RELEASE" in text and "pods of rev 2 · rainbow/mc-user:1.1.RELEASE" in text
     assert "rollout undo deployment/mc-user" in text and "logical time (s)" in text
-    _screenshot(out, "index.html", "rollout-chart.png", tmp_path / "s4", f"chart-{sc.anchor}", "1280,520")
+    _visit(out, "index.html", "rollout-chart.png", tmp_path / "s4", f"chart-{sc.anchor}", "1280,520")
 
 
 @needs_chromium
@@ -464,7 +449,7 @@ def test_a_reader_sees_the_model_and_the_real_cluster_side_by_side(side_by_side,
     clock), the undo marked on both, and a caption saying which clock each panel uses."""
     folder, _ = side_by_side
     sc = _named(scenarios, "rollout undo returns to 1.0.RELEASE by reusing the old ReplicaSet")
-    seen = _seen_text(folder, "index.html", tmp_path / "p5")
+    seen = _visit(folder.parent, f"{folder.name}/index.html", "side-by-side-rollback.png", tmp_path / "p5", f"chart-{sc.anchor}", "1400,560")
     start = seen.index(sc.name)
     chart = seen[seen.index("pods / endpoints", start) - 200 : seen.index("Hover a line or a point for its values.", start)]
     assert "pods of rev 1→3 · rainbow/mc-user:1.0.RELEASE" in chart and "pods of rev 2 · rainbow/mc-user:1.1.RELEASE" in chart
@@ -472,7 +457,6 @@ def test_a_reader_sees_the_model_and_the_real_cluster_side_by_side(side_by_side,
     assert "logical time (s)" in chart and "wall-clock time (s since the scenario started)" in chart
     assert chart.count("rollout undo deployment/mc-user") == 2
     assert "over model's logical time; cluster's wall clock time" in " ".join(chart.split())
-    _screenshot(folder.parent, f"{folder.name}/index.html", "side-by-side-rollback.png", tmp_path / "s5", f"chart-{sc.anchor}", "1400,560")
 
 
 @needs_chromium
@@ -481,7 +465,7 @@ def test_a_reader_sees_a_claim_page_with_results_on_both_drivers(side_by_side, s
     one the cluster ran (maxSurge 0, maxUnavailable 1) passed on both, the other is missing on the
     cluster (the recorded run had two scenarios); its chart shows both panels."""
     folder, _ = side_by_side
-    seen = _seen_text(folder, "claims/C08.html", tmp_path / "p6")
+    seen = _visit(folder.parent, f"{folder.name}/claims/C08.html", "claim-C08-model-and-cluster.png", tmp_path / "p6", size="1280,900")
     ran = _named(scenarios, "With maxSurge 0 and maxUnavailable 1 the rollout follows the article's picture")
     other = _named(scenarios, "With the article's manifest (default maxSurge/maxUnavailable) a V2 pod starts before any V1 pod goes")
     rows = [ln for ln in seen.splitlines() if ln.startswith((ran.name, other.name))]
@@ -489,4 +473,3 @@ def test_a_reader_sees_a_claim_page_with_results_on_both_drivers(side_by_side, s
     assert any(ln.split()[-2:] == ["passed", "passed"] for ln in rows if ln.startswith(ran.name)), rows
     assert any(ln.split()[-2:] == ["passed", "missing"] for ln in rows if ln.startswith(other.name)), rows
     assert "cluster driver (wall clock time)" in seen and "model driver (logical time)" in seen
-    _screenshot(folder.parent, f"{folder.name}/claims/C08.html", "claim-C08-model-and-cluster.png", tmp_path / "s6", size="1280,900")
